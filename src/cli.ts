@@ -13,6 +13,11 @@ export interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   info: () => import('./commands/info.js'),
   train: () => import('./commands/train.js'),
+  bounds: () => import('./commands/bounds.js'),
+  sweep: () => import('./commands/sweep.js'),
+  verify: () => import('./commands/verify.js'),
+  run: () => import('./commands/run.js'),
+  attack: () => import('./commands/attack.js'),
 };
 
 function mainHelp(): string {

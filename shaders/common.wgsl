@@ -1,0 +1,12 @@
+// Shared helpers, prepended to every kernel (after the host's `const` specialisations).
+// Outward steps: f32 + and * are correctly rounded in WGSL, so a computed x is within 2^-24·|x|
+// (+ an underflow term) of the exact result; stepping by 2^-22·|x| + ETA covers that with room.
+// Division is only accurate to 2.5 ulp, so quotients step by 2^-20·|x| (8 ulp).
+const ETA: f32 = 7.888609e-31;       // 2^-100: absolute slack per operation (underflow, flush-to-zero)
+const STEP: f32 = 2.3841858e-7;      // 2^-22
+const STEP_DIV: f32 = 9.536743e-7;   // 2^-20
+fn up(x: f32) -> f32 { return x + abs(x) * STEP + ETA; }
+fn down(x: f32) -> f32 { return x - abs(x) * STEP - ETA; }
+fn up_div(x: f32) -> f32 { return x + abs(x) * STEP_DIV + ETA; }
+fn down_div(x: f32) -> f32 { return x - abs(x) * STEP_DIV - ETA; }
+fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }

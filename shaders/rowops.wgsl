@@ -1,0 +1,73 @@
+// Per-row work of the CROWN backward pass, one thread per row (R rows; row r belongs to box
+// r / RB). A serial loop per row (rather than a workgroup reduction) keeps barriers out: this
+// pass is O(R·n) beside the O(R·n·m) GEMMs, and software adapters pay dearly for barriers. Every row is a LOWER bound  f ≥ Λ·z + cst[r]  (upper bounds are
+// lower bounds of −f). MODE (host constant):
+//  0 DENSE_BIAS  before Λ·W: cst += Σ Λ_i b_i − g·Σ|Λ_i|(|b_i| + V_i), V = (|W̃|·max|z|) of the box
+//                (covers the rounding of b, of W, of this dot and of the following GEMM).
+//  1 RELU        Λ over a ReLU's output → over its input, with the CPU engine's relaxation
+//                (stable: exact; unstable: lower slope 1 if u ≥ −l else 0, upper chord
+//                s(z − l), s = u/(u−l)). The chord slope is rounded UP (a steeper chord through
+//                (l, 0) is still above ReLU on [l, u]); the rounding of Λ·s and of the intercept
+//                dot is covered by g·Σ|Λ'_i|·max(−l_i, u_i) (|z − l| ≤ 2 max|z|, inside g).
+//  2 AFFINE      y = s⊙x + t: Λ' = Λ⊙s, cst += Σ Λ t − g·Σ|Λ|(|s|·max|x| + |t|).
+//  3 CONCRETIZE  over the box [lo, hi]: out = cst + Σ Λ c − Σ|Λ| r − g·Σ|Λ|(|c| + r), with c, r
+//                an exact cover of the box as in ibp_gemm.
+// Each constant update is down(cst + down(t − up(g·S))) − n·ETA: the dot t has error ≤ γ_n·S and
+// every f32 operation after it is stepped outward.
+struct P { R: u32, n: u32, RB: u32, g: f32, etaN: f32 };
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> lam: array<f32>;
+@group(0) @binding(2) var<storage, read_write> cst: array<f32>;
+@group(0) @binding(3) var<storage, read> va: array<f32>;
+@group(0) @binding(4) var<storage, read> vb: array<f32>;
+@group(0) @binding(5) var<storage, read> lo: array<f32>;
+@group(0) @binding(6) var<storage, read> hi: array<f32>;
+@group(0) @binding(7) var<storage, read_write> outv: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let r = group_id(wid, nwg) * 64u + t;
+  if (r >= p.R) { return; }
+  let box = r / p.RB;
+  let base = r * p.n;
+  let bb = box * p.n;
+  var t1 = 0.0; var t2 = 0.0; var t3 = 0.0;
+  for (var i = 0u; i < p.n; i++) {
+    let a = lam[base + i];
+    if (MODE == 0u) {
+      let b = va[i];
+      t1 += a * b;
+      t3 += abs(a) * (abs(b) + vb[bb + i]);
+    } else if (MODE == 1u) {
+      let l = lo[bb + i]; let u = hi[bb + i];
+      var a2 = a;
+      if (l < 0.0) {
+        if (u <= 0.0) { a2 = 0.0; }
+        else if (a >= 0.0) { a2 = select(0.0, a, u >= -l); }
+        else {
+          let s = min(up_div(u / down(u - l)), 1.0);
+          a2 = a * s;
+          t1 += a2 * (-l);
+          t3 += abs(a2) * max(-l, u);
+        }
+      }
+      lam[base + i] = a2;
+    } else if (MODE == 2u) {
+      let s = va[i]; let sh = vb[i];
+      let a2 = a * s;
+      lam[base + i] = a2;
+      t1 += a * sh;
+      t3 += abs(a) * (abs(s) * max(abs(lo[bb + i]), abs(hi[bb + i])) + abs(sh));
+    } else if (MODE == 3u) {
+      let l = lo[bb + i]; let u = hi[bb + i];
+      let c = 0.5 * (l + u);
+      let rr = up(max(u - c, c - l));
+      t1 += a * c;
+      t2 += abs(a) * rr;
+      t3 += abs(a) * (abs(c) + rr);
+    }
+  }
+  let slack = up(t2 + up(p.g * t3));
+  let v = down(down(cst[r] + down(t1 - slack)) - p.etaN);
+  if (MODE == 3u) { outv[r] = v; } else { cst[r] = v; }
+}

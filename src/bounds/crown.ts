@@ -1,0 +1,68 @@
+// CROWN for one chunk of boxes. Layers are visited in order; each gets its interval image
+// from the (already tightened) bounds of its inputs, and every layer read by a nonlinear op
+// is then tightened by a backward pass to the input box and intersected with that interval
+// (both are sound, so the intersection is). Neurons read only by ReLUs are back-substituted
+// only when unstable (l < 0 < u): a stable ReLU is exact whatever its input bounds, so this
+// changes no final bound and saves most of the work at small epsilons.
+import { INPUT } from '../network.js';
+import type { LayerBounds } from './types.js';
+import { ctxOf, type NetPlan, type Tighten } from './plan.js';
+import { backwardPass, type BackwardState } from './backward.js';
+import { centreRadius } from './linalg.js';
+
+export interface CrownChunk {
+  bounds: LayerBounds[];
+  state: BackwardState;
+}
+
+export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean): CrownChunk {
+  const { mid, rad } = centreRadius(input.lower, input.upper);
+  const state: BackwardState = { plan, count, relax: [], inMid: mid, inRad: rad };
+  const bounds: LayerBounds[] = [];
+  const last = plan.layers.length - 1;
+  plan.layers.forEach((p, i) => {
+    const ins = p.inputs.map((src) => (src === INPUT ? input : bounds[src]));
+    const ctx = ctxOf(p, count);
+    if (p.rule.relax) state.relax[i] = p.rule.relax(p.op, ins, ctx);
+    const b = p.rule.interval(p.op, ins, ctx);
+    bounds.push(b);
+    const mode: Tighten = i === last && tightenLast ? 'all' : p.tighten;
+    if (mode !== 'none') tighten(state, i, b, mode, p.outSize, blockRows);
+  });
+  return { bounds, state };
+}
+
+/** Back-substitutes the selected neurons of layer i (two rows each: x_j and −x_j) and intersects. */
+function tighten(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number): void {
+  const cap = Math.max(2, blockRows - (blockRows % 2));
+  let A0 = new Float64Array(cap * n);
+  let box = new Int32Array(cap);
+  let at = new Int32Array(cap); // flat index b*n + j of the neuron a row bounds
+  let r = 0;
+  const flush = () => {
+    const lb = backwardPass(st, i, A0, { n: r, box, bias: new Float64Array(r) });
+    for (let k = 0; k < r; k += 2) {
+      const f = at[k];
+      if (lb[k] > b.lower[f]) b.lower[f] = lb[k];
+      if (-lb[k + 1] < b.upper[f]) b.upper[f] = -lb[k + 1];
+    }
+    A0 = new Float64Array(cap * n); // the pass may have overwritten it
+    box = new Int32Array(cap);
+    at = new Int32Array(cap);
+    r = 0;
+  };
+  for (let bx = 0; bx < st.count; bx++) {
+    for (let j = 0; j < n; j++) {
+      const f = bx * n + j;
+      const l = b.lower[f], u = b.upper[f];
+      if (mode === 'unstable' ? !(l < 0 && u > 0) : !(l < u)) continue;
+      A0[r * n + j] = 1;
+      A0[(r + 1) * n + j] = -1;
+      box[r] = box[r + 1] = bx;
+      at[r] = at[r + 1] = f;
+      r += 2;
+      if (r + 2 > cap) flush();
+    }
+  }
+  if (r > 0) flush();
+}

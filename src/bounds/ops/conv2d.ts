@@ -1,0 +1,96 @@
+// Conv2d (CHW, zero padding). Interval: centre–radius (μ' = conv(μ) + b, r' = conv_|W|(r)).
+// Backward: the transposed convolution of the coefficients, bias += Σ A·b.
+import type { Conv2dOp } from '../../network.js';
+import type { OpRule, RuleCtx } from './rule.js';
+import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
+
+/** For each (output position, kernel tap) the input offset within a channel, or −1 (padding). */
+interface Taps {
+  /** [oh*ow][kh*kw] input offsets (iy*w + ix) or −1. */
+  off: Int32Array;
+  taps: number;
+  positions: number;
+}
+const cache = new WeakMap<Conv2dOp, Taps>();
+function tapsOf(op: Conv2dOp, ctx: RuleCtx): Taps {
+  let t = cache.get(op);
+  if (t) return t;
+  const [, h, w] = ctx.inShapes[0];
+  const [, oh, ow] = ctx.outShape;
+  const [kh, kw] = op.kernel;
+  const [sh, sw] = op.stride;
+  const [pt, pl] = op.pads;
+  const off = new Int32Array(oh * ow * kh * kw).fill(-1);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      for (let i = 0; i < kh; i++) {
+        const iy = y * sh - pt + i;
+        if (iy < 0 || iy >= h) continue;
+        for (let j = 0; j < kw; j++) {
+          const ix = x * sw - pl + j;
+          if (ix >= 0 && ix < w) off[((y * ow + x) * kh + i) * kw + j] = iy * w + ix;
+        }
+      }
+    }
+  }
+  t = { off, taps: kh * kw, positions: oh * ow };
+  cache.set(op, t);
+  return t;
+}
+
+export const conv2dRule: OpRule<Conv2dOp> = {
+  nonlinear: false,
+  interval(op, [x], ctx) {
+    const { off, taps, positions } = tapsOf(op, ctx);
+    const { inChannels: ci, outChannels: co, weight: W, bias } = op;
+    const absW = absOf(W);
+    const n = ctx.inSizes[0], m = ctx.outSize, plane = n / ci;
+    const { mid, rad } = centreRadius(x.lower, x.upper);
+    const omid = new Float64Array(ctx.count * m);
+    const orad = new Float64Array(ctx.count * m);
+    for (let b = 0; b < ctx.count; b++) {
+      for (let c = 0; c < co; c++) {
+        for (let p = 0; p < positions; p++) {
+          let s = bias[c], t = 0;
+          for (let k = 0; k < ci; k++) {
+            const xo = b * n + k * plane, wo = (c * ci + k) * taps;
+            for (let q = 0; q < taps; q++) {
+              const i = off[p * taps + q];
+              if (i < 0) continue;
+              s += W[wo + q] * mid[xo + i];
+              t += absW[wo + q] * rad[xo + i];
+            }
+          }
+          omid[b * m + c * positions + p] = s;
+          orad[b * m + c * positions + p] = t;
+        }
+      }
+    }
+    return fromCentreRadius(omid, orad);
+  },
+  backward(op, A, rows, ctx) {
+    const { off, taps, positions } = tapsOf(op, ctx);
+    const { inChannels: ci, outChannels: co, weight: W, bias } = op;
+    const n = ctx.inSizes[0], m = ctx.outSize, plane = n / ci;
+    const out = new Float64Array(rows.n * n);
+    for (let r = 0; r < rows.n; r++) {
+      let bsum = 0;
+      for (let c = 0; c < co; c++) {
+        for (let p = 0; p < positions; p++) {
+          const a = A[r * m + c * positions + p];
+          if (a === 0) continue;
+          bsum += a * bias[c];
+          for (let k = 0; k < ci; k++) {
+            const oo = r * n + k * plane, wo = (c * ci + k) * taps;
+            for (let q = 0; q < taps; q++) {
+              const i = off[p * taps + q];
+              if (i >= 0) out[oo + i] += a * W[wo + q];
+            }
+          }
+        }
+      }
+      rows.bias[r] += bsum;
+    }
+    return [out];
+  },
+};

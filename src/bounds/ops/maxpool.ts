@@ -1,0 +1,93 @@
+// MaxPool (any kernel, stride and padding; padded positions never win). Interval: the max of
+// the lower bounds and the max of the upper bounds over each window.
+// Relaxation of m = max(x_1..x_k) over one window, with j* the input of largest upper bound u*
+// and u2 the largest upper bound among the others:
+//   lower: m ≥ x_i for the input i of largest lower bound (DeepPoly's choice);
+//   upper: m ≤ max(x_j*, u2) = u2 + relu(x_j* − u2), and that ReLU's chord on [l_j*, u*] gives
+//          m ≤ u2 + s (x_j* − l_j*), s = (u* − u2) / (u* − l_j*); when l_j* ≥ u2 the input j*
+//          always wins and m = x_j* exactly. This plane is never above the constant u*.
+import type { MaxPool2dOp } from '../../network.js';
+import type { OpRule } from './rule.js';
+import { windowsOf } from './window.js';
+
+interface MaxPoolRelax {
+  lowIdx: Int32Array;
+  upIdx: Int32Array;
+  upSlope: Float64Array;
+  upIcpt: Float64Array;
+}
+
+export const maxpoolRule: OpRule<MaxPool2dOp> = {
+  nonlinear: true,
+  interval(op, [x], ctx) {
+    const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
+    const n = ctx.inSizes[0], m = ctx.outSize;
+    const lower = new Float64Array(ctx.count * m);
+    const upper = new Float64Array(ctx.count * m);
+    for (let b = 0; b < ctx.count; b++) {
+      const xo = b * n;
+      for (let o = 0; o < m; o++) {
+        let lo = -Infinity, hi = -Infinity;
+        for (let t = start[o]; t < start[o + 1]; t++) {
+          const i = xo + idx[t];
+          if (x.lower[i] > lo) lo = x.lower[i];
+          if (x.upper[i] > hi) hi = x.upper[i];
+        }
+        lower[b * m + o] = lo;
+        upper[b * m + o] = hi;
+      }
+    }
+    return { lower, upper };
+  },
+  relax(op, [x], ctx): MaxPoolRelax {
+    const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
+    const n = ctx.inSizes[0], m = ctx.outSize;
+    const lowIdx = new Int32Array(ctx.count * m);
+    const upIdx = new Int32Array(ctx.count * m);
+    const upSlope = new Float64Array(ctx.count * m);
+    const upIcpt = new Float64Array(ctx.count * m);
+    for (let b = 0; b < ctx.count; b++) {
+      const xo = b * n;
+      for (let o = 0; o < m; o++) {
+        let bestL = -Infinity, li = -1, bestU = -Infinity, ui = -1, u2 = -Infinity;
+        for (let t = start[o]; t < start[o + 1]; t++) {
+          const i = idx[t];
+          const l = x.lower[xo + i], u = x.upper[xo + i];
+          if (l > bestL || li < 0) { bestL = l; li = i; }
+          if (u > bestU || ui < 0) { u2 = bestU; bestU = u; ui = i; } else if (u > u2) u2 = u;
+        }
+        const k = b * m + o;
+        lowIdx[k] = li;
+        upIdx[k] = ui;
+        const lStar = x.lower[xo + ui];
+        if (lStar >= u2) {
+          upSlope[k] = 1; // j* always wins
+        } else {
+          const s = (bestU - u2) / (bestU - lStar);
+          upSlope[k] = s;
+          upIcpt[k] = u2 - s * lStar;
+        }
+      }
+    }
+    return { lowIdx, upIdx, upSlope, upIcpt };
+  },
+  backward(_op, A, rows, ctx, relax) {
+    const { lowIdx, upIdx, upSlope, upIcpt } = relax as MaxPoolRelax;
+    const n = ctx.inSizes[0], m = ctx.outSize;
+    const out = new Float64Array(rows.n * n);
+    for (let r = 0; r < rows.n; r++) {
+      const ao = r * m, oo = r * n, ro = rows.box[r] * m;
+      let bias = 0;
+      for (let o = 0; o < m; o++) {
+        const a = A[ao + o];
+        if (a > 0) out[oo + lowIdx[ro + o]] += a;
+        else if (a < 0) {
+          out[oo + upIdx[ro + o]] += a * upSlope[ro + o];
+          bias += a * upIcpt[ro + o];
+        }
+      }
+      rows.bias[r] += bias;
+    }
+    return [out];
+  },
+};

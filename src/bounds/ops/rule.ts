@@ -1,0 +1,44 @@
+// The contract every operator file under src/bounds/ops implements: its exact (or sound)
+// interval image, and its backward (CROWN) rule. The IBP and CROWN drivers only iterate
+// layers and call these, so adding an operator means writing one file and registering it
+// in ops/index.ts.
+import type { Op, Shape } from '../../network.js';
+import type { LayerBounds } from '../types.js';
+
+/** What a rule knows about the layer it is applied to. */
+export interface RuleCtx {
+  /** Number of boxes the bounds hold. */
+  count: number;
+  /** Shapes and sizes of the op's inputs (one for every op but add). */
+  inShapes: Shape[];
+  inSizes: number[];
+  outShape: Shape;
+  outSize: number;
+}
+
+/**
+ * A block of backward-pass rows. Every row is a LOWER bound f ≥ A·z + bias[r] of some linear
+ * function f for box box[r] (upper bounds are lower bounds of −f), so a relaxation picks its
+ * lower line for a non-negative coefficient and its upper line for a negative one.
+ */
+export interface Rows {
+  n: number;
+  box: Int32Array;
+  bias: Float64Array;
+}
+
+export interface OpRule<O extends Op = Op> {
+  /** True when the op's relaxation depends on its input bounds (CROWN tightens those inputs). */
+  readonly nonlinear: boolean;
+  /** For nonlinear ops: true when only inputs with l < 0 < u need tightening (ReLU). */
+  readonly onlyUnstable?: boolean;
+  /** Bounds of the op's output for every box, from the bounds of its inputs. */
+  interval(op: O, inputs: LayerBounds[], ctx: RuleCtx): LayerBounds;
+  /** The op's linear relaxation from its (final) input bounds, computed once per layer. */
+  relax?(op: O, inputs: LayerBounds[], ctx: RuleCtx): unknown;
+  /**
+   * Coefficients on each input (rows.n × inSize) from coefficients A (rows.n × outSize) on the
+   * output; constant terms are added into rows.bias. May reuse or overwrite A.
+   */
+  backward(op: O, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: unknown): Float64Array[];
+}

@@ -1,0 +1,83 @@
+// Sigmoid σ. Interval: [σ(l), σ(u)] (monotone). Relaxation: DeepPoly's (Singh et al. 2019):
+//   lower: chord when l ≥ 0 (σ is concave there), else the line through (l, σ(l)) with slope
+//          min(σ'(l), σ'(u));
+//   upper: chord when u ≤ 0 (σ is convex there), else the line through (u, σ(u)) with that slope.
+// The min-slope lines are sound for any l < u, mixed curvature included: σ' is unimodal, so it is
+// at least min(σ'(l), σ'(u)) on [l, u] and σ rises at least that fast between any two points.
+import type { SigmoidOp } from '../../network.js';
+import type { OpRule } from './rule.js';
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+function dsigmoid(x: number): number {
+  const s = sigmoid(x);
+  return s * (1 - s);
+}
+
+/** Below this width a chord is numerically meaningless; the constant bounds σ(l), σ(u) are used. */
+const TINY = 1e-9;
+
+interface SigmoidRelax {
+  lowSlope: Float64Array;
+  lowIcpt: Float64Array;
+  upSlope: Float64Array;
+  upIcpt: Float64Array;
+}
+
+export const sigmoidRule: OpRule<SigmoidOp> = {
+  nonlinear: true,
+  interval(_op, [x]) {
+    const n = x.lower.length;
+    const lower = new Float64Array(n);
+    const upper = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      lower[i] = sigmoid(x.lower[i]);
+      upper[i] = sigmoid(x.upper[i]);
+    }
+    return { lower, upper };
+  },
+  relax(_op, [x]): SigmoidRelax {
+    const n = x.lower.length;
+    const lowSlope = new Float64Array(n), lowIcpt = new Float64Array(n);
+    const upSlope = new Float64Array(n), upIcpt = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = x.lower[i], u = x.upper[i];
+      const sl = sigmoid(l), su = sigmoid(u);
+      if (!(u - l > TINY)) {
+        lowIcpt[i] = sl;
+        upIcpt[i] = su;
+        continue;
+      }
+      const chord = (su - sl) / (u - l);
+      const tangent = Math.min(dsigmoid(l), dsigmoid(u));
+      const ls = l >= 0 ? chord : tangent;
+      lowSlope[i] = ls;
+      lowIcpt[i] = sl - ls * l;
+      const us = u <= 0 ? chord : tangent;
+      upSlope[i] = us;
+      upIcpt[i] = su - us * u;
+    }
+    return { lowSlope, lowIcpt, upSlope, upIcpt };
+  },
+  backward(_op, A, rows, ctx, relax) {
+    const { lowSlope, lowIcpt, upSlope, upIcpt } = relax as SigmoidRelax;
+    const n = ctx.outSize;
+    for (let r = 0; r < rows.n; r++) {
+      const ao = r * n, ro = rows.box[r] * n;
+      let bias = 0;
+      for (let j = 0; j < n; j++) {
+        const a = A[ao + j];
+        if (a > 0) {
+          A[ao + j] = a * lowSlope[ro + j];
+          bias += a * lowIcpt[ro + j];
+        } else if (a < 0) {
+          A[ao + j] = a * upSlope[ro + j];
+          bias += a * upIcpt[ro + j];
+        }
+      }
+      rows.bias[r] += bias;
+    }
+    return [A];
+  },
+};

@@ -1,0 +1,136 @@
+// `veribound attack`: the closest input to a test image that changes the network's decision,
+// found exactly with a MILP (Fischetti & Jo), in L∞ or L1, optionally capped per value, inside
+// a radius, or aimed at a target class; as JSON or text, a PNG, and its effect on another network.
+import { parseArgs } from 'node:util';
+import type { Network } from '../network.js';
+import { inputSize, logitNetwork } from '../network.js';
+import { UserError } from '../errors.js';
+import { loadNetwork } from '../models.js';
+import { loadDataset } from '../data/load.js';
+import { imageAt } from '../data/dataset.js';
+import { forward } from '../forward.js';
+import { predictedClass } from '../spec/margins.js';
+import { crownLayerBounds } from '../bounds/index.js';
+import { minimalAdversarial } from '../milp/adversarial.js';
+import type { AdversarialResult } from '../milp/adversarial.js';
+import { writeAdversarialPng } from '../report/adversarial-png.js';
+
+export const summary = 'find the smallest change to an input that flips the decision (exact MILP)';
+
+export const usage = `
+usage: veribound attack [--net PATH|NAME] --index I [options]
+
+  --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
+  --index I           which test image of --data to attack
+  --data SPEC         mnist (default) or mnist:AvB
+  --norm N            linf (default) or l1: the distance that is minimised
+  --max-change C      cap on how much any one value may change (e.g. 0.2)
+  --radius R          search only within this L-infinity radius (smaller is faster: tighter big-M);
+                      without it, radii 0.01, 0.03, 0.1, 0.3, 1 are tried in turn
+  --target J          the example must be classified as J (default: any other class)
+  --delta D           margin by which the new class must win (default 0.001)
+  --timeout S         solver time limit in seconds for the whole attack (default 60)
+  --png FILE          write original | adversarial | difference side by side, enlarged
+  --transfer FILE     also run the example through this other network
+  --json              JSON on stdout: {"net", "index", "label", "original_class", "status",
+                      "distance", "lower_bound", "new_class", "margins", "solver": {"status",
+                      "time_s", "binaries", "solves"}, "transfer", "png"}
+`;
+
+function number(text: string | undefined, flag: string, min: number, max = Infinity): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < min || v > max) throw new UserError(`${flag} '${text}': expected a number in [${min}, ${max}]`);
+  return v;
+}
+
+function integer(text: string | undefined, flag: string, max: number): number | undefined {
+  const v = number(text, flag, 0, max);
+  if (v !== undefined && !Number.isInteger(v)) throw new UserError(`${flag} '${text}': expected a whole number`);
+  return v;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      net: { type: 'string', default: 'mnist-mlp' },
+      index: { type: 'string' },
+      data: { type: 'string' },
+      norm: { type: 'string', default: 'linf' },
+      'max-change': { type: 'string' },
+      radius: { type: 'string' },
+      target: { type: 'string' },
+      delta: { type: 'string', default: '0.001' },
+      timeout: { type: 'string', default: '60' },
+      png: { type: 'string' },
+      transfer: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.norm !== 'linf' && values.norm !== 'l1') throw new UserError(`--norm '${values.norm}': expected linf or l1`);
+  if (values.index === undefined) throw new UserError('attack: --index I is required (which test image to attack)');
+  const maxChange = number(values['max-change'], '--max-change', 0, 1);
+  const radius = number(values.radius, '--radius', 0, 1);
+  const delta = number(values.delta, '--delta', 0)!;
+  const timeout = number(values.timeout, '--timeout', 0.001)!;
+  const full = loadNetwork(values.net!);
+  const net = logitNetwork(full);
+  const ds = loadDataset(values.data, { split: 'test' });
+  const index = integer(values.index, '--index', ds.count - 1)!;
+  const x = imageAt(ds, index);
+  if (x.length !== inputSize(net)) throw new UserError(`${net.name} takes ${inputSize(net)} inputs ([${net.inputShape}]), ${ds.name} images have ${x.length} ([${ds.shape}])`);
+  const other = values.transfer !== undefined ? loadNetwork(values.transfer) : undefined;
+  if (other && inputSize(other) !== x.length) throw new UserError(`--transfer ${values.transfer}: takes ${inputSize(other)} inputs, the images have ${x.length}`);
+  const classes = ds.classes;
+  const target = integer(values.target, '--target', classes - 1);
+
+  const label = ds.labels[index];
+  const original = predictedClass(forward(net, x, 1));
+  if (target === original) throw new UserError(`--target ${target}: the network already classifies image ${index} as ${target}`);
+  const result = await minimalAdversarial(net, x, original, {
+    norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout,
+    boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
+  });
+  const transfer = other && result.adversarial ? transferResult(other, values.transfer!, x, result.adversarial) : undefined;
+  let png: string | undefined;
+  if (values.png !== undefined) {
+    if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape); png = values.png; }
+    else process.stderr.write(`veribound: no adversarial example (${result.status}), ${values.png} not written\n`);
+  }
+  const report = {
+    net: net.name, data: ds.name, index, label, original_class: original, norm: values.norm,
+    max_change: maxChange ?? null, radius: radius ?? null, delta, target: target ?? null,
+    status: result.status, distance: result.distance ?? null, lower_bound: result.lowerBound,
+    new_class: result.newClass ?? null, margins: result.margins ?? null,
+    solver: { status: result.status, time_s: round(result.timeS), binaries: result.binaries, solves: result.solves.map((s) => ({ ...s, timeS: round(s.timeS) })) },
+    transfer: transfer ?? null, png: png ?? null, messages: result.messages,
+  };
+  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(text(report, result));
+  return 0;
+}
+
+function transferResult(other: Network, file: string, x: Float64Array, adv: Float64Array) {
+  const o = logitNetwork(other);
+  const before = predictedClass(forward(o, x, 1));
+  const after = predictedClass(forward(o, adv, 1));
+  return { net: file, original_class: before, adversarial_class: after, fooled: after !== before };
+}
+
+const round = (v: number): number => Math.round(v * 1000) / 1000;
+
+function text(r: { net: string; index: number; label: number; original_class: number; norm: string; transfer: ReturnType<typeof transferResult> | null; png: string | null }, a: AdversarialResult): string {
+  const lines = [`${r.net}, test image ${r.index} (label ${r.label}, classified ${r.original_class})`];
+  const solved = `${a.solves.length} MILP solve(s), ${a.binaries} binaries, ${a.timeS.toFixed(2)} s`;
+  if (a.distance !== undefined) {
+    const exact = a.status === 'optimal' ? 'minimal' : `best found (${a.status}; the minimum is >= ${a.lowerBound.toPrecision(4)})`;
+    lines.push(`${exact} ${r.norm} distance ${a.distance.toPrecision(6)}: classified ${a.newClass} (margins ${a.margins!.map((m) => m.toFixed(4)).join(' ')})`);
+  } else if (a.status === 'infeasible') lines.push(`no input within ${a.radius} (${r.norm === 'linf' ? 'L-infinity' : 'per value'}) changes the decision`);
+  else lines.push(`no example found: ${a.status}; the ${r.norm} distance is >= ${a.lowerBound.toPrecision(4)}`);
+  lines.push(solved);
+  if (r.transfer) lines.push(`on ${r.transfer.net}: classified ${r.transfer.original_class} before, ${r.transfer.adversarial_class} after (${r.transfer.fooled ? 'fooled' : 'not fooled'})`);
+  if (r.png) lines.push(`wrote ${r.png}`);
+  return lines.join('\n') + '\n';
+}

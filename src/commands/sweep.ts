@@ -1,0 +1,136 @@
+// `veribound sweep`: robust accuracy over a range of epsilons — veribound's main job. Inputs
+// the network misclassifies are never bounded; each remaining input's epsilon list is bisected
+// (verification is monotone in epsilon), one batched engine call per round over all inputs.
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+import { parseBackend, selectEngine } from '../engine.js';
+import { createProgress } from '../progress.js';
+import { svgLinePlot } from '../report/svg-plot.js';
+import { parseCount, parseEpsList } from '../sweep/eps.js';
+import { predict } from '../sweep/classify.js';
+import type { Schedule } from '../sweep/scheduler.js';
+import { SCHEDULES, bisectRounds, runSweep } from '../sweep/scheduler.js';
+import type { RunInfo, SweepReport } from '../sweep/report.js';
+import { buildRows, checkWritable, formatTable, perSample, toCsv, toJson, writeFileAtomic } from '../sweep/report.js';
+import { loadTarget, parseMethods } from '../sweep/setup.js';
+
+export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
+
+export const usage = `
+usage: veribound sweep [options]
+
+  --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
+  --samples N         the first N test images of --data (default 1000)
+  --data SPEC         mnist (default) or mnist:AvB
+  --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
+  --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
+  --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
+  --backend B         auto (default: a hardware GPU, else the CPU), gpu or cpu
+  --schedule S        how each input's epsilons are searched (verified at eps => verified below):
+                      adaptive (default: bisect a pilot of inputs, then the plan of least expected
+                      engine time for the boundaries and costs it measured), bisect, or all
+                      (bound every (input, eps) pair; for checking)
+  --batch N           boxes per engine call (default 4096)
+  --out FILE.json     results (per epsilon, per input, and pairs bounded vs total)
+  --csv FILE          one row per (method, eps)
+  --plot FILE.svg     robust accuracy vs epsilon, one line per method
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      net: { type: 'string', default: 'mnist-mlp' },
+      samples: { type: 'string' },
+      data: { type: 'string' },
+      inputs: { type: 'string' },
+      eps: { type: 'string', default: '0.01:0.1:10' },
+      method: { type: 'string', default: 'crown' },
+      backend: { type: 'string', default: 'auto' },
+      schedule: { type: 'string', default: 'adaptive' },
+      batch: { type: 'string', default: '4096' },
+      out: { type: 'string' },
+      csv: { type: 'string' },
+      plot: { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const eps = parseEpsList(values.eps!);
+  const methods = parseMethods(values.method!);
+  const backend = parseBackend(values.backend);
+  const schedule = values.schedule as Schedule;
+  if (!SCHEDULES.includes(schedule)) throw new UserError(`--schedule '${values.schedule}': expected ${SCHEDULES.join(' or ')}`);
+  const batch = parseCount(values.batch!, '--batch');
+  if (values.inputs !== undefined && (values.samples !== undefined || values.data !== undefined)) throw new UserError('sweep: --inputs replaces --samples and --data; give one or the other');
+  const samples = parseCount(values.samples ?? '1000', '--samples');
+  if (values.out !== undefined) checkWritable(values.out, '--out');
+  if (values.csv !== undefined) checkWritable(values.csv, '--csv');
+  if (values.plot !== undefined) checkWritable(values.plot, '--plot');
+
+  const t0 = performance.now();
+  const { net, data } = await loadTarget({ net: values.net!, data: values.data, samples, inputsFile: values.inputs });
+  const { predicted } = predict(net, data.inputs, data.count);
+  const candidates: number[] = [];
+  for (let i = 0; i < data.count; i++) if (predicted[i] === data.labels[i]) candidates.push(i);
+  const engine = await selectEngine(backend);
+  const runs: RunInfo[] = [];
+  try {
+    // progress in (input, eps) pairs; bisection's bound per method until a plan gives an estimate
+    const perMethod = candidates.length * (schedule === 'all' ? eps.length : bisectRounds(eps.length));
+    const progress = createProgress(perMethod * methods.length, `sweep ${net.name}`);
+    let done = 0;
+    try {
+      for (const [m, method] of methods.entries()) {
+        const start = performance.now();
+        const run = await runSweep(engine, { net, inputs: data.inputs, labels: data.labels, count: data.count, eps, candidates }, {
+          method, schedule, batch,
+          onBounded: (n) => progress.tick(n),
+          onEstimate: (pairs) => progress.setTotal(done + pairs + perMethod * (methods.length - m - 1)),
+        });
+        done += run.pairsBounded;
+        runs.push({ run, seconds: (performance.now() - start) / 1000 });
+      }
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    await engine.dispose();
+  }
+
+  const correct = candidates.length;
+  const report: SweepReport = {
+    net: net.name,
+    data: data.source,
+    samples: data.count,
+    backend: engine.backend,
+    engine: engine.describe(),
+    schedule,
+    eps,
+    methods,
+    correct,
+    rows: buildRows(eps, data.count, correct, runs),
+    runs: runs.map(({ run, seconds }) => ({
+      method: run.method, pairsBounded: run.pairsBounded, pairsTotal: run.pairsTotal, engineCalls: run.engineCalls,
+      rounds: run.rounds, seconds, nonMonotone: run.nonMonotone, pilotInputs: run.pilotInputs, expectedProbes: run.expectedProbes,
+    })),
+    perSample: perSample(eps, data.indices, data.labels, predicted, runs),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  process.stdout.write(formatTable(report) + '\n');
+  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
+  if (values.csv !== undefined) writeFileAtomic(values.csv, toCsv(report), '--csv');
+  if (values.plot !== undefined) {
+    const series = methods.map((method) => {
+      const rows = report.rows.filter((r) => r.method === method);
+      return { label: method.toUpperCase(), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy) };
+    });
+    const svg = svgLinePlot(series, {
+      title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}`,
+      xLabel: 'epsilon (L-infinity radius)',
+      yLabel: 'robust accuracy (%)',
+      reference: { label: 'clean accuracy', y: (100 * correct) / data.count },
+    });
+    writeFileAtomic(values.plot, svg, '--plot');
+  }
+  return 0;
+}

@@ -1,0 +1,223 @@
+// The forward pass: a batch of inputs (batch × inputSize, row-major) through every layer.
+// forward / forwardLayers compute in float64 (the reference the bound engines are
+// checked against); forward32 rounds every product and sum to float32 (Math.fround), as
+// the GPU does, so tests can tell rounding from bugs.
+import { INPUT, inputSize, layerInputShape } from './network.js';
+import type { Conv2dOp, DenseOp, Layer, Network, Shape } from './network.js';
+
+type Arr = Float64Array | Float32Array;
+const fr = Math.fround;
+
+function alloc(like: Arr, n: number): Arr {
+  return like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+}
+
+function dense64(op: DenseOp, x: Arr, batch: number): Float64Array {
+  const { inFeatures: k, outFeatures: n, weight: w, bias } = op;
+  const y = new Float64Array(batch * n);
+  let b = 0;
+  // four samples share each weight load
+  for (; b + 4 <= batch; b += 4) {
+    const x0 = b * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+    for (let o = 0; o < n; o++) {
+      const wo = o * k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < k; i++) {
+        const wv = w[wo + i];
+        s0 += wv * x[x0 + i]; s1 += wv * x[x1 + i]; s2 += wv * x[x2 + i]; s3 += wv * x[x3 + i];
+      }
+      const yo = b * n + o;
+      y[yo] = s0 + bias[o]; y[yo + n] = s1 + bias[o]; y[yo + 2 * n] = s2 + bias[o]; y[yo + 3 * n] = s3 + bias[o];
+    }
+  }
+  for (; b < batch; b++) {
+    const xo = b * k;
+    for (let o = 0; o < n; o++) {
+      const wo = o * k;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += w[wo + i] * x[xo + i];
+      y[b * n + o] = s + bias[o];
+    }
+  }
+  return y;
+}
+
+/** float32 copies of float64 weights, made once per weight array. */
+const f32Cache = new WeakMap<Float64Array, Float32Array>();
+function f32(a: Float64Array): Float32Array {
+  let c = f32Cache.get(a);
+  if (!c) { c = Float32Array.from(a); f32Cache.set(a, c); }
+  return c;
+}
+
+function dense32(op: DenseOp, x: Arr, batch: number): Float32Array {
+  const { inFeatures: k, outFeatures: n } = op;
+  const w = f32(op.weight), bias = f32(op.bias);
+  const y = new Float32Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    const xo = b * k;
+    for (let o = 0; o < n; o++) {
+      const wo = o * k;
+      let s = 0;
+      for (let i = 0; i < k; i++) s = fr(s + fr(w[wo + i] * x[xo + i]));
+      y[b * n + o] = s + bias[o];
+    }
+  }
+  return y;
+}
+
+function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Shape, single: boolean): Arr {
+  const [c, h, wd] = inShape;
+  const [m, oh, ow] = outShape;
+  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  const w = single ? f32(op.weight) : op.weight;
+  const y = alloc(x, batch * m * oh * ow);
+  const inSize = c * h * wd, plane = oh * ow;
+  // one weight at a time over whole output rows: long contiguous inner loops (a store into
+  // a Float32Array rounds each partial sum to float32)
+  for (let b = 0; b < batch; b++) {
+    const xb = b * inSize;
+    for (let o = 0; o < m; o++) {
+      const yo = (b * m + o) * plane;
+      y.fill(op.bias[o], yo, yo + plane);
+      for (let ic = 0; ic < c; ic++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const r0 = Math.max(0, Math.ceil((pt - ky) / sh)), r1 = Math.min(oh, Math.floor((h - 1 + pt - ky) / sh) + 1);
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = w[((o * c + ic) * kh + ky) * kw + kx];
+            if (wv === 0) continue;
+            const q0 = Math.max(0, Math.ceil((pl - kx) / sw)), q1 = Math.min(ow, Math.floor((wd - 1 + pl - kx) / sw) + 1);
+            for (let r = r0; r < r1; r++) {
+              const xr = xb + (ic * h + r * sh - pt + ky) * wd - pl + kx;
+              const yr = yo + r * ow;
+              if (single) for (let q = q0; q < q1; q++) y[yr + q] += fr(wv * x[xr + q * sw]);
+              else for (let q = q0; q < q1; q++) y[yr + q] += wv * x[xr + q * sw];
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** Max or average over each window; padded positions never win a max and count for an average only with countIncludePad. */
+function pool(layer: Layer, x: Arr, batch: number, inShape: Shape, outShape: Shape): Arr {
+  const op = layer.op as Extract<Layer['op'], { kind: 'maxpool2d' | 'avgpool2d' }>;
+  const [c, h, wd] = inShape;
+  const [, oh, ow] = outShape;
+  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  const isMax = op.kind === 'maxpool2d';
+  const full = op.kind === 'avgpool2d' && op.countIncludePad;
+  const y = alloc(x, batch * c * oh * ow);
+  let k = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const base = (b * c + ch) * h * wd;
+      for (let r = 0; r < oh; r++) {
+        for (let q = 0; q < ow; q++) {
+          let acc = isMax ? -Infinity : 0, n = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = r * sh - pt + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = q * sw - pl + kx;
+              if (ix < 0 || ix >= wd) continue;
+              const v = x[base + iy * wd + ix];
+              if (isMax) { if (v > acc) acc = v; } else { acc = x instanceof Float32Array ? fr(acc + v) : acc + v; n++; }
+            }
+          }
+          y[k++] = isMax ? acc : acc / (full ? kh * kw : n);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function pad(pads: readonly number[], x: Arr, batch: number, inShape: Shape, outShape: Shape): Arr {
+  const [c, h, wd] = inShape;
+  const [, oh, ow] = outShape;
+  const [pt, pl] = pads;
+  const y = alloc(x, batch * c * oh * ow);
+  for (let b = 0; b < batch; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let r = 0; r < h; r++) {
+        const src = ((b * c + ch) * h + r) * wd;
+        y.set(x.subarray(src, src + wd), ((b * c + ch) * oh + r + pt) * ow + pl);
+      }
+    }
+  }
+  return y;
+}
+
+/** One layer on a batch: `ins` are the outputs of the layers it reads. */
+export function applyLayer(net: Network, i: number, ins: Arr[], batch: number): Arr {
+  const layer = net.layers[i];
+  const op = layer.op;
+  const x = ins[0];
+  const single = x instanceof Float32Array;
+  const inShape = layerInputShape(net, i);
+  switch (op.kind) {
+    case 'dense': return single ? dense32(op, x, batch) : dense64(op, x, batch);
+    case 'conv2d': return conv(op, x, batch, inShape, layer.shape, single);
+    case 'maxpool2d':
+    case 'avgpool2d': return pool(layer, x, batch, inShape, layer.shape);
+    case 'pad': return pad(op.pads, x, batch, inShape, layer.shape);
+    case 'relu': return x.map((v) => (v > 0 ? v : 0));
+    case 'sigmoid': return x.map((v) => 1 / (1 + Math.exp(-v)));
+    case 'reshape': return x;
+    case 'add': {
+      const b = ins[1];
+      return x.map((v, k) => v + b[k]);
+    }
+    case 'affine': {
+      const n = op.scale.length;
+      const y = alloc(x, x.length);
+      for (let k = 0; k < x.length; k++) {
+        const j = k % n;
+        y[k] = single ? fr(fr(x[k] * op.scale[j]) + op.shift[j]) : x[k] * op.scale[j] + op.shift[j];
+      }
+      return y;
+    }
+    case 'permute': {
+      const n = op.perm.length;
+      const y = alloc(x, x.length);
+      for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) y[b * n + k] = x[b * n + op.perm[k]];
+      return y;
+    }
+  }
+}
+
+function run(net: Network, x: Arr, batch: number, keepAll: boolean): Arr[] {
+  const n = inputSize(net);
+  if (x.length !== batch * n) throw new Error(`forward: ${x.length} input values for a batch of ${batch} × ${n}`);
+  // when each layer's output is last read, so it can be dropped early
+  const lastUse = net.layers.map(() => -1);
+  net.layers.forEach((l, i) => { for (const s of l.inputs) if (s !== INPUT) lastUse[s] = i; });
+  const outs: Arr[] = [];
+  net.layers.forEach((_, i) => {
+    const ins = net.layers[i].inputs.map((s) => (s === INPUT ? x : outs[s]));
+    outs[i] = applyLayer(net, i, ins, batch);
+    if (!keepAll) for (const s of net.layers[i].inputs) if (s !== INPUT && lastUse[s] === i) outs[s] = undefined as unknown as Arr;
+  });
+  return outs;
+}
+
+/** Float64 outputs, batch × outputSize. */
+export function forward(net: Network, x: Float64Array, batch: number): Float64Array {
+  const outs = run(net, x, batch, false);
+  return outs[outs.length - 1] as Float64Array;
+}
+
+/** Float32 outputs computed in float32 arithmetic (products and sums rounded). */
+export function forward32(net: Network, x: Float32Array, batch: number): Float32Array {
+  const outs = run(net, x, batch, false);
+  return outs[outs.length - 1] as Float32Array;
+}
+
+/** Every layer's float64 output (batch × size(layer.shape)); reshape layers share their input's array. */
+export function forwardLayers(net: Network, x: Float64Array, batch: number): Float64Array[] {
+  return run(net, x, batch, true) as Float64Array[];
+}
+

@@ -1,0 +1,163 @@
+// Reverse-mode input gradients of c·y (one coefficient row per sample), for attacks (PGD)
+// that look for points the bounds must contain. Max pooling routes the gradient to the
+// first maximal position of each window; ReLU's subgradient at 0 is 0.
+import { forwardLayers } from './forward.js';
+import { INPUT, inputSize, layerInputShape, outputSize } from './network.js';
+import type { Network } from './network.js';
+
+export interface InputGradient {
+  /** Network outputs, batch × outputSize. */
+  output: Float64Array;
+  /** d(c·y)/dx, batch × inputSize. */
+  grad: Float64Array;
+}
+
+export function inputGradient(net: Network, x: Float64Array, batch: number, c: Float64Array): InputGradient {
+  const outSize = outputSize(net);
+  if (c.length !== batch * outSize) throw new Error(`inputGradient: ${c.length} coefficients for a batch of ${batch} × ${outSize} outputs`);
+  const acts = forwardLayers(net, x, batch);
+  const L = net.layers.length;
+  const grads: (Float64Array | undefined)[] = new Array(L);
+  grads[L - 1] = c.slice();
+  const gInput = new Float64Array(batch * inputSize(net));
+
+  const push = (src: number, gx: Float64Array) => {
+    const dst = src === INPUT ? gInput : grads[src];
+    if (!dst) { grads[src] = gx; return; }
+    for (let k = 0; k < gx.length; k++) dst[k] += gx[k];
+  };
+
+  for (let i = L - 1; i >= 0; i--) {
+    const g = grads[i];
+    if (!g) continue;
+    grads[i] = undefined;
+    const layer = net.layers[i];
+    const op = layer.op;
+    const src = layer.inputs[0];
+    const xin = src === INPUT ? x : acts[src];
+    const [c0, h, wd] = layerInputShape(net, i);
+    switch (op.kind) {
+      case 'dense': {
+        const { inFeatures: k, outFeatures: n, weight: w } = op;
+        const gx = new Float64Array(batch * k);
+        for (let b = 0; b < batch; b++) {
+          for (let o = 0; o < n; o++) {
+            const go = g[b * n + o];
+            if (go === 0) continue;
+            const wo = o * k, xo = b * k;
+            for (let j = 0; j < k; j++) gx[xo + j] += go * w[wo + j];
+          }
+        }
+        push(src, gx);
+        break;
+      }
+      case 'conv2d': {
+        const [m, oh, ow] = layer.shape;
+        const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+        const inSize = c0 * h * wd, outSz = m * oh * ow;
+        const gx = new Float64Array(batch * inSize);
+        for (let b = 0; b < batch; b++) {
+          for (let o = 0; o < m; o++) {
+            for (let r = 0; r < oh; r++) {
+              for (let q = 0; q < ow; q++) {
+                const go = g[b * outSz + (o * oh + r) * ow + q];
+                if (go === 0) continue;
+                for (let ic = 0; ic < c0; ic++) {
+                  for (let ky = 0; ky < kh; ky++) {
+                    const iy = r * sh - pt + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    for (let kx = 0; kx < kw; kx++) {
+                      const ix = q * sw - pl + kx;
+                      if (ix < 0 || ix >= wd) continue;
+                      gx[b * inSize + (ic * h + iy) * wd + ix] += go * op.weight[((o * c0 + ic) * kh + ky) * kw + kx];
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        push(src, gx);
+        break;
+      }
+      case 'maxpool2d':
+      case 'avgpool2d': {
+        const [, oh, ow] = layer.shape;
+        const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+        const gx = new Float64Array(xin.length);
+        let k = 0;
+        for (let b = 0; b < batch; b++) {
+          for (let ch = 0; ch < c0; ch++) {
+            const base = (b * c0 + ch) * h * wd;
+            for (let r = 0; r < oh; r++) {
+              for (let q = 0; q < ow; q++, k++) {
+                const cells: number[] = [];
+                for (let ky = 0; ky < kh; ky++) {
+                  const iy = r * sh - pt + ky;
+                  if (iy < 0 || iy >= h) continue;
+                  for (let kx = 0; kx < kw; kx++) {
+                    const ix = q * sw - pl + kx;
+                    if (ix >= 0 && ix < wd) cells.push(base + iy * wd + ix);
+                  }
+                }
+                if (op.kind === 'maxpool2d') {
+                  let best = cells[0];
+                  for (const p of cells) if (xin[p] > xin[best]) best = p;
+                  if (best !== undefined) gx[best] += g[k];
+                } else {
+                  const share = g[k] / (op.countIncludePad ? kh * kw : cells.length);
+                  for (const p of cells) gx[p] += share;
+                }
+              }
+            }
+          }
+        }
+        push(src, gx);
+        break;
+      }
+      case 'pad': {
+        const [, oh, ow] = layer.shape;
+        const [pt, pl] = op.pads;
+        const gx = new Float64Array(xin.length);
+        for (let b = 0; b < batch; b++) {
+          for (let ch = 0; ch < c0; ch++) {
+            for (let r = 0; r < h; r++) {
+              const from = ((b * c0 + ch) * oh + r + pt) * ow + pl;
+              gx.set(g.subarray(from, from + wd), ((b * c0 + ch) * h + r) * wd);
+            }
+          }
+        }
+        push(src, gx);
+        break;
+      }
+      case 'relu':
+        push(src, g.map((v, k) => (xin[k] > 0 ? v : 0)));
+        break;
+      case 'sigmoid': {
+        const y = acts[i];
+        push(src, g.map((v, k) => v * y[k] * (1 - y[k])));
+        break;
+      }
+      case 'affine': {
+        const n = op.scale.length;
+        push(src, g.map((v, k) => v * op.scale[k % n]));
+        break;
+      }
+      case 'permute': {
+        const n = op.perm.length;
+        const gx = new Float64Array(g.length);
+        for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) gx[b * n + op.perm[k]] += g[b * n + k];
+        push(src, gx);
+        break;
+      }
+      case 'reshape':
+        push(src, g);
+        break;
+      case 'add':
+        push(src, g.slice());
+        push(layer.inputs[1], g);
+        break;
+    }
+  }
+  return { output: acts[L - 1], grad: gInput };
+}

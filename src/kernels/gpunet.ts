@@ -1,0 +1,91 @@
+// A network uploaded for the GPU: weights rounded to nearest f32 (the kernels' error terms
+// account for |W − fl32(W)| ≤ u|W|), index maps for Permute/Pad, and what each method supports.
+import type { Network, Layer, Shape } from '../network.js';
+import { INPUT, size, isSequential, layerInputShape } from '../network.js';
+import type { GpuRuntime } from './runtime.js';
+
+export interface GpuLayer {
+  layer: Layer;
+  inShape: Shape;
+  inSize: number;
+  outSize: number;
+  weight?: GPUBuffer;
+  bias?: GPUBuffer;
+  /** Permute/Pad: forward gather map (output → input, -1 = zero) and backward map (input → output). */
+  fwdIdx?: GPUBuffer;
+  backIdx?: GPUBuffer;
+}
+
+export interface GpuNet {
+  net: Network;
+  layers: GpuLayer[];
+  /** Why IBP / CROWN cannot run on the GPU for this network (null when they can). */
+  ibpUnsupported: string | null;
+  crownUnsupported: string | null;
+  buffers: GPUBuffer[];
+}
+
+const IBP_OPS = new Set(['dense', 'conv2d', 'relu', 'sigmoid', 'maxpool2d', 'avgpool2d', 'pad', 'affine', 'permute', 'reshape']);
+const CROWN_OPS = new Set(['dense', 'relu', 'affine', 'permute', 'reshape', 'pad']);
+
+function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; back: Int32Array } {
+  const [c, h, w] = inShape;
+  const [pt, pl, pb, pr] = pads;
+  const oh = h + pt + pb, ow = w + pl + pr;
+  const fwd = new Int32Array(c * oh * ow).fill(-1);
+  const back = new Int32Array(c * h * w);
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = (ch * oh + y + pt) * ow + x + pl;
+        const i = (ch * h + y) * w + x;
+        fwd[o] = i;
+        back[i] = o;
+      }
+    }
+  }
+  return { fwd, back };
+}
+
+export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
+  const buffers: GPUBuffer[] = [];
+  const keep = (b: GPUBuffer) => (buffers.push(b), b);
+  const f32 = (a: Float64Array) => keep(rt.upload(Float32Array.from(a)));
+  let ibpUnsupported: string | null = isSequential(net) ? null : 'the network is not a chain (residual adds)';
+  let crownUnsupported = ibpUnsupported;
+  const layers = net.layers.map((layer, i): GpuLayer => {
+    const inShape = layerInputShape(net, i);
+    const g: GpuLayer = { layer, inShape, inSize: size(inShape), outSize: size(layer.shape) };
+    const op = layer.op;
+    if (!IBP_OPS.has(op.kind)) ibpUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
+    if (!CROWN_OPS.has(op.kind)) crownUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
+    if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1)) return g;
+    switch (op.kind) {
+      case 'dense':
+      case 'conv2d':
+        g.weight = f32(op.weight);
+        g.bias = f32(op.bias);
+        break;
+      case 'affine':
+        g.weight = f32(op.scale);
+        g.bias = f32(op.shift);
+        break;
+      case 'permute': {
+        const back = new Int32Array(op.perm.length);
+        op.perm.forEach((src, j) => { back[src] = j; });
+        g.fwdIdx = keep(rt.upload(op.perm));
+        g.backIdx = keep(rt.upload(back));
+        break;
+      }
+      case 'pad': {
+        const { fwd, back } = padMaps(inShape, op.pads);
+        g.fwdIdx = keep(rt.upload(fwd));
+        g.backIdx = keep(rt.upload(back));
+        break;
+      }
+      default:
+    }
+    return g;
+  });
+  return { net, layers, ibpUnsupported, crownUnsupported, buffers };
+}

@@ -1,0 +1,231 @@
+// Minimal adversarial examples (Fischetti & Jo): the input closest to x, in L∞ (one column t,
+// −t ≤ x̃ − x ≤ t) or L1 (Σ dᵢ, −dᵢ ≤ x̃ᵢ − xᵢ ≤ dᵢ), whose decision is no longer `label`: a margin
+// y_label − y_j ≤ −δ for some j (binaries choose which) or every y_target − y_k ≥ δ for a target.
+// Without a radius, growing radii are searched: an infeasible radius r proves the distance > r,
+// and a point found at r is the global optimum (re-solved at r = its L1 distance for L1).
+import type { Network } from '../network.js';
+import { logitNetwork, outputSize } from '../network.js';
+import { UserError } from '../errors.js';
+import type { LayerBounds } from '../bounds/types.js';
+import { marginsOf, predictedClass } from '../spec/margins.js';
+import { forward } from '../forward.js';
+import type { Expr } from './builder.js';
+import type { Box } from './encode/input.js';
+import type { MilpSolver, Prepared } from './problem.js';
+import { checkLabel, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { marginVector } from './verify.js';
+import { bracketDistance } from './bracket.js';
+
+export interface AdversarialOptions {
+  norm: 'linf' | 'l1';
+  /** Per-value cap on the change |x̃ᵢ − xᵢ|. */
+  maxChange?: number;
+  /** Search only inside the L∞ ball of this radius (a smaller box gives tighter big-M). */
+  radius?: number;
+  /** Required margin by which the new class wins (default 0.001). */
+  delta?: number;
+  /** Class the example must be classified as. */
+  target?: number;
+  timeLimitS: number;
+  /** Valid input range (default [0, 1]). */
+  domain?: [number, number];
+  /** Bounds on each layer's output over a box (e.g. CROWN), for tighter encodings. */
+  boundsFor?: (box: Box) => readonly (LayerBounds | undefined)[] | undefined;
+  /** A nearby adversarial point to start HiGHS from. */
+  incumbent?: Float64Array;
+  pool?: MilpSolver;
+  /** Bracket the distance first with PGD (upper) and CROWN (lower); default true. */
+  bracket?: boolean;
+}
+
+export interface SolveRecord { radius: number; status: string; binaries: number; timeS: number }
+
+export interface AdversarialResult {
+  status: 'optimal' | 'infeasible' | 'timeout' | 'unknown';
+  /** ‖x̃ − x‖ of the replayed example. */
+  distance?: number;
+  /** Proven lower bound on the smallest distance. */
+  lowerBound: number;
+  adversarial?: Float64Array;
+  output?: Float64Array;
+  originalClass: number;
+  newClass?: number;
+  /** Margins y_label − y_j (j ≠ label) of the example, replayed in float64. */
+  margins?: number[];
+  radius: number;
+  binaries: number;
+  timeS: number;
+  solves: SolveRecord[];
+  messages: string[];
+}
+
+const RADII = [0.01, 0.03, 0.1, 0.3, 1];
+
+export async function minimalAdversarial(net0: Network, x: Float64Array, label: number, opts: AdversarialOptions): Promise<AdversarialResult> {
+  const t0 = performance.now();
+  const deadline = t0 + opts.timeLimitS * 1000;
+  const net = logitNetwork(net0);
+  checkLabel(net, label);
+  const out = outputSize(net);
+  const classes = out === 1 ? 2 : out;
+  if (opts.target !== undefined && (opts.target === label || !(opts.target >= 0 && opts.target < classes))) {
+    throw new UserError(`target class ${opts.target} must differ from ${label} and lie in 0..${classes - 1}`);
+  }
+  const delta = opts.delta ?? 0.001;
+  const [dLo, dHi] = opts.domain ?? [0, 1];
+  const cap = Math.min(opts.maxChange ?? Infinity, opts.radius ?? Infinity, dHi - dLo);
+  const base: AdversarialResult = { status: 'unknown', lowerBound: 0, originalClass: label, radius: 0, binaries: 0, timeS: 0, solves: [], messages: [] };
+  const done = (r: Partial<AdversarialResult>): AdversarialResult => ({ ...base, ...r, timeS: (performance.now() - t0) / 1000 });
+  const y0 = forward(net, x, 1);
+  // nothing to move when the input itself is already on the other side
+  if (isAdversarial(y0, label, opts.target)) return done({ status: 'optimal', distance: 0, adversarial: x.slice(), output: y0, newClass: predictedClass(y0), margins: marginsOf(y0, label) });
+
+  let incumbent = opts.incumbent;
+  let radii = opts.radius !== undefined ? [cap] : [...RADII.filter((r) => r < cap), cap];
+  if (opts.bracket !== false) {
+    // an attack's example bounds the optimum, so the box can shrink to its distance
+    const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: t0 + opts.timeLimitS * 250 });
+    base.lowerBound = br.lower;
+    if (br.upper !== undefined && br.point) {
+      radii = [Math.min(cap, Math.max(br.upper, 1e-9))];
+      incumbent = br.point;
+    } else radii = radii.filter((r) => r > br.lower);
+    if (!radii.length) radii = [cap];
+  }
+  for (let k = 0; k < radii.length; k++) {
+    if (performance.now() > deadline) return done({ status: 'timeout' });
+    const r = radii[k];
+    const s = await solveAt(net, x, label, r, delta, [dLo, dHi], opts, incumbent, base.lowerBound, deadline);
+    base.solves.push({ radius: r, status: s.status, binaries: s.binaries, timeS: s.timeS });
+    base.binaries = Math.max(base.binaries, s.binaries);
+    base.radius = r;
+    if (s.message) base.messages.push(s.message);
+    if (s.status === 'infeasible') { base.lowerBound = Math.max(base.lowerBound, r); continue; }
+    if (!s.point) return done({ status: s.status === 'timeout' ? 'timeout' : 'unknown', lowerBound: Math.max(base.lowerBound, s.bound) });
+    const { adv, y } = s.point;
+    const distance = norm(adv, x, opts.norm);
+    const found = { adversarial: adv, output: y, distance, newClass: predictedClass(y), margins: marginsOf(y, label) };
+    const lowerBound = Math.max(base.lowerBound, Math.min(s.bound, distance));
+    // an L1 optimum within the box can hide a closer example that moves one value further than r
+    if (opts.norm === 'l1' && s.status === 'optimal' && distance > r + 1e-12 && r < cap) {
+      incumbent = adv;
+      radii.splice(k + 1, radii.length, Math.min(distance, cap));
+      base.lowerBound = lowerBound;
+      continue;
+    }
+    return done({ status: s.status === 'optimal' ? 'optimal' : s.status === 'timeout' ? 'timeout' : 'unknown', lowerBound, ...found });
+  }
+  return done({ status: 'infeasible' });
+}
+
+function isAdversarial(y: ArrayLike<number>, label: number, target?: number): boolean {
+  const c = predictedClass(y);
+  return target === undefined ? c !== label : c === target;
+}
+
+export function norm(a: ArrayLike<number>, b: ArrayLike<number>, kind: 'linf' | 'l1'): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    s = kind === 'linf' ? Math.max(s, d) : s + d;
+  }
+  return s;
+}
+
+interface RadiusResult {
+  status: 'optimal' | 'infeasible' | 'timeout' | 'unknown';
+  point?: { adv: Float64Array; y: Float64Array };
+  bound: number;
+  binaries: number;
+  timeS: number;
+  message?: string;
+}
+
+async function solveAt(
+  net: Network, x: Float64Array, label: number, r: number, delta: number, domain: [number, number], opts: AdversarialOptions,
+  incumbent: Float64Array | undefined, lowerBound: number, deadline: number,
+): Promise<RadiusResult> {
+  const t0 = performance.now();
+  const box: Box = { lower: x.map((v) => Math.max(domain[0], v - r)), upper: x.map((v) => Math.min(domain[1], v + r)) };
+  const p = prepare(net, box, opts.boundsFor?.(box));
+  const b = p.enc.builder;
+  const n = x.length;
+  const time = (): number => (performance.now() - t0) / 1000;
+  if (!addDecisionRows(p, label, delta, opts.target)) return { status: 'infeasible', bound: Infinity, binaries: p.enc.binaries, timeS: time() };
+  const cost = (): Float64Array => new Float64Array(b.numCols);
+  let costIdx: number[];
+  if (opts.norm === 'linf') {
+    const t = b.addVar(Math.min(lowerBound, r), r, (v) => norm(v.subarray(0, n), x, 'linf'));
+    for (let i = 0; i < n; i++) b.addRow({ idx: [i, t], val: [1, -1], c: 0 }, -Infinity, x[i]);
+    for (let i = 0; i < n; i++) b.addRow({ idx: [i, t], val: [1, 1], c: 0 }, x[i], Infinity);
+    costIdx = [t];
+  } else {
+    costIdx = [];
+    for (let i = 0; i < n; i++) {
+      const d = b.addVar(0, Math.max(x[i] - box.lower[i], box.upper[i] - x[i]), (v) => Math.abs(v[i] - x[i]));
+      b.addRow({ idx: [i, d], val: [1, -1], c: 0 }, -Infinity, x[i]);
+      b.addRow({ idx: [i, d], val: [1, 1], c: 0 }, x[i], Infinity);
+      costIdx.push(d);
+    }
+  }
+  const c = cost();
+  for (const j of costIdx) c[j] = 1;
+  const res = await (opts.pool ?? localSolver).solve(b.data(c, 0), { timeLimitS: remaining(deadline), incumbent: startFrom(p, incumbent) });
+  const binaries = p.enc.binaries + countAfter(p);
+  if (res.status === 'infeasible') return { status: 'infeasible', bound: Infinity, binaries, timeS: time() };
+  let point: RadiusResult['point'];
+  let message = res.message;
+  if (res.x) {
+    const adv = inputOf(p, res.x);
+    const y = replay(p, adv);
+    if (isAdversarial(y, label, opts.target)) point = { adv, y };
+    else { message = `the solver's example at radius ${r} is classified ${predictedClass(y)} when replayed`; warnNoReplay('attack', message); }
+  }
+  const status = res.status === 'optimal' ? (point ? 'optimal' : 'unknown') : res.status === 'timeout' ? 'timeout' : 'unknown';
+  return { status, point, bound: res.bound, binaries, timeS: time(), message };
+}
+
+/** Binaries added after the network (the choice of the new class). */
+function countAfter(p: Prepared): number {
+  return p.enc.builder.binaries - p.enc.binaries;
+}
+
+/** Rows forcing the decision away from `label` (or onto `target`); false when no class can win. */
+function addDecisionRows(p: Prepared, label: number, delta: number, target?: number): boolean {
+  const b = p.enc.builder;
+  const out = p.enc.outputs.length;
+  const margin = (j: number): Expr => b.combine(marginVector(out, label, j), p.enc.outputs, 0);
+  if (out === 1) {
+    const e = margin(1 - label);
+    if (b.bounds(e)[0] > -delta) return false;
+    b.addRow(e, -Infinity, -delta);
+    return true;
+  }
+  if (target !== undefined) {
+    for (let k = 0; k < out; k++) {
+      if (k === target) continue;
+      const e = b.combine(marginVector(out, target, k), p.enc.outputs, 0); // y_target − y_k ≥ δ
+      if (b.bounds(e)[1] < delta) return false;
+      b.addRow(e, delta, Infinity);
+    }
+    return true;
+  }
+  const reach: { j: number; e: Expr; m: number }[] = [];
+  for (let j = 0; j < out; j++) {
+    if (j === label) continue;
+    const e = margin(j);
+    const [lo, hi] = b.bounds(e);
+    if (lo <= -delta) reach.push({ j, e, m: hi + delta });
+  }
+  if (!reach.length) return false;
+  if (reach.length === 1) { b.addRow(reach[0].e, -Infinity, -delta); return true; }
+  // chosen class j (a_j = 1): y_label − y_j ≤ −δ; otherwise relaxed by M_j = max(y_label − y_j) + δ
+  const a = reach.map(({ j }) => b.addVar(0, 1, (v) => {
+    let best = reach[0].j, bestM = Infinity;
+    for (const q of reach) { const m = b.value(q.e, v); if (m < bestM) { bestM = m; best = q.j; } }
+    return best === j ? 1 : 0;
+  }, true));
+  reach.forEach(({ e, m }, k) => b.addRow({ idx: [...e.idx, a[k]], val: [...e.val, m], c: e.c }, -Infinity, m - delta));
+  b.addRow({ idx: a, val: a.map(() => 1), c: 0 }, 1, 1);
+  return true;
+}

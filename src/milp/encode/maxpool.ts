@@ -1,0 +1,68 @@
+// MaxPool: y ≥ xᵢ, y ≤ xᵢ + Mᵢ(1 − aᵢ), Σ aᵢ = 1 with binary aᵢ. Inputs that can never be the
+// maximum (uᵢ < maxⱼ lⱼ) are left out, Mᵢ = maxⱼ≠ᵢ uⱼ − lᵢ over the survivors, and a window with
+// one survivor is that input itself. Padded positions never win.
+import type { MaxPool2dOp, Shape } from '../../network.js';
+import type { Expr } from '../builder.js';
+import { MilpBuilder, varExpr } from '../builder.js';
+
+export interface PoolStats {
+  windows: number;
+  /** Windows left with one candidate (no binary). */
+  decided: number;
+}
+
+export function encodeMaxPool(
+  b: MilpBuilder, op: MaxPool2dOp, x: readonly Expr[], inShape: Shape, outShape: Shape,
+  l: Float64Array, u: Float64Array, stats: PoolStats,
+): Expr[] {
+  const [c, h, w] = inShape;
+  const [, oh, ow] = outShape;
+  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  const out: Expr[] = [];
+  for (let ch = 0; ch < c; ch++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const cand: number[] = [];
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pl + kx;
+            if (ix >= 0 && ix < w) cand.push((ch * h + iy) * w + ix);
+          }
+        }
+        out.push(encodeWindow(b, cand, x, l, u, stats));
+      }
+    }
+  }
+  return out;
+}
+
+function encodeWindow(b: MilpBuilder, cand: number[], x: readonly Expr[], l: Float64Array, u: Float64Array, stats: PoolStats): Expr {
+  stats.windows++;
+  let maxL = -Infinity;
+  for (const i of cand) maxL = Math.max(maxL, l[i]);
+  const keep = cand.filter((i) => u[i] >= maxL);
+  if (keep.length === 1) { stats.decided++; return x[keep[0]]; }
+  let maxU = -Infinity;
+  for (const i of keep) maxU = Math.max(maxU, u[i]);
+  const yVal = (v: Float64Array): number => Math.max(...keep.map((i) => b.value(x[i], v)));
+  const y = b.addVar(maxL, maxU, yVal);
+  const a = keep.map((i, k) => b.addVar(0, 1, (v) => {
+    // the first input that reaches the maximum is the chosen one
+    const vals = keep.map((j) => b.value(x[j], v));
+    return vals.indexOf(Math.max(...vals)) === k ? 1 : 0;
+  }, true));
+  keep.forEach((i, k) => {
+    let mOther = -Infinity;
+    keep.forEach((j, t) => { if (t !== k) mOther = Math.max(mOther, u[j]); });
+    const m = Math.max(mOther - l[i], 0);
+    const xi = x[i];
+    // y − xᵢ ≥ 0
+    b.addRow({ idx: [y, ...xi.idx], val: [1, ...xi.val.map((q) => -q)], c: -xi.c }, 0, Infinity);
+    // y − xᵢ + Mᵢ aᵢ ≤ Mᵢ
+    b.addRow({ idx: [y, a[k], ...xi.idx], val: [1, m, ...xi.val.map((q) => -q)], c: -xi.c }, -Infinity, m);
+  });
+  b.addRow({ idx: a, val: a.map(() => 1), c: 0 }, 1, 1);
+  return varExpr(y);
+}

@@ -1,0 +1,93 @@
+// What every MILP query shares: take the network to its logit, encode it over the box, solve
+// an objective (in this thread or on a worker pool), and replay points on the float64 forward pass.
+import { UserError, warnOnce } from '../errors.js';
+import type { Network } from '../network.js';
+import { inputSize, logitNetwork, outputSize } from '../network.js';
+import type { LayerBounds } from '../bounds/types.js';
+import { forward } from '../forward.js';
+import type { Box } from './encode/input.js';
+import type { EncodedNetwork } from './encode/network.js';
+import { encodeNetwork } from './encode/network.js';
+import type { MilpData } from './builder.js';
+import type { SolveOptions, SolveResult } from './highs.js';
+import { solveMilp } from './highs.js';
+
+/** Anything that solves a model: this thread's HiGHS or a MilpPool. */
+export interface MilpSolver {
+  solve(data: MilpData, opts: SolveOptions): Promise<SolveResult>;
+}
+
+export const localSolver: MilpSolver = { solve: solveMilp };
+
+export interface QueryOptions {
+  /** Wall-clock limit of the whole query, in seconds. */
+  timeLimitS: number;
+  /** Tightest known bounds on each layer's output for this box (e.g. CROWN), by layer index. */
+  layerBounds?: readonly (LayerBounds | undefined)[];
+  /** A point of the box to start HiGHS from (an attack's best point). */
+  incumbent?: Float64Array;
+  /** Solve on a worker pool instead of this thread. */
+  pool?: MilpSolver;
+}
+
+export interface Prepared {
+  net: Network;
+  enc: EncodedNetwork;
+  box: Box;
+}
+
+/** The logit network, checked and encoded over the box. */
+export function prepare(net0: Network, box: Box, layerBounds?: QueryOptions['layerBounds']): Prepared {
+  const net = logitNetwork(net0);
+  const n = inputSize(net);
+  if (box.lower.length !== n || box.upper.length !== n) {
+    throw new UserError(`${net.name}: the input box has ${box.lower.length} values, the network takes ${n}`);
+  }
+  return { net, enc: encodeNetwork(net, box, { layerBounds }), box };
+}
+
+/** The model minimising Σ c_k·y_k over the encoding. */
+export function objectiveModel(p: Prepared, c: ArrayLike<number>): MilpData {
+  const { cost, offset } = p.enc.builder.objective(c, p.enc.outputs);
+  return p.enc.builder.data(cost, offset);
+}
+
+/** A column assignment for a point of the box (clipped into it), to hand to HiGHS. */
+export function startFrom(p: Prepared, x: Float64Array | undefined): Float64Array | undefined {
+  if (!x || x.length !== p.enc.inputs) return undefined;
+  const clipped = x.map((v, i) => Math.min(Math.max(v, p.box.lower[i]), p.box.upper[i]));
+  return p.enc.builder.assignment(clipped);
+}
+
+/** The input part of a solution, clipped into the box (solver tolerances can leave it 1e-9 outside). */
+export function inputOf(p: Prepared, cols: Float64Array): Float64Array {
+  const x = new Float64Array(p.enc.inputs);
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(Math.max(cols[i], p.box.lower[i]), p.box.upper[i]);
+  return x;
+}
+
+/** The float64 network output at x. */
+export function replay(p: Prepared, x: Float64Array): Float64Array {
+  return forward(p.net, x, 1);
+}
+
+export function insideBox(box: Box, x: ArrayLike<number>, tol = 0): boolean {
+  for (let i = 0; i < box.lower.length; i++) if (!(x[i] >= box.lower[i] - tol && x[i] <= box.upper[i] + tol)) return false;
+  return true;
+}
+
+/** Warns that a solver point did not replay (it is then never reported as a counterexample). */
+export function warnNoReplay(what: string, detail: string): void {
+  warnOnce(`MILP ${what}: the solver's point does not replay on the float64 network (${detail}); answering unknown`);
+}
+
+export function checkLabel(net: Network, label: number): void {
+  const out = outputSize(logitNetwork(net));
+  const classes = out === 1 ? 2 : out;
+  if (!Number.isInteger(label) || label < 0 || label >= classes) throw new UserError(`label ${label} is out of range for ${net.name} (${classes} classes)`);
+}
+
+/** Seconds left before `deadline` (performance.now() ms), at least a millisecond. */
+export function remaining(deadline: number): number {
+  return Math.max((deadline - performance.now()) / 1000, 0.001);
+}

@@ -1,0 +1,200 @@
+// The epsilon sweep's scheduler. Verification is monotone in epsilon (the ball at a smaller
+// epsilon lies inside the one at a larger epsilon, so a proof at eps_k covers every eps_j < k),
+// so each input is searched for the first epsilon the engine cannot verify, and every round is
+// one batched engine call over all inputs' current probes. 'bisect' bisects each input's list;
+// 'adaptive' (the default) bisects a pilot of inputs, then follows the plan of least expected
+// cost for the boundary distribution and per-epsilon engine cost the pilot measured (plan.ts).
+// Inputs not in `candidates` (misclassified) are never bounded.
+//
+// What is counted as verified at eps_j is "the engine verified this input at some probed
+// eps_k >= eps_j", which is sound by the nesting above. For a method whose bounds widen with the
+// box (IBP, and CROWN in practice) that equals evaluating every pair independently, which is what
+// the 'all' schedule does (it also counts the pairs where that nesting is violated, to check it).
+import type { Network } from '../network.js';
+import { inputSize } from '../network.js';
+import type { BoundEngine, BoundMethod, BoundResult } from '../bounds/types.js';
+import { marginSpec } from '../spec/margins.js';
+import { buildBoxes } from './boxes.js';
+import { fillCosts, optimalPlan } from './plan.js';
+
+export type Schedule = 'adaptive' | 'bisect' | 'all';
+export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
+
+export interface SweepProblem {
+  /** The network margins are taken on (logitNetwork of the loaded one). */
+  net: Network;
+  /** count × inputSize(net) values. */
+  inputs: Float64Array;
+  labels: ArrayLike<number>;
+  count: number;
+  /** Ascending, distinct. */
+  eps: readonly number[];
+  /** Indices of the inputs worth bounding (the correctly classified ones). */
+  candidates: ArrayLike<number>;
+}
+
+export interface SweepOptions {
+  method: BoundMethod;
+  schedule?: Schedule;
+  /** Most boxes per engine call (bounds the memory of one call); default 4096. */
+  batch?: number;
+  /** Called after each engine call with the number of (input, eps) pairs it bounded. */
+  onBounded?(pairs: number): void;
+  /** 'adaptive': called once the pilot has fixed the plan, with the expected pairs of the whole run. */
+  onEstimate?(expectedPairs: number): void;
+  /** 'adaptive': inputs bisected first to measure (default: max(32, 5% of the candidates)). */
+  pilot?: number;
+  /** 'adaptive': cost of one probe per epsilon instead of the pilot's measured engine time. */
+  cost?: ArrayLike<number>;
+}
+
+export interface SweepRun {
+  method: BoundMethod;
+  schedule: Schedule;
+  /** count × eps.length, row per input: 1 where the pair counts as verified. */
+  verified: Uint8Array;
+  /** (input, eps) pairs sent to the engine. */
+  pairsBounded: number;
+  /** count × eps.length: every pair of the sweep, misclassified inputs included. */
+  pairsTotal: number;
+  engineCalls: number;
+  rounds: number;
+  /** Engine time attributed to each epsilon (each call's time shared over its boxes). */
+  secondsPerEps: Float64Array;
+  /** Boxes bounded at each epsilon. */
+  boxesPerEps: Int32Array;
+  /** 'adaptive': inputs in the pilot, and the plan's expected probes per input after it. */
+  pilotInputs?: number;
+  expectedProbes?: number;
+  /** 'all' only: pairs the engine did not verify although it verified a larger eps of the same input. */
+  nonMonotone?: number;
+}
+
+/** Probes at most this many rounds for a list of n epsilons. */
+export function bisectRounds(n: number): number {
+  return Math.ceil(Math.log2(n + 1));
+}
+
+/** One box's verdict: every margin's lower bound is positive (NaN is not). */
+export function verifiedAt(result: BoundResult, box: number): boolean {
+  const { rows, lower } = result;
+  for (let r = 0; r < rows; r++) if (!(lower[box * rows + r] > 0)) return false;
+  return true;
+}
+
+interface Probe {
+  input: number;
+  epsIndex: number;
+}
+
+/** Bounds the probes in batches; returns one verdict per probe. */
+async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<Uint8Array> {
+  const size = inputSize(problem.net);
+  const batch = Math.max(1, opts.batch ?? 4096);
+  const out = new Uint8Array(probes.length);
+  for (let start = 0; start < probes.length; start += batch) {
+    const part = probes.slice(start, start + batch);
+    const which = part.map((p) => p.input);
+    const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
+    const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
+    const t0 = performance.now();
+    const result = await engine.bound(problem.net, boxes, { method: opts.method, spec });
+    const share = (performance.now() - t0) / 1000 / part.length;
+    for (let k = 0; k < part.length; k++) {
+      out[start + k] = verifiedAt(result, k) ? 1 : 0;
+      run.secondsPerEps[part[k].epsIndex] += share;
+      run.boxesPerEps[part[k].epsIndex]++;
+    }
+    run.engineCalls++;
+    run.pairsBounded += part.length;
+    opts.onBounded?.(part.length);
+  }
+  return out;
+}
+
+export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts: SweepOptions): Promise<SweepRun> {
+  const E = problem.eps.length;
+  for (let k = 1; k < E; k++) {
+    if (!(problem.eps[k] > problem.eps[k - 1])) throw new Error('runSweep: eps must be ascending and distinct');
+  }
+  const schedule = opts.schedule ?? 'adaptive';
+  const run: SweepRun = {
+    method: opts.method,
+    schedule,
+    verified: new Uint8Array(problem.count * E),
+    pairsBounded: 0,
+    pairsTotal: problem.count * E,
+    engineCalls: 0,
+    rounds: 0,
+    secondsPerEps: new Float64Array(E),
+    boxesPerEps: new Int32Array(E),
+  };
+  const candidates = Array.from(problem.candidates);
+  if (E === 0 || candidates.length === 0) return run;
+
+  if (schedule === 'all') {
+    const probes: Probe[] = [];
+    for (const input of candidates) for (let e = 0; e < E; e++) probes.push({ input, epsIndex: e });
+    const verdicts = await boundProbes(engine, problem, probes, opts, run);
+    run.rounds = 1;
+    let nonMonotone = 0;
+    probes.forEach((p, k) => { run.verified[p.input * E + p.epsIndex] = verdicts[k]; });
+    for (const input of candidates) {
+      let seenLarger = false;
+      for (let e = E - 1; e >= 0; e--) {
+        const v = run.verified[input * E + e];
+        if (v) seenLarger = true;
+        else if (seenLarger) nonMonotone++;
+      }
+    }
+    run.nonMonotone = nonMonotone;
+    return run;
+  }
+
+  // Search on k, the number of leading epsilons verified: invariant k ∈ [lo, hi], i.e. verified
+  // at eps[lo-1] (or lo = 0) and not verified at eps[hi] (or hi = E).
+  const lo = new Int32Array(problem.count);
+  const hi = new Int32Array(problem.count).fill(E);
+  const search = async (inputs: number[], probe: (lo: number, hi: number) => number) => {
+    let active = inputs;
+    while (active.length) {
+      const probes = active.map((input) => ({ input, epsIndex: probe(lo[input], hi[input]) }));
+      const verdicts = await boundProbes(engine, problem, probes, opts, run);
+      run.rounds++;
+      probes.forEach((p, k) => {
+        if (verdicts[k]) lo[p.input] = p.epsIndex + 1;
+        else hi[p.input] = p.epsIndex;
+      });
+      active = active.filter((input) => lo[input] < hi[input]);
+    }
+  };
+  const bisect = (l: number, h: number) => (l + h) >> 1;
+  if (schedule === 'bisect') {
+    await search(candidates, bisect);
+  } else {
+    const pilotSize = Math.min(candidates.length, opts.pilot ?? Math.max(32, Math.ceil(0.05 * candidates.length)));
+    const pilot = candidates.slice(0, pilotSize);
+    await search(pilot, bisect);
+    const rest = candidates.slice(pilotSize);
+    if (rest.length) {
+      // prior: the pilot's boundaries, smoothed so that no k is ruled out
+      const prior = new Float64Array(E + 1).fill(0.5);
+      for (const input of pilot) prior[lo[input]] += 1;
+      const measured = Float64Array.from(run.secondsPerEps, (sec, j) => (run.boxesPerEps[j] ? sec / run.boxesPerEps[j] : NaN));
+      const plan = optimalPlan(prior, opts.cost ?? fillCosts(measured));
+      run.pilotInputs = pilotSize;
+      run.expectedProbes = plan.expectedProbes;
+      opts.onEstimate?.(run.pairsBounded + rest.length * plan.expectedProbes);
+      await search(rest, (l, h) => plan.probe(l, h));
+    }
+  }
+  for (const input of candidates) run.verified.fill(1, input * E, input * E + lo[input]);
+  return run;
+}
+
+/** Verified count per epsilon. */
+export function verifiedCounts(run: SweepRun, count: number, E: number): number[] {
+  const counts = new Array<number>(E).fill(0);
+  for (let i = 0; i < count; i++) for (let e = 0; e < E; e++) counts[e] += run.verified[i * E + e];
+  return counts;
+}

@@ -1,0 +1,47 @@
+// What `bounds` and `sweep` share before any bounding: the method list, the network (judged
+// on its logits), the labelled inputs and the engine, checked in that order so that a bad
+// argument fails before anything slow is loaded.
+import type { Network } from '../network.js';
+import { logitNetwork } from '../network.js';
+import type { BoundMethod } from '../bounds/types.js';
+import { UserError } from '../errors.js';
+import { loadNetwork } from '../models.js';
+import { loadDataset } from '../data/load.js';
+import type { LabelledInputs } from './inputs.js';
+import { inputsFromDataset, readInputsFile } from './inputs.js';
+
+export const METHODS: readonly BoundMethod[] = ['ibp', 'crown'];
+
+/** "crown", "ibp" or a comma list "ibp,crown" (kept in the given order, duplicates dropped). */
+export function parseMethods(text: string, allowList = true): BoundMethod[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (!allowList && parts.length > 1) throw new UserError(`--method '${text}': give one method (${METHODS.join(' or ')})`);
+  const out: BoundMethod[] = [];
+  for (const p of parts) {
+    if (!(METHODS as readonly string[]).includes(p)) throw new UserError(`--method '${p}': unknown bound method (expected ${METHODS.join(', ')})`);
+    if (!out.includes(p as BoundMethod)) out.push(p as BoundMethod);
+  }
+  return out;
+}
+
+export interface TargetOptions {
+  net: string;
+  /** --data spec (default mnist); used with samples. */
+  data?: string;
+  samples?: number;
+  /** --inputs FILE.json (instead of samples). */
+  inputsFile?: string;
+}
+
+export interface Target {
+  /** The network margins are taken on. */
+  net: Network;
+  data: LabelledInputs;
+}
+
+export async function loadTarget(opts: TargetOptions): Promise<Target> {
+  const net = logitNetwork(await loadNetwork(opts.net));
+  if (opts.inputsFile !== undefined) return { net, data: readInputsFile(opts.inputsFile, net) };
+  const ds = loadDataset(opts.data, { split: 'test' });
+  return { net, data: inputsFromDataset(ds, opts.samples ?? 1, net) };
+}

@@ -1,0 +1,120 @@
+// The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
+// → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// with a counterexample that replays on the float64 forward pass; `unsat` only when every
+// disjunct of every region was proved unreachable.
+import type { Network } from '../network.js';
+import { inputSize, outputSize } from '../network.js';
+import { UserError } from '../errors.js';
+import type { BoundEngine } from '../bounds/types.js';
+import type { Property } from '../spec/property.js';
+import { OpenSet } from './open-set.js';
+import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } from './outcome.js';
+import { attackStage, type AttackStageResult } from './attack.js';
+import { alphaStage, engineStage } from './bounds-stage.js';
+import { denseChain, type DenseChain } from './dense-chain.js';
+import type { PreBounds } from './alpha-crown.js';
+import { milpStage } from './milp-stage.js';
+
+export interface CascadeOptions {
+  timeoutS: number;
+  engine: BoundEngine;
+  /** Where stage lines go (default: stderr with a "veribound: " prefix). */
+  log?: (line: string) => void;
+  /** Stages to skip (tests use this to check one stage at a time). */
+  skip?: readonly StageName[];
+  /** Start of the clock (default now); the command passes its own start so loading counts. */
+  startedAt?: number;
+  seed?: number;
+  alphaIterations?: number;
+}
+
+export function checkPropertyFits(net: Network, prop: Property): void {
+  if (prop.numInputs !== inputSize(net)) throw new UserError(`${prop.source}: declares ${prop.numInputs} inputs X_i, ${net.name} takes ${inputSize(net)}`);
+  if (prop.numOutputs !== outputSize(net)) throw new UserError(`${prop.source}: declares ${prop.numOutputs} outputs Y_i, ${net.name} has ${outputSize(net)}`);
+}
+
+export async function verifyProperty(net: Network, prop: Property, opts: CascadeOptions): Promise<VerifyOutcome> {
+  checkPropertyFits(net, prop);
+  const t0 = opts.startedAt ?? Date.now();
+  const deadline = t0 + opts.timeoutS * 1000;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`veribound: ${line}\n`));
+  const skip = new Set(opts.skip ?? []);
+  const open = new OpenSet(prop);
+  const stages: StageRecord[] = [];
+  const done = (answer: Answer, decidedBy: StageName | null, counterexample?: Counterexample): VerifyOutcome =>
+    ({ answer, decidedBy, counterexample, stages, timeS: (Date.now() - t0) / 1000 });
+
+  // runs one stage, records and logs it; true when the property is now decided
+  const stage = async (name: StageName, body: () => Promise<{ note: string; cex?: Counterexample | null }>): Promise<Counterexample | null | 'skipped'> => {
+    if (skip.has(name)) return 'skipped';
+    const before = open.count();
+    const s0 = performance.now();
+    const { note, cex } = await body();
+    const rec: StageRecord = { stage: name, timeS: (performance.now() - s0) / 1000, closed: before - open.count(), open: open.count(), note };
+    stages.push(rec);
+    log(`${name}: ${cex ? 'counterexample found (replayed)' : `closed ${rec.closed}, ${rec.open} of ${total} disjuncts open`}${note ? `; ${note}` : ''} (${rec.timeS.toFixed(2)}s)`);
+    return cex ?? null;
+  };
+  const total = open.count();
+  if (total === 0) return done('unsat', 'ibp'); // no region admits an input: nothing to reach
+  const timeLeft = () => deadline - Date.now();
+
+  // (a) box centre + a short attack
+  let attack: AttackStageResult | undefined;
+  let cex = await stage('attack', async () => {
+    attack = attackStage(net, open, { restarts: 2, steps: 25, seed: opts.seed ?? 1, deadline: Date.now() + Math.max(500, 0.02 * timeLeft()) });
+    return { note: `${attack.evaluations} gradient evaluations`, cex: attack.counterexample };
+  });
+  if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
+
+  // (b) IBP, then CROWN on the engine
+  for (const method of ['ibp', 'crown'] as const) {
+    if (timeLeft() <= 0) return done('timeout', null);
+    await stage(method, async () => {
+      await engineStage(opts.engine, net, open, method);
+      return { note: opts.engine.describe() };
+    });
+    if (open.count() === 0) return done('unsat', method);
+  }
+
+  // (c) α-CROWN on dense ReLU chains
+  let chain: DenseChain | null = null;
+  let pre: (PreBounds | undefined)[] = [];
+  if (!skip.has('alpha-crown') && timeLeft() > 0) {
+    chain = denseChain(net);
+    if (chain) {
+      const c = chain;
+      await stage('alpha-crown', async () => {
+        const res = alphaStage(c, open, { iterations: opts.alphaIterations ?? 60, deadline: Date.now() + 0.3 * timeLeft() });
+        pre = res.pre;
+        return { note: '' };
+      });
+      if (open.count() === 0) return done('unsat', 'alpha-crown');
+    } else {
+      log('alpha-crown: skipped (only for sequential dense/ReLU networks)');
+    }
+  }
+
+  // a longer attack on what is left, before the MILP spends the rest of the time
+  if (timeLeft() > 0 && !skip.has('attack')) {
+    cex = await stage('attack', async () => {
+      const again = attackStage(net, open, { restarts: 16, steps: 60, seed: (opts.seed ?? 1) + 1, deadline: Date.now() + 0.1 * timeLeft() }, attack);
+      attack = again;
+      return { note: `${again.evaluations} gradient evaluations`, cex: again.counterexample };
+    });
+    if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
+  }
+
+  // (d) the MILP with the rest of the time
+  if (timeLeft() <= 0) return done('timeout', null);
+  let timedOut = false;
+  cex = await stage('milp', async () => {
+    const res = await milpStage(net, open, { deadline, chain, pre, incumbents: attack?.perDisjunct ?? [], log });
+    timedOut = res.timedOut;
+    return { note: '', cex: res.counterexample };
+  });
+  if (cex === 'skipped') return done(timeLeft() <= 0 ? 'timeout' : 'unknown', null);
+  if (cex) return done('sat', 'milp', cex);
+  if (open.count() === 0) return done('unsat', 'milp');
+  return done(timedOut || timeLeft() <= 0 ? 'timeout' : 'unknown', null);
+}

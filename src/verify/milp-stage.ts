@@ -1,0 +1,90 @@
+// Stage (d): the exact MILP for the disjuncts every bound left open, one disjunct at a time
+// so that one hard disjunct cannot eat the others' time (each gets an equal share of what is
+// left; time it does not use rolls over). It is given the tightest layer bounds known and
+// the attack's best point as a start. A witness is replayed again here before it counts.
+import type { Network } from '../network.js';
+import { logitNetwork } from '../network.js';
+import type { LayerBounds } from '../bounds/types.js';
+import { crownLayerBounds } from '../bounds/index.js';
+import { milpFindInSet } from '../milp/findset.js';
+import type { OpenSet } from './open-set.js';
+import type { Counterexample } from './outcome.js';
+import type { PreBounds } from './alpha-crown.js';
+import type { DenseChain } from './dense-chain.js';
+import { replay } from '../attack/pgd.js';
+
+export interface MilpStageOptions {
+  deadline: number;
+  chain: DenseChain | null;
+  /** Pre-activation bounds per region from the α stage, when it ran. */
+  pre: (PreBounds | undefined)[];
+  /** The attack's best point and violation per region and disjunct. */
+  incumbents: ({ x: Float64Array; value: number } | undefined)[][];
+  log: (line: string) => void;
+}
+
+export interface MilpStageResult {
+  closed: number;
+  counterexample: Counterexample | null;
+  /** Some disjunct ran out of time (as opposed to the solver giving up). */
+  timedOut: boolean;
+}
+
+/** Layer bounds for the MILP: CROWN ∩ IBP on every layer, tightened by the α stage's ReLU inputs. */
+function layerBoundsFor(net: Network, lower: Float64Array, upper: Float64Array, chain: DenseChain | null, pre: PreBounds | undefined): LayerBounds[] {
+  const lb = crownLayerBounds(net, { lower, upper, count: 1 });
+  if (chain && pre) {
+    chain.preLayer.forEach((layer, k) => {
+      if (layer < 0 || !lb[layer] || lb[layer].lower.length !== pre.lower[k].length) return;
+      const { lower: l, upper: u } = lb[layer];
+      for (let i = 0; i < l.length; i++) {
+        l[i] = Math.max(l[i], pre.lower[k][i]);
+        u[i] = Math.min(u[i], pre.upper[k][i]);
+      }
+    });
+  }
+  return lb;
+}
+
+export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOptions): Promise<MilpStageResult> {
+  let closed = 0;
+  let timedOut = false;
+  // the MILP encodes the network up to its logit; a property on a trailing sigmoid's output
+  // would then be checked on the wrong quantity, so those are left undecided
+  if (logitNetwork(net) !== net) {
+    opts.log('milp: skipped (the network ends in a Sigmoid, the MILP encodes only up to the logit)');
+    return { closed, counterexample: null, timedOut };
+  }
+  for (let r = 0; r < open.prop.regions.length; r++) {
+    if (!open.regionOpen(r)) continue;
+    const region = open.prop.regions[r];
+    const box = { lower: region.lower, upper: region.upper };
+    const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.chain, opts.pre[r]);
+    // the disjuncts the attack came closest to first: a witness ends the whole search
+    const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
+    const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
+    // disjuncts that ran out of their share get a second go with the time others left over
+    const firstPass = pending.length;
+    for (let q = 0; q < pending.length; q++) {
+      const left = (opts.deadline - Date.now()) / 1000;
+      if (left <= 0.05) { timedOut = true; break; }
+      const k = pending[q];
+      // an equal share of the regions' remaining disjuncts (later regions get what is left)
+      const share = left / ((q < firstPass ? firstPass : pending.length) - q);
+      const res = await milpFindInSet(net, box, [region.unsafe[k]], { timeLimitS: share, layerBounds, incumbent: opts.incumbents[r]?.[k]?.x });
+      opts.log(`milp: region ${r} disjunct ${k}: ${res.status} (${res.binaries} binaries, ${res.timeS.toFixed(1)}s)${res.messages.length ? ` — ${res.messages.join('; ')}` : ''}`);
+      if (res.status === 'infeasible') {
+        open.open[r][k] = false;
+        closed++;
+      } else if (res.status === 'found' && res.witness) {
+        const again = replay(net, { ...region, unsafe: [region.unsafe[k]] }, res.witness.input);
+        if (again.disjunct >= 0) return { closed, counterexample: { x: res.witness.input, y: again.y }, timedOut };
+        opts.log(`milp: region ${r} disjunct ${k}: the solver's point does not replay on the network; ignored`);
+      } else if (res.status === 'timeout') {
+        timedOut = true;
+        if (q < firstPass) pending.push(k);
+      }
+    }
+  }
+  return { closed, counterexample: null, timedOut };
+}

@@ -1,0 +1,66 @@
+// `veribound train` as a user runs it: argument errors are one line with exit 2 and leave
+// no file; a small run writes an ONNX network that loads back.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadOnnxFile } from '../src/onnx/load.js';
+import { outputShape } from '../src/network.js';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-train-cli-'));
+
+function train(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, 'train', ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('bad arguments: one clear line on stderr, exit 2, nothing written', () => {
+  const out = path.join(dir, 'bad.onnx');
+  const cases: [string[], RegExp][] = [
+    [['--epochs', 'abc', '--out', out], /--epochs: expected an integer >= 1, got 'abc'/],
+    [['--epochs', '0', '--out', out], /--epochs: expected an integer >= 1, got '0'/],
+    [['--lr', 'fast', '--out', out], /--lr: expected a positive number, got 'fast'/],
+    [['--lr=-1', '--out', out], /--lr: expected a positive number, got '-1'/],
+    [['--schedule', 'step', '--out', out], /--schedule: expected cosine or constant/],
+    [['--epochs', '1'], /--out FILE\.onnx is required/],
+    [['--out', path.join(dir, 'missing', 'x.onnx')], /folder .*missing does not exist/],
+    [['--data', 'cifar10', '--out', out], /unknown dataset 'cifar10'/],
+    [['--arch', '784-50-12', '--out', out], /output layer has 12 units but the data has 10 classes/],
+    [['--arch', '784-5x-10', '--out', out], /cannot read layer '5x'/],
+    [['--bogus', '--out', out], /bogus/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = train(...args);
+    assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}, stderr ${r.err}`);
+    assert.match(r.err, pattern);
+    assert.is(r.err.trim().split('\n').length, 1, `more than one line: ${r.err}`);
+    assert.not.match(r.err, /at .*\.js:\d+/);
+  }
+  assert.equal(fs.readdirSync(dir), []);
+});
+
+test('a small run prints per-epoch lines and writes a network that loads back', () => {
+  const out = path.join(dir, 'small.onnx');
+  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--seed', '4', '--out', out);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /epoch 1\/2 {2}loss \d+\.\d+ {2}train \d+\.\d+% {2}test \d+\.\d+%/);
+  assert.match(r.out, /epoch 2\/2/);
+  const acc = Number(/test accuracy (\d+\.\d+)%/.exec(r.out)?.[1]);
+  assert.ok(acc > 50, `accuracy ${acc}%`);
+  const net = loadOnnxFile(out);
+  assert.equal([...outputShape(net)], [10]);
+  assert.is(net.layers.filter((l) => l.op.kind === 'dense').length, 2);
+  assert.equal(fs.readdirSync(dir).sort(), ['small.onnx'], 'no temporary file left');
+  // same seed, same bytes (same file name too: it becomes the graph's name)
+  fs.mkdirSync(path.join(dir, 'again'));
+  const again = path.join(dir, 'again', 'small.onnx');
+  assert.is(train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--seed', '4', '--out', again).code, 0);
+  assert.ok(fs.readFileSync(out).equals(fs.readFileSync(again)), 'same seed gave a different file');
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
