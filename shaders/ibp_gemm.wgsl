@@ -11,7 +11,7 @@
 // Accumulated: C = fl(Σ W̃c), R0 = fl(Σ|W̃|r), A = fl(Σ|W̃||c|). Standard a-priori bounds
 // (Higham 3.5): |C − Σ W̃c| ≤ γ_K A', |Σ(W−W̃)c| ≤ u A'/(1−u), Σ|W|r ≤ R0(1+γ_K)/(1−u) (+K·ETA
 // for underflow), where A' ≤ A(1+γ_K). The bias adds one more term. So with
-// g = 2γ_{K+4}+4u ≥ the sum of those factors (host-side), y ∈ [C + b − s, C + b + s] with
+// g = γ_{K+4}(1+γ_{K+4})+4u ≥ the sum of those factors (fp.ts slackFactor), y ∈ [C + b − s, C + b + s] with
 // s = R0 + g·(R0 + A + |b|) + (K+2)·ETA, and the final ± is stepped outward.
 // V = up((A + R0)(1 + g)) ≥ |W|·max(|l|,|u|) is kept for the CROWN slack terms.
 struct P { M: u32, N: u32, K: u32, g: f32, etaK: f32,

@@ -70,33 +70,36 @@ function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Sha
   const [c, h, wd] = inShape;
   const [m, oh, ow] = outShape;
   const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
-  const w = single ? f32(op.weight) : op.weight;
   const y = alloc(x, batch * m * oh * ow);
-  const inSize = c * h * wd, plane = oh * ow;
-  // one weight at a time over whole output rows: long contiguous inner loops (a store into
-  // a Float32Array rounds each partial sum to float32)
+  const inSize = c * h * wd, plane = oh * ow, taps = c * kh * kw;
+  // im2col: patch p (an output position) holds the taps.length inputs under the kernel (0
+  // in padding), laid out like a weight row, so each output is one contiguous dot product
+  const patches = alloc(x, plane * taps);
+  const dense: DenseOp = { kind: 'dense', inFeatures: taps, outFeatures: m, weight: op.weight, bias: op.bias };
   for (let b = 0; b < batch; b++) {
     const xb = b * inSize;
-    for (let o = 0; o < m; o++) {
-      const yo = (b * m + o) * plane;
-      y.fill(op.bias[o], yo, yo + plane);
-      for (let ic = 0; ic < c; ic++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const r0 = Math.max(0, Math.ceil((pt - ky) / sh)), r1 = Math.min(oh, Math.floor((h - 1 + pt - ky) / sh) + 1);
-          for (let kx = 0; kx < kw; kx++) {
-            const wv = w[((o * c + ic) * kh + ky) * kw + kx];
-            if (wv === 0) continue;
-            const q0 = Math.max(0, Math.ceil((pl - kx) / sw)), q1 = Math.min(ow, Math.floor((wd - 1 + pl - kx) / sw) + 1);
-            for (let r = r0; r < r1; r++) {
-              const xr = xb + (ic * h + r * sh - pt + ky) * wd - pl + kx;
-              const yr = yo + r * ow;
-              if (single) for (let q = q0; q < q1; q++) y[yr + q] += fr(wv * x[xr + q * sw]);
-              else for (let q = q0; q < q1; q++) y[yr + q] += wv * x[xr + q * sw];
+    patches.fill(0);
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        const base = (r * ow + q) * taps;
+        for (let ic = 0; ic < c; ic++) {
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = r * sh - pt + ky;
+            if (iy < 0 || iy >= h) continue;
+            const xr = xb + (ic * h + iy) * wd;
+            const pr = base + (ic * kh + ky) * kw;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = q * sw - pl + kx;
+              if (ix >= 0 && ix < wd) patches[pr + kx] = x[xr + ix];
             }
           }
         }
       }
     }
+    // patches × weightᵀ gives [position][channel]; outputs are CHW
+    const yp = single ? dense32(dense, patches, plane) : dense64(dense, patches, plane);
+    const yo = b * m * plane;
+    for (let p = 0; p < plane; p++) for (let o = 0; o < m; o++) y[yo + o * plane + p] = yp[p * m + o];
   }
   return y;
 }

@@ -32,6 +32,8 @@ test('bad arguments: one clear line on stderr, exit 2, nothing written', () => {
     [['--arch', '784-50-12', '--out', out], /output layer has 12 units but the data has 10 classes/],
     [['--arch', '784-5x-10', '--out', out], /cannot read layer '5x'/],
     [['--bogus', '--out', out], /bogus/],
+    [['--ibp-eps', '2', '--out', out], /--ibp-eps: expected a number in \[0, 1\], got '2'/],
+    [['--ibp-ramp', '0.3', '--out', out], /--ibp-ramp and --ibp-kappa need --ibp-eps/],
   ];
   for (const [args, pattern] of cases) {
     const r = train(...args);
@@ -60,6 +62,16 @@ test('a small run prints per-epoch lines and writes a network that loads back', 
   const again = path.join(dir, 'again', 'small.onnx');
   assert.is(train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--seed', '4', '--out', again).code, 0);
   assert.ok(fs.readFileSync(out).equals(fs.readFileSync(again)), 'same seed gave a different file');
+});
+
+test('--ibp-eps trains on interval bounds and reports the verified fraction', () => {
+  const out = path.join(dir, 'ibp.onnx');
+  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--ibp-eps', '0.02', '--ibp-ramp', '0.5', '--out', out);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /epoch 2\/2 .* train IBP-verified \d+\.\d+% at eps 0\.02/);
+  assert.match(r.out, /IBP-verified test accuracy at eps 0\.02: \d+\.\d+%/);
+  assert.ok(fs.existsSync(out));
+  fs.rmSync(out);
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -88,6 +88,38 @@ test('mostly-zero input (MNIST-like) takes the sparse dense path and gets the sa
   }
 });
 
+test('conv forward (GEMM path and sparse scatter path) equals a direct convolution', () => {
+  for (const [k, st, pd] of [[3, 1, 1], [3, 2, 0], [2, 1, 1], [5, 2, 2]]) {
+    const op = conv(3, 5, k, st, pd) as Extract<Op, { kind: 'conv2d' }>;
+    const n = net([3, 7, 9], [op]);
+    const [, oh, ow] = n.layers[0].shape;
+    const m = new TrainableModel(n, 2);
+    // sample 0 dense, sample 1 mostly zero
+    const x = Float64Array.from({ length: 2 * 189 }, (_, i) => (i < 189 || rng.next() < 0.2 ? rng.gaussian() : 0));
+    m.input.set(x);
+    const y = m.forward(2);
+    for (let s = 0; s < 2; s++) {
+      for (let oc = 0; oc < 5; oc++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        let a = op.bias[oc];
+        for (let ic = 0; ic < 3; ic++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+          const iy = oy * st - pd + ky, ix = ox * st - pd + kx;
+          if (iy < 0 || iy >= 7 || ix < 0 || ix >= 9) continue;
+          a += op.weight[((oc * 3 + ic) * k + ky) * k + kx] * x[s * 189 + (ic * 7 + iy) * 9 + ix];
+        }
+        const got = y[s * 5 * oh * ow + (oc * oh + oy) * ow + ox];
+        assert.ok(Math.abs(got - a) < 1e-12, `k${k} s${st} p${pd} sample ${s} [${oc},${oy},${ox}]: ${got} vs ${a}`);
+      }
+    }
+  }
+});
+
+test('gradients through a conv fed mostly-zero inputs (scatter path)', () => {
+  const n = net([2, 8, 8], [conv(2, 9, 3, 1, 1), { kind: 'relu' }, pool]);
+  appendLayer(n, { kind: 'reshape' }, 'flatten', [144]);
+  appendLayer(n, dense(144, 3));
+  gradCheck(n, 3, 3, 0.8);
+});
+
 test('one-output sigmoid head with binary cross-entropy', () => {
   const n = net([10], [dense(10, 6), { kind: 'relu' }, dense(6, 1), { kind: 'sigmoid' }]);
   const m = new TrainableModel(n, 4);

@@ -34,7 +34,12 @@ export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blo
 
 /** Back-substitutes the selected neurons of layer i (two rows each: x_j and −x_j) and intersects. */
 function tighten(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number): void {
-  const cap = Math.max(2, blockRows - (blockRows % 2));
+  const pick = (l: number, u: number) => (mode === 'unstable' ? l < 0 && u > 0 : l < u);
+  let selected = 0;
+  for (let f = 0; f < st.count * n; f++) if (pick(b.lower[f], b.upper[f])) selected++;
+  if (selected === 0) return;
+  // no larger than needed: a block of the widest layers is many megabytes to zero
+  const cap = Math.min(2 * selected, Math.max(2, blockRows - (blockRows % 2)));
   let A0 = new Float64Array(cap * n);
   let box = new Int32Array(cap);
   let at = new Int32Array(cap); // flat index b*n + j of the neuron a row bounds
@@ -54,8 +59,7 @@ function tighten(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n:
   for (let bx = 0; bx < st.count; bx++) {
     for (let j = 0; j < n; j++) {
       const f = bx * n + j;
-      const l = b.lower[f], u = b.upper[f];
-      if (mode === 'unstable' ? !(l < 0 && u > 0) : !(l < u)) continue;
+      if (!pick(b.lower[f], b.upper[f])) continue;
       A0[r * n + j] = 1;
       A0[(r + 1) * n + j] = -1;
       box[r] = box[r + 1] = bx;

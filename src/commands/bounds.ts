@@ -11,7 +11,7 @@ import { buildBoxes } from '../sweep/boxes.js';
 import { parseCount, parseEpsValue } from '../sweep/eps.js';
 import { predict } from '../sweep/classify.js';
 import { verifiedAt } from '../sweep/scheduler.js';
-import { loadTarget, parseMethods } from '../sweep/setup.js';
+import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 
 export const summary = 'bound the margins of inputs in an L-infinity ball (IBP or CROWN)';
 
@@ -33,7 +33,7 @@ usage: veribound bounds [--net PATH|NAME] --eps E (--samples N | --inputs FILE.j
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       net: { type: 'string', default: 'mnist-mlp' },
       eps: { type: 'string' },

@@ -7,21 +7,34 @@ import type { Network } from '../network.js';
 import { bundledModels, loadNetwork } from '../models.js';
 import { forward } from '../forward.js';
 import { predictedClass } from '../spec/margins.js';
-import { loadMnist } from '../data/mnist.js';
+import { DATASET_HELP, loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
 
 export const summary = "show a network's layers, shapes, parameter count and clean MNIST accuracy";
 
 export const usage = `
-usage: veribound info --net PATH|NAME [--samples N]
+usage: veribound info --net PATH|NAME [--samples N] [--data SPEC]
 
   --net PATH|NAME   an ONNX file or a bundled model (${bundledModels().join(', ') || 'none bundled'})
-  --samples N       for networks with 784 inputs: clean accuracy on the first N MNIST
-                    test images (default 1000, 0 to skip, at most 10000)
+  --samples N       for networks with 784 inputs: clean accuracy on the first N test
+                    images (default 1000, 0 to skip)
+  --data SPEC       test images: ${DATASET_HELP}
+                    (default mnist; for a one-output network named like *3v5*, mnist:3v5)
 `;
 
-/** Fraction of the first n MNIST test images the network classifies correctly. */
-export function mnistAccuracy(net: Network, n: number): { correct: number; total: number } {
-  const ds = loadMnist('test');
+/** The test set accuracy is measured on: --data, else MNIST, or the digit pair a one-output net's name gives. */
+function testSet(net: Network, spec: string | undefined): Dataset | string {
+  if (spec) return loadDataset(spec, { split: 'test' });
+  if (outputShape(net).reduce((a, b) => a * b, 1) === 1) {
+    const pair = /(\d)v(\d)/.exec(net.name);
+    if (!pair) return 'not measured (a one-output network: say which digits with --data mnist:AvB)';
+    return loadDataset(`mnist:${pair[1]}v${pair[2]}`, { split: 'test' });
+  }
+  return loadDataset('mnist', { split: 'test' });
+}
+
+/** How many of the first n images of ds the network classifies correctly. */
+export function cleanAccuracy(net: Network, ds: Dataset, n: number): { correct: number; total: number } {
   const total = Math.min(n, ds.count);
   const logits = logitNetwork(net);
   const outSize = outputShape(logits).reduce((a, b) => a * b, 1);
@@ -29,7 +42,7 @@ export function mnistAccuracy(net: Network, n: number): { correct: number; total
   let correct = 0;
   for (let start = 0; start < total; start += chunk) {
     const count = Math.min(chunk, total - start);
-    const x = Float64Array.from(ds.images.subarray(start * 784, (start + count) * 784));
+    const x = Float64Array.from(ds.images.subarray(start * 784, (start + count) * 784)); // 784 = inputSize, checked by the caller
     const y = forward(logits, x, count);
     for (let b = 0; b < count; b++) {
       if (predictedClass(y.subarray(b * outSize, (b + 1) * outSize)) === ds.labels[start + b]) correct++;
@@ -41,14 +54,14 @@ export function mnistAccuracy(net: Network, n: number): { correct: number; total
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { net: { type: 'string' }, samples: { type: 'string' } },
+    options: { net: { type: 'string' }, samples: { type: 'string' }, data: { type: 'string' } },
     strict: true,
     allowPositionals: false,
   });
   if (!values.net) throw new UserError(`info: --net PATH|NAME is required (bundled: ${bundledModels().join(', ') || 'none'})`);
   const samplesArg = values.samples ?? '1000';
   const samples = Number(samplesArg);
-  if (!/^\d+$/.test(samplesArg) || samples > 10000) throw new UserError(`--samples: expected an integer from 0 to 10000, got '${samplesArg}'`);
+  if (!/^\d+$/.test(samplesArg)) throw new UserError(`--samples: expected an integer >= 0, got '${samplesArg}'`);
 
   const net = loadNetwork(values.net);
   const rows = net.layers.map((l, i) => [String(i), l.name, describeLayer(l), `[${l.shape.join(',')}]`]);
@@ -66,10 +79,14 @@ export async function run(argv: string[]): Promise<number> {
     `warnings: ${net.warnings.length ? net.warnings.join('; ') : 'none'}`,
   ];
   if (inputSize(net) === 784 && samples > 0) {
-    const { correct, total } = mnistAccuracy(net, samples);
-    out.push(`clean accuracy: ${((100 * correct) / total).toFixed(2)}% (${correct}/${total} of the first MNIST test images)`);
+    const ds = testSet(net, values.data);
+    if (typeof ds === 'string') out.push(`clean accuracy: ${ds}`);
+    else {
+      const { correct, total } = cleanAccuracy(net, ds, samples);
+      out.push(`clean accuracy: ${((100 * correct) / total).toFixed(2)}% (${correct}/${total} of the first ${ds.name} images)`);
+    }
   } else if (inputSize(net) !== 784) {
-    out.push('clean accuracy: not measured (the input is not a 28x28 MNIST image)');
+    out.push('clean accuracy: not measured (the input is not a 28x28 image)');
   }
   process.stdout.write(out.join('\n') + '\n');
   return 0;

@@ -6,13 +6,15 @@ import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { createProgress } from '../progress.js';
 import { svgLinePlot } from '../report/svg-plot.js';
+import { writeHtmlReport } from '../report/html.js';
+import { sweepHtmlReport } from '../report/sweep-html.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
 import { predict } from '../sweep/classify.js';
 import type { Schedule } from '../sweep/scheduler.js';
 import { SCHEDULES, bisectRounds, runSweep } from '../sweep/scheduler.js';
 import type { RunInfo, SweepReport } from '../sweep/report.js';
 import { buildRows, checkWritable, formatTable, perSample, toCsv, toJson, writeFileAtomic } from '../sweep/report.js';
-import { loadTarget, parseMethods } from '../sweep/setup.js';
+import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -34,11 +36,12 @@ usage: veribound sweep [options]
   --out FILE.json     results (per epsilon, per input, and pairs bounded vs total)
   --csv FILE          one row per (method, eps)
   --plot FILE.svg     robust accuracy vs epsilon, one line per method
+  --html FILE.html    one self-contained report page: network, curve, table, example images
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       net: { type: 'string', default: 'mnist-mlp' },
       samples: { type: 'string' },
@@ -52,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       csv: { type: 'string' },
       plot: { type: 'string' },
+      html: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -66,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.out !== undefined) checkWritable(values.out, '--out');
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
   if (values.plot !== undefined) checkWritable(values.plot, '--plot');
+  if (values.html !== undefined) checkWritable(values.html, '--html');
 
   const t0 = performance.now();
   const { net, data } = await loadTarget({ net: values.net!, data: values.data, samples, inputsFile: values.inputs });
@@ -73,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const candidates: number[] = [];
   for (let i = 0; i < data.count; i++) if (predicted[i] === data.labels[i]) candidates.push(i);
   const engine = await selectEngine(backend);
+  const engineName = engine.describe();
   const runs: RunInfo[] = [];
   try {
     // progress in (input, eps) pairs; bisection's bound per method until a plan gives an estimate
@@ -103,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     data: data.source,
     samples: data.count,
     backend: engine.backend,
-    engine: engine.describe(),
+    engine: engineName,
     schedule,
     eps,
     methods,
@@ -132,5 +138,6 @@ export async function run(argv: string[]): Promise<number> {
     });
     writeFileAtomic(values.plot, svg, '--plot');
   }
+  if (values.html !== undefined) writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs }));
   return 0;
 }

@@ -8,7 +8,7 @@ import { loadDataset, DATASET_HELP } from '../data/load.js';
 import { saveOnnx } from '../onnx/export.js';
 import { createProgress, type Progress } from '../progress.js';
 import { ARCH_HELP, buildNetwork } from '../train/arch.js';
-import { evaluate, train, type EpochStats } from '../train/trainer.js';
+import { evaluate, intervalAccuracy, train, type EpochStats } from '../train/trainer.js';
 
 export const summary = 'train a network on the CPU (MLP, CNN, sigmoid head) and write it as ONNX';
 
@@ -25,9 +25,17 @@ usage: veribound train --out FILE.onnx [options]
   --seed N          seed of the initial weights and of the shuffling (default 1)
   --limit N         train on the first N training images only
   --out FILE        where to write the ONNX network (written atomically)
+  --size N          side length images are resized to (image-folder datasets)
+  --channels 1|3    grey or colour (image-folder datasets)
+  --ibp-eps X       certified training: also minimise the loss of the interval (IBP) bound over
+                    the L-infinity ball of radius X (pixels in [0,1]); off by default
+  --ibp-ramp F      fraction of the steps over which the radius and the weight ramp up (default 0.5)
+  --ibp-kappa K     final weight of the interval loss against the clean loss (default 0.5)
 
 Prints the mean training loss and the test accuracy after each epoch. The weights are
-rounded to float32 (as stored in ONNX) before the final accuracy is measured.
+rounded to float32 (as stored in ONNX) before the final accuracy is measured. The
+IBP-verified fraction is a training statistic (intervals, the loosest bound); use the
+verifier to certify the saved network.
 `;
 
 function intArg(name: string, v: string | undefined, dflt: number, min: number): number {
@@ -54,6 +62,9 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       size: { type: 'string' },
       channels: { type: 'string' },
+      'ibp-eps': { type: 'string' },
+      'ibp-ramp': { type: 'string' },
+      'ibp-kappa': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -69,6 +80,17 @@ export async function run(argv: string[]): Promise<number> {
   const size = values.size === undefined ? undefined : intArg('size', values.size, 0, 1);
   const channels = values.channels === undefined ? undefined : intArg('channels', values.channels, 0, 1);
   if (channels !== undefined && channels !== 1 && channels !== 3) throw new UserError(`--channels: expected 1 or 3, got '${values.channels}'`);
+  const fraction = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (v.trim() === '' || !(x >= 0 && x <= 1)) throw new UserError(`--${name}: expected a number in [0, 1], got '${v}'`);
+    return x;
+  };
+  const ibpEps = fraction('ibp-eps', values['ibp-eps']);
+  const ibpRamp = fraction('ibp-ramp', values['ibp-ramp']);
+  const ibpKappa = fraction('ibp-kappa', values['ibp-kappa']);
+  if (ibpEps === undefined && (ibpRamp !== undefined || ibpKappa !== undefined)) throw new UserError('--ibp-ramp and --ibp-kappa need --ibp-eps');
+  const ibp = ibpEps === undefined ? undefined : { eps: ibpEps, ramp: ibpRamp, kappa: ibpKappa };
   const out = values.out;
   if (!out) throw new UserError('--out FILE.onnx is required (where to write the trained network)');
   const dir = path.dirname(path.resolve(out));
@@ -82,18 +104,20 @@ export async function run(argv: string[]): Promise<number> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
   log(`training ${values.arch} (${parameterCount(net)} parameters: ${net.layers.map(describeLayer).join(', ')})`);
   log(`on ${trainSet.name} (${limit ? Math.min(limit, trainSet.count) : trainSet.count} images), testing on ${testSet.name} (${testSet.count}); ` +
-    `${epochs} epochs, batch ${batchSize}, lr ${lr} ${schedule}, seed ${seed}`);
+    `${epochs} epochs, batch ${batchSize}, lr ${lr} ${schedule}, seed ${seed}` +
+    (ibp ? `; IBP training to eps ${ibp.eps} (ramp ${ibp.ramp ?? 0.5}, kappa ${ibp.kappa ?? 0.5})` : ''));
 
   let bar: Progress | undefined;
   train(net, trainSet, {
-    epochs, batchSize, lr, seed, schedule, limit, validation: testSet,
+    epochs, batchSize, lr, seed, schedule, limit, validation: testSet, ibp,
     onBatch(done, total) {
       if (done === 1) bar = createProgress(total, 'training');
       bar?.tick();
       if (done === total) bar?.stop();
     },
     onEpoch(s: EpochStats) {
-      log(`epoch ${String(s.epoch).padStart(String(epochs).length)}/${epochs}  loss ${s.loss.toFixed(4)}  train ${pct(s.trainAccuracy)}  test ${pct(s.valAccuracy ?? NaN)}  (${s.seconds.toFixed(1)} s)`);
+      log(`epoch ${String(s.epoch).padStart(String(epochs).length)}/${epochs}  loss ${s.loss.toFixed(4)}  train ${pct(s.trainAccuracy)}  test ${pct(s.valAccuracy ?? NaN)}` +
+        (s.ibpEps !== undefined ? `  train IBP-verified ${pct(s.ibpVerified ?? 0)} at eps ${+s.ibpEps.toFixed(5)}` : '') + `  (${s.seconds.toFixed(1)} s)`);
     },
   });
   // ONNX stores float32: round now so the accuracy we report is the saved network's.
@@ -105,5 +129,6 @@ export async function run(argv: string[]): Promise<number> {
   const final = evaluate(net, testSet);
   saveOnnx(net, out);
   log(`wrote ${out}: test accuracy ${pct(final.accuracy)} (${Math.round(final.accuracy * final.count)}/${final.count}), test loss ${final.loss.toFixed(4)}`);
+  if (ibp) log(`IBP-verified test accuracy at eps ${ibp.eps}: ${pct(intervalAccuracy(net, testSet, ibp.eps))}`);
   return 0;
 }

@@ -3,6 +3,7 @@
 import { UserError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { loadMnist } from './mnist.js';
+import { loadImageFolder } from './folder.js';
 
 export interface LoadOptions {
   split: 'train' | 'test';
@@ -14,10 +15,11 @@ export interface LoadOptions {
   channels?: 1 | 3;
 }
 
-export const DATASET_HELP = "'mnist' or 'mnist:AvB' (digits A and B as classes 0 and 1, e.g. mnist:3v5)";
+export const DATASET_HELP = "'mnist', 'mnist:AvB' (digits A and B as classes 0 and 1, e.g. mnist:3v5) or 'folder:PATH' (one sub-folder of PNG/JPEG images per class)";
 
 export function loadDataset(spec: string | undefined, opts: LoadOptions): Dataset {
   const s = (spec ?? 'mnist').trim();
+  if (s.startsWith('folder:')) return loadImageFolder(s.slice('folder:'.length), opts);
   if (s === 'mnist' || s.startsWith('mnist:')) {
     if (opts.size !== undefined && opts.size !== 28) throw new UserError(`--size ${opts.size}: MNIST images are 28x28 (size applies to folder: datasets)`);
     if (opts.channels !== undefined && opts.channels !== 1) throw new UserError(`--channels ${opts.channels}: MNIST images have 1 channel`);

@@ -15,7 +15,10 @@ export function gamma(n: number): number {
  * of the f64 weights to f32 (u), and the f32 rounding of the slack computation itself, with room.
  */
 export function slackFactor(n: number): number {
-  return 2 * gamma(n + 4) + 4 * U32;
+  // needed: (γ_n + u/(1−u))·(1 + γ_n) plus a few u for the f32 evaluation of the slack itself;
+  // γ_{n+4}·(1 + γ_{n+4}) ≥ (n+4)u + (n+4)²u² covers that with 3u to spare, 4u more for safety
+  const g = gamma(n + 4);
+  return g * (1 + g) + 4 * U32;
 }
 
 /** Absolute slack for n terms that may underflow (2^-100 each; see ETA in common.wgsl). */

@@ -20,7 +20,7 @@ export class ChunkRun {
   /** Bound to bindings a kernel's mode does not read (a buffer may not be bound read and read-write at once). */
   private dummy: GPUBuffer;
   /** Outputs per thread of the GEMM kernels (TM × TN). */
-  tile = { TM: 4, TN: 4 };
+  readonly tile = { TM: 4, TN: 4 };
   constructor(private rt: GpuRuntime, private g: GpuNet, private count: number, private input: Bounds) {
     this.dummy = this.alloc(64);
   }

@@ -84,7 +84,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
   let radii = opts.radius !== undefined ? [cap] : [...RADII.filter((r) => r < cap), cap];
   if (opts.bracket !== false) {
     // an attack's example bounds the optimum, so the box can shrink to its distance
-    const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: t0 + opts.timeLimitS * 250 });
+    const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: t0 + opts.timeLimitS * 400 });
     base.lowerBound = br.lower;
     if (br.upper !== undefined && br.point) {
       radii = [Math.min(cap, Math.max(br.upper, 1e-9))];

@@ -85,6 +85,8 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
       mip_rel_gap: opts.relGap ?? 1e-9,
       mip_abs_gap: opts.absGap ?? 1e-9,
     });
+    // extra HiGHS options for experiments, e.g. VERIBOUND_HIGHS_OPTIONS='{"mip_heuristic_effort":0}'
+    if (process.env.VERIBOUND_HIGHS_OPTIONS) model.options.set(JSON.parse(process.env.VERIBOUND_HIGHS_OPTIONS) as Record<string, number | string | boolean>);
     if (opts.incumbent) model.setSolution({ colValue: opts.incumbent });
     model.zeroAllClocks(); // time_limit accumulates over runs otherwise
     const guard = (ev: { interrupt(): void }): undefined => {
@@ -94,7 +96,9 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
       return undefined;
     };
     const C = highs.constants.callbackType;
+    const log = process.env.VERIBOUND_HIGHS_LOG === '1' ? { [C.logging]: (ev: { message: string }) => { process.stderr.write(ev.message); return undefined; } } : {};
     model.run({
+      ...log,
       [C.simplexInterrupt]: guard,
       [C.mipInterrupt]: (ev) => {
         const d = ev.data;

@@ -45,3 +45,19 @@ export async function loadTarget(opts: TargetOptions): Promise<Target> {
   const ds = loadDataset(opts.data, { split: 'test' });
   return { net, data: inputsFromDataset(ds, opts.samples ?? 1, net) };
 }
+
+/**
+ * `--eps -0.1` would make parseArgs complain (over three lines) that the value looks like an
+ * option; joining a negative number to its flag lets the value check say what is wrong with it.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], next = argv[i + 1];
+    if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}

@@ -3,15 +3,34 @@
 // the network's own weight arrays in place. Reshapes are free (buffers are flat), and a
 // trailing Sigmoid is left to the loss (binary cross-entropy on the logit is stabler).
 import { UserError } from '../errors.js';
-import { isSequential, layerInputShape, size, type Network } from '../network.js';
+import { isSequential, layerInputShape, size, type Network, type Op } from '../network.js';
 import { ReluModule, SigmoidModule } from './activation.js';
 import { ConvModule } from './conv.js';
 import { DenseModule } from './dense.js';
 import type { TrainModule } from './module.js';
 import { MaxPoolModule } from './pool.js';
 
+/** The training module of network layer i, or null for layers that need none (reshape, trailing sigmoid). */
+export function makeModule(net: Network, i: number, maxBatch: number, op: Op = net.layers[i].op): TrainModule | null {
+  const layer = net.layers[i];
+  const inShape = layerInputShape(net, i);
+  const n = size(inShape);
+  switch (op.kind) {
+    case 'dense': return new DenseModule(op, maxBatch);
+    case 'conv2d': return new ConvModule(op, inShape, layer.shape, maxBatch);
+    case 'maxpool2d': return new MaxPoolModule(op, inShape, layer.shape, maxBatch);
+    case 'relu': return new ReluModule(n);
+    case 'sigmoid': return i === net.layers.length - 1 ? null : new SigmoidModule(n);
+    case 'reshape': return null;
+    default:
+      throw new UserError(`${net.name}: layer ${i} '${layer.name}': training does not support ${op.kind} (supported: dense, conv2d, maxpool2d, relu, sigmoid, reshape)`);
+  }
+}
+
 export class TrainableModel {
   readonly modules: TrainModule[] = [];
+  /** The network layer each module trains. */
+  readonly layerOf: number[] = [];
   /** True when the network ends in a Sigmoid that the loss applies (one-output binary head). */
   readonly sigmoidHead: boolean;
   readonly inSize: number;
@@ -23,20 +42,9 @@ export class TrainableModel {
     if (!isSequential(net)) throw new UserError(`${net.name}: training supports sequential networks only (this one has a branch)`);
     const last = net.layers.length - 1;
     this.sigmoidHead = net.layers[last]?.op.kind === 'sigmoid';
-    net.layers.forEach((layer, i) => {
-      const inShape = layerInputShape(net, i);
-      const n = size(inShape);
-      const op = layer.op;
-      switch (op.kind) {
-        case 'dense': this.modules.push(new DenseModule(op, maxBatch)); break;
-        case 'conv2d': this.modules.push(new ConvModule(op, inShape, layer.shape, maxBatch)); break;
-        case 'maxpool2d': this.modules.push(new MaxPoolModule(op, inShape, layer.shape, maxBatch)); break;
-        case 'relu': this.modules.push(new ReluModule(n)); break;
-        case 'sigmoid': if (i !== last) this.modules.push(new SigmoidModule(n)); break;
-        case 'reshape': break;
-        default:
-          throw new UserError(`${net.name}: layer ${i} '${layer.name}': training does not support ${op.kind} (supported: dense, conv2d, maxpool2d, relu, sigmoid, reshape)`);
-      }
+    net.layers.forEach((_, i) => {
+      const m = makeModule(net, i, maxBatch);
+      if (m) { this.modules.push(m); this.layerOf.push(i); }
     });
     this.inSize = size(net.inputShape);
     this.outSize = this.modules.length ? this.modules[this.modules.length - 1].outSize : this.inSize;

@@ -7,23 +7,13 @@ export const denseRule: OpRule<DenseOp> = {
   nonlinear: false,
   interval(op, [x], ctx) {
     const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
-    const absW = absOf(W);
     const { mid, rad } = centreRadius(x.lower, x.upper);
+    // boxes × n times Wᵀ: matmulRows takes the transposed right factor, which is W itself
     const omid = new Float64Array(ctx.count * m);
     const orad = new Float64Array(ctx.count * m);
-    for (let b = 0; b < ctx.count; b++) {
-      const xo = b * n, oo = b * m;
-      for (let k = 0; k < m; k++) {
-        const wo = k * n;
-        let s = bias[k], t = 0;
-        for (let j = 0; j < n; j++) {
-          s += W[wo + j] * mid[xo + j];
-          t += absW[wo + j] * rad[xo + j];
-        }
-        omid[oo + k] = s;
-        orad[oo + k] = t;
-      }
-    }
+    matmulRows(mid, ctx.count, n, W, m, omid);
+    matmulRows(rad, ctx.count, n, absOf(W), m, orad);
+    for (let b = 0; b < ctx.count; b++) for (let k = 0; k < m; k++) omid[b * m + k] += bias[k];
     return fromCentreRadius(omid, orad);
   },
   backward(op, A, rows) {

@@ -1,0 +1,144 @@
+// The report page of a sweep (`veribound sweep … --html FILE`): the sweep's results arranged for
+// html.ts — one table row per epsilon (a column pair per method), and as examples the inputs
+// verified at the largest epsilons, counterexamples found by PGD at the first epsilon an input
+// could not be verified at (replayed on the network), the misclassified inputs (each its own
+// counterexample at every epsilon) and, when there is room, inputs left undecided.
+import type { Network } from '../network.js';
+import { describeLayer, inputSize, outputSize, parameterCount } from '../network.js';
+import type { SweepReport, SweepSample } from '../sweep/report.js';
+import type { HtmlReport, ReportExample } from './html.js';
+import { svgLinePlot } from './svg-plot.js';
+import { pgdAttack } from '../attack/pgd.js';
+import type { Conjunction } from '../spec/property.js';
+import { marginVector } from '../milp/verify.js';
+
+export interface SweepHtmlOptions {
+  /** The inputs the sweep ran on (report.samples × inputSize(net)). */
+  inputs: Float64Array;
+  classNames?: string[];
+  /** Examples of each kind (default 4). */
+  perKind?: number;
+  /** Inputs PGD may attack to find counterexamples (default 16; 0: none). */
+  attackBudget?: number;
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+const fmtEps = (e: number): string => Number(e.toPrecision(6)).toString();
+
+function bestEps(s: SweepSample): number | null {
+  let best: number | null = null;
+  for (const v of Object.values(s.maxVerifiedEps)) if (v !== null && (best === null || v > best)) best = v;
+  return best;
+}
+
+export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlOptions): HtmlReport {
+  const perKind = opts.perKind ?? 4;
+  const n = inputSize(net);
+  const name = (c: number): string => (opts.classNames?.[c] !== undefined ? `${c} (${opts.classNames[c]})` : String(c));
+  const methods = rep.methods;
+  const head = ['epsilon', ...methods.flatMap((m) => [`${m.toUpperCase()} verified`, `${m.toUpperCase()} robust acc`]), 'upper bound'];
+  const rows = rep.eps.map((eps) => {
+    const cells = [fmtEps(eps)];
+    let upper = 0;
+    for (const m of methods) {
+      const r = rep.rows.find((x) => x.method === m && x.eps === eps)!;
+      cells.push(`${r.verified}/${r.samples}`, pct(r.robustAccuracy));
+      upper = r.robustAccuracyUpper;
+    }
+    cells.push(pct(upper));
+    return cells;
+  });
+
+  const at = (i: number): Float64Array => opts.inputs.subarray(i * n, (i + 1) * n);
+  const pos = new Map(rep.perSample.map((s, i) => [s, i]));
+  const describe = (s: SweepSample): string[] => [
+    `label ${name(s.label)}, predicted ${name(s.predicted)}`,
+    ...methods.map((m) => `${m.toUpperCase()}: ${s.maxVerifiedEps[m] === null ? 'not verified at any epsilon' : `verified up to epsilon ${fmtEps(s.maxVerifiedEps[m]!)}`}`),
+  ];
+  const correct = rep.perSample.filter((s) => s.predicted === s.label);
+  const verified = correct.filter((s) => bestEps(s) !== null).sort((a, b) => bestEps(b)! - bestEps(a)! || a.index - b.index).slice(0, perKind);
+  const attacked = attackUnverified(net, rep, at, pos, correct, perKind, opts.attackBudget ?? 16);
+  const falsified = rep.perSample.filter((s) => s.predicted !== s.label).slice(0, Math.max(0, perKind - attacked.length));
+  const unverified = correct.filter((s) => bestEps(s) === null && !attacked.some((a) => a.s === s)).slice(0, Math.max(0, perKind - falsified.length - attacked.length));
+  const examples: ReportExample[] = [
+    ...verified.map((s) => ({ title: `input ${s.index}`, status: 'verified', lines: describe(s), image: at(pos.get(s)!) })),
+    ...attacked.map(({ s, eps, x, cls }) => ({
+      title: `input ${s.index}`, status: 'falsified', image: at(pos.get(s)!), adversarial: x,
+      lines: [...describe(s), `PGD: classified ${name(cls)} at epsilon ${fmtEps(eps)} (original | adversarial | change)`],
+    })),
+    ...falsified.map((s) => ({ title: `input ${s.index}`, status: 'falsified', lines: [`label ${name(s.label)}, predicted ${name(s.predicted)}`, 'misclassified: a counterexample at every epsilon'], image: at(pos.get(s)!) })),
+    ...unverified.map((s) => ({ title: `input ${s.index}`, status: 'unverified', lines: [...describe(s), 'undecided by the bounds (not proven unsafe)'], image: at(pos.get(s)!) })),
+  ];
+
+  return {
+    title: `Robustness of ${net.name}`,
+    meta: [
+      `data: ${rep.samples} inputs of ${rep.data}`,
+      `engine: ${rep.engine}`,
+      `methods: ${methods.join(', ')}`,
+      `schedule: ${rep.schedule}`,
+      `time: ${rep.seconds.toFixed(1)} s`,
+      `generated ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+    ],
+    network: {
+      name: net.name,
+      inputShape: net.inputShape,
+      layers: net.layers.map((l) => ({ text: describeLayer(l), shape: l.shape })),
+      params: parameterCount(net),
+      clean: { correct: rep.correct, total: rep.samples },
+    },
+    table: {
+      caption: `Inputs proven robust in the L-infinity ball of each radius (robust accuracy); the upper bound counts every input not yet shown unsafe.`,
+      head,
+      rows,
+    },
+    plotSvg: curve(rep),
+    examples,
+    imageShape: net.inputShape,
+    notes: ['Verified: the bound method proved that no input in the ball changes the decision. Falsified: a counterexample exists. Unverified: the bounds were too loose to decide.'],
+  };
+}
+
+/** Robust accuracy per method, shaded up to the upper bound; the page's headings name the network. */
+function curve(rep: SweepReport): string {
+  const series = rep.methods.map((m) => {
+    const rows = rep.rows.filter((r) => r.method === m);
+    return { label: m.toUpperCase(), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy) };
+  });
+  return svgLinePlot(series, {
+    title: `robust accuracy on ${rep.samples} inputs`,
+    xLabel: 'epsilon (L-infinity radius)',
+    yLabel: 'robust accuracy (%)',
+    reference: { label: 'clean accuracy', y: (100 * rep.correct) / rep.samples },
+  });
+}
+
+/**
+ * Counterexamples by PGD for correctly classified inputs at the first epsilon no method verified
+ * (smallest such epsilon first, so the gap between verified and falsified shows); each is
+ * replayed on the float64 network by pgdAttack before it is returned.
+ */
+function attackUnverified(
+  net: Network, rep: SweepReport, at: (i: number) => Float64Array, pos: Map<SweepSample, number>,
+  correct: SweepSample[], want: number, budget: number,
+): { s: SweepSample; eps: number; x: Float64Array; cls: number }[] {
+  const out = outputSize(net);
+  const firstOpen = (s: SweepSample): number | undefined => {
+    const b = bestEps(s);
+    return rep.eps.find((e) => b === null || e > b);
+  };
+  const tries = correct.filter((s) => firstOpen(s) !== undefined).sort((a, b) => firstOpen(a)! - firstOpen(b)! || a.index - b.index).slice(0, budget);
+  const found: { s: SweepSample; eps: number; x: Float64Array; cls: number }[] = [];
+  for (const s of tries) {
+    if (found.length >= want) break;
+    const eps = firstOpen(s)!;
+    const x0 = at(pos.get(s)!);
+    // unsafe: some margin y_label − y_j ≤ 0
+    const classes = out === 1 ? [1 - s.label] : [...Array(out).keys()].filter((j) => j !== s.label);
+    const unsafe: Conjunction[] = classes.map((j) => ({ a: marginVector(out, s.label, j), b: new Float64Array(1), rows: 1 }));
+    const region = { lower: x0.map((v) => Math.max(0, v - eps)), upper: x0.map((v) => Math.min(1, v + eps)), unsafe };
+    const r = pgdAttack(net, region, { restarts: 4, steps: 40, seed: s.index + 1, deadline: Date.now() + 2000 });
+    if (r.counterexample) found.push({ s, eps, x: r.counterexample.x, cls: classes[r.counterexample.disjunct] });
+  }
+  return found;
+}

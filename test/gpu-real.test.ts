@@ -1,0 +1,44 @@
+// The WebGPU engine on real VNN-COMP networks (../shared, skipped when absent): IBP and CROWN
+// bounds enclose the float64 CPU engine's and stay within the stated tolerance.
+import { test } from 'uvu';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createGpuEngine } from '../src/kernels/index.js';
+import { boundNetworkCpu } from '../src/bounds/index.js';
+import { loadOnnxFile } from '../src/onnx/load.js';
+import type { BoundEngine } from '../src/bounds/types.js';
+import { marginSpec } from '../src/spec/margins.js';
+import { inputSize } from '../src/network.js';
+import { randomBoxes, assertEnclosesCpu } from './gpu-helpers.js';
+
+const shared = path.resolve('..', 'shared', 'benchmarks');
+const nets = [
+  { file: 'mnist_fc/onnx/mnist-net_256x2.onnx', eps: 0.02, ibpBoxes: 4, crownBoxes: 1 },
+  { file: 'eran/nets/mnist_conv_maxpool.onnx', eps: 0.01, ibpBoxes: 2, crownBoxes: 0 },
+];
+
+let engine: BoundEngine;
+test.before(async () => {
+  const e = await createGpuEngine({ allowSoftware: true });
+  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected)');
+  engine = e;
+});
+test.after(async () => { await engine?.dispose(); });
+
+for (const { file, eps, ibpBoxes, crownBoxes } of nets) {
+  const full = path.join(shared, file);
+  if (!fs.existsSync(full)) continue;
+  test(`${path.basename(file)}: GPU bounds enclose the CPU ones (ibp, crown)`, async () => {
+    const net = loadOnnxFile(full);
+    for (const [method, count] of [['ibp', ibpBoxes], ['crown', crownBoxes]] as const) {
+      if (!count) continue;
+      const boxes = randomBoxes(1, inputSize(net), count, eps);
+      const spec = marginSpec(net, Array.from({ length: count }, (_, b) => b % 10));
+      const gpu = await engine.bound(net, boxes, { method, spec });
+      const cpu = boundNetworkCpu(net, boxes, { method, spec });
+      assertEnclosesCpu(gpu, cpu, 1e-3, `${method} ${file}`);
+    }
+  });
+}
+
+test.run();
