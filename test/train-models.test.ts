@@ -12,7 +12,7 @@ import { outputShape, type OpKind } from '../src/network.js';
 
 const cases: { file: string; data: string; minAccuracy: number; kinds: OpKind[]; dense: number[] }[] = [
   { file: 'mnist-mlp.onnx', data: 'mnist', minAccuracy: 0.97, kinds: ['dense', 'relu'], dense: [50, 50, 50, 10] },
-  { file: 'mnist-mlp-256x2.onnx', data: 'mnist', minAccuracy: 0.975, kinds: ['dense', 'relu'], dense: [256, 256, 10] },
+  { file: 'mnist-mlp-200x2.onnx', data: 'mnist', minAccuracy: 0.975, kinds: ['dense', 'relu'], dense: [200, 200, 10] },
   { file: 'mnist-cnn.onnx', data: 'mnist', minAccuracy: 0.98, kinds: ['conv2d', 'relu', 'maxpool2d', 'dense'], dense: [10] },
   { file: 'mnist-3v5-sigmoid.onnx', data: 'mnist:3v5', minAccuracy: 0.95, kinds: ['dense', 'relu', 'sigmoid'], dense: [32, 32, 1] },
 ];

@@ -35,6 +35,8 @@ function testSet(net: Network, spec: string | undefined): Dataset | string {
 
 /** How many of the first n images of ds the network classifies correctly. */
 export function cleanAccuracy(net: Network, ds: Dataset, n: number): { correct: number; total: number } {
+  const per = ds.images.length / ds.count;
+  if (per !== inputSize(net)) throw new UserError(`${ds.name}: images have ${per} values but ${net.name} takes ${inputSize(net)}`);
   const total = Math.min(n, ds.count);
   const logits = logitNetwork(net);
   const outSize = outputShape(logits).reduce((a, b) => a * b, 1);
@@ -42,7 +44,7 @@ export function cleanAccuracy(net: Network, ds: Dataset, n: number): { correct: 
   let correct = 0;
   for (let start = 0; start < total; start += chunk) {
     const count = Math.min(chunk, total - start);
-    const x = Float64Array.from(ds.images.subarray(start * 784, (start + count) * 784)); // 784 = inputSize, checked by the caller
+    const x = Float64Array.from(ds.images.subarray(start * per, (start + count) * per));
     const y = forward(logits, x, count);
     for (let b = 0; b < count; b++) {
       if (predictedClass(y.subarray(b * outSize, (b + 1) * outSize)) === ds.labels[start + b]) correct++;

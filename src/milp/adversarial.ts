@@ -12,7 +12,7 @@ import { forward } from '../forward.js';
 import type { Expr } from './builder.js';
 import type { Box } from './encode/input.js';
 import type { MilpSolver, Prepared } from './problem.js';
-import { checkLabel, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 import { marginVector } from './verify.js';
 import { bracketDistance } from './bracket.js';
 
@@ -36,6 +36,8 @@ export interface AdversarialOptions {
   pool?: MilpSolver;
   /** Bracket the distance first with PGD (upper) and CROWN (lower); default true. */
   bracket?: boolean;
+  /** 'bab' (branch-and-bound with LPs, bab.ts) or 'mip' (HiGHS's MIP); default DEFAULT_SOLVER. */
+  solver?: 'bab' | 'mip';
 }
 
 export interface SolveRecord { radius: number; status: string; binaries: number; timeS: number }
@@ -170,7 +172,10 @@ async function solveAt(
   }
   const c = cost();
   for (const j of costIdx) c[j] = 1;
-  const res = await (opts.pool ?? localSolver).solve(b.data(c, 0), { timeLimitS: remaining(deadline), incumbent: startFrom(p, incumbent) });
+  const res = await (opts.pool ?? localSolver).solve(b.data(c, 0), {
+    timeLimitS: remaining(deadline), incumbent: startFrom(p, incumbent), method: opts.solver ?? DEFAULT_SOLVER,
+    replay: { kind: 'distance', net, box, x0: x, norm: opts.norm, label, delta, target: opts.target },
+  });
   const binaries = p.enc.binaries + countAfter(p);
   if (res.status === 'infeasible') return { status: 'infeasible', bound: Infinity, binaries, timeS: time() };
   let point: RadiusResult['point'];

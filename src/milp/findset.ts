@@ -8,7 +8,7 @@ import type { Conjunction } from '../spec/property.js';
 import { conjunctionViolation } from '../spec/property.js';
 import type { Box } from './encode/input.js';
 import type { QueryOptions } from './problem.js';
-import { inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { DEFAULT_SOLVER, inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 
 export interface FindResult {
   status: 'infeasible' | 'found' | 'timeout' | 'unknown';
@@ -50,6 +50,7 @@ export async function milpFindInSet(net: Network, box: Box, constraints: readonl
     cost[s] = -1;
     const r = await solver.solve(b.data(cost, 0), {
       timeLimitS: remaining(deadline), incumbent: startFrom(p, opts.incumbent), stop: { proveAbove: 0, refuteBelow: -1e-7 }, cancel,
+      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'violation', net: p.net, box, conj },
     });
     const timeS = (performance.now() - tk) / 1000;
     if (r.status === 'error' && r.message) messages.push(`disjunct ${k}: ${r.message}`);

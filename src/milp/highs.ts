@@ -5,6 +5,8 @@
 import highsLoader from 'highs';
 import type { Highs, Model } from 'highs';
 import type { MilpData } from './builder.js';
+import type { ReplaySpec } from './replay-spec.js';
+import { babWith } from './bab.js';
 
 export interface StopRule {
   /** Stop as soon as the proven lower bound exceeds this (the minimum is known to be above it). */
@@ -23,6 +25,10 @@ export interface SolveOptions {
   absGap?: number;
   /** Shared flag: solving stops once element 0 is non-zero. */
   cancel?: Int32Array;
+  /** 'bab': our branch-and-bound over the binaries solving LPs only (bab.ts); 'mip' (default here): HiGHS's MIP. */
+  method?: 'bab' | 'mip';
+  /** The objective on the real network; bab replays every candidate with it before counting it. */
+  replay?: ReplaySpec;
 }
 
 export type SolveStatus = 'optimal' | 'infeasible' | 'stopped' | 'timeout' | 'cancelled' | 'error';
@@ -58,6 +64,11 @@ export async function solveMilp(data: MilpData, opts: SolveOptions): Promise<Sol
 
 /** Solves one model synchronously with a loaded runtime. */
 export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): SolveResult {
+  if (opts.method === 'bab') {
+    const r = babWith(highs, data, opts);
+    if (r.status === 'error' && /RuntimeError|memory/i.test(r.message ?? '')) runtime = undefined;
+    return r;
+  }
   const t0 = performance.now();
   const deadline = t0 + opts.timeLimitS * 1000;
   const elapsed = (): number => (performance.now() - t0) / 1000;

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { Box } from './encode/input.js';
 import type { SolveResult } from './highs.js';
 import type { MilpSolver, Prepared, QueryOptions } from './problem.js';
-import { checkLabel, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { checkLabel, DEFAULT_SOLVER, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 
 export type { QueryOptions } from './problem.js';
 
@@ -31,7 +31,10 @@ export async function milpMinimizeLinear(net: Network, box: Box, c: Float64Array
   const t0 = performance.now();
   const p = prepare(net, box, opts.layerBounds);
   if (c.length !== outputSize(p.net)) throw new UserError(`objective has ${c.length} coefficients, ${p.net.name} has ${outputSize(p.net)} outputs`);
-  const r = await (opts.pool ?? localSolver).solve(objectiveModel(p, c), { timeLimitS: opts.timeLimitS, incumbent: startFrom(p, opts.incumbent) });
+  const r = await (opts.pool ?? localSolver).solve(objectiveModel(p, c), {
+    timeLimitS: opts.timeLimitS, incumbent: startFrom(p, opts.incumbent),
+    method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c },
+  });
   const base = { bound: r.bound, binaries: p.enc.binaries, nodes: r.nodes, timeS: (performance.now() - t0) / 1000, message: r.message };
   if (r.status === 'infeasible') return { status: 'infeasible', ...base };
   let input: Float64Array | undefined, output: Float64Array | undefined;
@@ -104,6 +107,7 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
     if (found) return { j, status: 'unknown', timeS: 0 };
     const r = await solver.solve(objectiveModel(p, c), {
       timeLimitS: remaining(deadline), incumbent: start, stop: { proveAbove: 0, refuteBelow: REFUTE }, cancel,
+      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c },
     });
     return { j, ...classify(p, r, label, j, c, messages, (x, y) => { found ??= { x, y }; Atomics.store(cancel, 0, 1); }), timeS: (performance.now() - tj) / 1000 };
   };

@@ -40,7 +40,7 @@ export interface IbpOptions {
 
 export interface EpochStats {
   epoch: number;
-  /** Mean training loss over the epoch (weights changing as it goes). */
+  /** Mean training loss over the epoch (weights changing as it goes; with IBP the mixed loss). */
   loss: number;
   trainAccuracy: number;
   valLoss?: number;

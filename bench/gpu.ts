@@ -1,0 +1,101 @@
+// IBP and CROWN throughput (boxes per second) of the cpu and gpu backends side by side, on the
+// bundled MLP (or a random 784-50-50-50-10), mnist-net_256x6 and ERAN's mnist_conv_maxpool;
+// B·E boxes of MNIST test images × epsilons, margins of the true label. Prints a table with the
+// adapter's name, the floating-point operations one box needs on the GPU path and the rate
+// achieved, and writes JSON.
+//   node dist/bench/index.js [--sizes 100,100000] [--backends cpu,gpu] [--methods ibp,crown]
+//     [--nets mlp,256x6,conv] [--json bench-gpu.json]
+// Sizes are B·E (B images × 10 epsilons in [0.01, 0.1]); the software adapter is slow, so the
+// default is small: pass --sizes 1000,100000 on a real GPU.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Network } from '../src/network.js';
+import { size } from '../src/network.js';
+import { loadOnnxFile } from '../src/onnx/load.js';
+import type { BoundEngine, BoundMethod, Boxes } from '../src/bounds/types.js';
+import { CpuEngine } from '../src/bounds/index.js';
+import { createGpuEngine } from '../src/kernels/index.js';
+import { marginSpec } from '../src/spec/margins.js';
+import { benchNets, mnistBoxes } from './bounds-nets.js';
+
+/** Multiply-adds ×2 one box costs on the GPU path (all neurons backward, lower and upper rows). */
+export function gpuFlops(net: Network, method: BoundMethod, rows: number): number {
+  let f = 0;
+  const L = net.layers;
+  const gemm = (i: number) => { const op = L[i].op; return op.kind === 'dense' ? op.inFeatures * op.outFeatures : 0; };
+  L.forEach((l, i) => {
+    const op = l.op;
+    if (op.kind === 'dense') f += 3 * 2 * op.inFeatures * op.outFeatures;
+    if (op.kind === 'conv2d') f += 3 * 2 * size(l.shape) * op.inChannels * op.kernel[0] * op.kernel[1];
+  });
+  const back = (from: number, r: number) => { let s = 0; for (let k = from; k >= 0; k--) s += 2 * r * gemm(k); return s; };
+  if (method === 'crown') {
+    L.forEach((l, i) => { if (L[i + 1]?.op.kind === 'relu') f += back(i, 2 * size(l.shape)); });
+    f += back(L.length - 1, 2 * rows);
+  } else f += back(L.length - 1, 0) + 2 * 2 * rows * gemm(L.length - 1);
+  return f;
+}
+
+function firstBoxes(all: Boxes, count: number): Boxes {
+  const n = all.lower.length / all.count;
+  return { lower: all.lower.subarray(0, count * n), upper: all.upper.subarray(0, count * n), count };
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string', default: '100' },
+      backends: { type: 'string', default: 'cpu,gpu' },
+      methods: { type: 'string', default: 'ibp,crown' },
+      nets: { type: 'string', default: 'mlp,256x6,conv' },
+      json: { type: 'string', default: 'bench-gpu.json' },
+    },
+  });
+  const sizes = values.sizes!.split(',').map(Number);
+  const eps = Array.from({ length: 10 }, (_, i) => 0.01 + 0.01 * i);
+  const names = values.nets!.split(',');
+  const nets = benchNets(names.filter((n) => n !== 'conv'));
+  const conv = path.resolve('..', 'shared', 'benchmarks', 'eran', 'nets', 'mnist_conv_maxpool.onnx');
+  if (names.includes('conv') && fs.existsSync(conv)) nets.push({ label: 'mnist_conv_maxpool', net: loadOnnxFile(conv) });
+  const maxBoxes = Math.max(...sizes);
+  const { boxes, labels } = mnistBoxes(Math.ceil(maxBoxes / eps.length), eps);
+  const engines: { name: string; engine: BoundEngine }[] = [];
+  for (const b of values.backends!.split(',')) {
+    if (b === 'cpu') engines.push({ name: 'cpu', engine: new CpuEngine() });
+    else {
+      const g = await createGpuEngine({ allowSoftware: true });
+      if (g) engines.push({ name: 'gpu', engine: g });
+      else process.stderr.write('bench: no WebGPU adapter, gpu skipped\n');
+    }
+  }
+  for (const { name, engine } of engines) process.stdout.write(`${name}: ${engine.describe()}\n`);
+  const results: Record<string, unknown>[] = [];
+  for (const { label, net } of nets) {
+    for (const method of values.methods!.split(',') as BoundMethod[]) {
+      for (const count of sizes) {
+        const sub = firstBoxes(boxes, count);
+        const spec = marginSpec(net, labels.slice(0, count));
+        const flops = gpuFlops(net, method, spec.rows);
+        for (const { name, engine } of engines) {
+          await engine.bound(net, firstBoxes(boxes, 1), { method, spec: marginSpec(net, labels.slice(0, 1)) }); // warm-up: compile, upload
+          const t0 = performance.now();
+          const r = await engine.bound(net, sub, { method, spec });
+          const secs = (performance.now() - t0) / 1000;
+          let verified = 0;
+          for (let b = 0; b < count; b++) if (Array.from(r.lower.subarray(b * r.rows, (b + 1) * r.rows)).every((v) => v > 0)) verified++;
+          const row = { net: label, method, backend: name, adapter: engine.describe(), boxes: count, seconds: secs,
+            boxesPerSecond: count / secs, flopsPerBox: flops, gflops: (flops * count) / secs / 1e9, verified };
+          results.push(row);
+          process.stdout.write(`${label.padEnd(24)} ${method.padEnd(6)} ${name.padEnd(4)} ${String(count).padStart(7)} boxes ${secs.toFixed(2).padStart(9)} s ${row.boxesPerSecond.toFixed(1).padStart(10)} boxes/s  ${(flops / 1e6).toFixed(1).padStart(9)} MFLOP/box ${row.gflops.toFixed(2).padStart(8)} GFLOP/s  verified ${verified}\n`);
+        }
+      }
+    }
+  }
+  for (const { engine } of engines) await engine.dispose();
+  fs.writeFileSync(values.json!, JSON.stringify({ bench: 'gpu-vs-cpu', date: new Date().toISOString(), node: process.version,
+    cpus: os.cpus().length, loadavg: os.loadavg(), adapters: engines.map((e) => e.engine.describe()), results }, null, 2) + '\n');
+  process.stdout.write(`wrote ${values.json}\n`);
+}
