@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inputSize } from '../src/network.js';
+import { inputSize, logitNetwork } from '../src/network.js';
+import { loadDataset } from '../src/data/load.js';
 import { CpuEngine } from '../src/bounds/index.js';
 import { saveOnnx } from '../src/onnx/export.js';
 import { loadNetwork } from '../src/models.js';
@@ -94,6 +95,24 @@ test('--samples on a real MNIST network: first N test images, verdicts follow th
     verified += s.verified ? 1 : 0;
   }
   assert.ok(verified > 0 && verified <= 15);
+});
+
+test('one-output sigmoid network: one margin, the logit signed by the label', async () => {
+  if (!fs.existsSync(path.join(root, 'models/mnist-3v5-sigmoid.onnx'))) return;
+  const r = veribound('bounds', '--net', 'mnist-3v5-sigmoid', '--data', 'mnist:3v5', '--samples', '6', '--eps', '0.02', '--backend', 'cpu', '--json');
+  assert.is(r.code, 0, r.err);
+  const doc = JSON.parse(r.out);
+  const logit = logitNetwork(loadNetwork('mnist-3v5-sigmoid'));
+  assert.is(logit.layers.at(-1)!.op.kind, 'dense', 'the trailing sigmoid is dropped');
+  const ds = loadDataset('mnist:3v5', { split: 'test' });
+  const x = Float64Array.from(ds.images.subarray(0, 6 * 784));
+  const ref = await new CpuEngine().bound(logit, buildBoxes(x, 784, [...Array(6).keys()], new Array(6).fill(0.02)), { method: 'crown', spec: marginSpec(logit, ds.labels.subarray(0, 6)) });
+  doc.samples.forEach((s: { label: number; margin_lower: number[]; verified: boolean; predicted: number }, i: number) => {
+    assert.is(s.label, ds.labels[i]);
+    assert.is(s.margin_lower.length, 1);
+    assert.ok(Math.abs(s.margin_lower[0] - ref.lower[i]) <= 1e-12 * Math.max(1, Math.abs(ref.lower[i])));
+    assert.is(s.verified, s.predicted === s.label && s.margin_lower[0] > 0);
+  });
 });
 
 const bad: [string, string[], RegExp][] = [

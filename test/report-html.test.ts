@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pngjs from 'pngjs';
 import type { Network } from '../src/network.js';
 import { appendLayer } from '../src/network.js';
@@ -157,6 +158,26 @@ test('an adversarial example is drawn as three panels; writeHtmlReport is atomic
       assert.match((err as Error).message, /--html .*missing/);
     }
     assert.equal(fs.readdirSync(dir), ['r.html']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('veribound sweep --html writes the page (bundled mnist-mlp, CPU)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-report-cli-'));
+  try {
+    const file = path.join(dir, 'sweep.html');
+    const r = spawnSync(process.execPath, ['dist/src/cli.js', 'sweep', '--net', 'mnist-mlp', '--samples', '8', '--eps', '0.005,0.01,0.02', '--method', 'ibp,crown', '--backend', 'cpu', '--html', file], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const html = fs.readFileSync(file, 'utf8');
+    const tbody = /<table class="results">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1];
+    assert.is(count(tbody, /<tr>/g), 3);
+    assert.is(count(html, /<polyline /g), 2);
+    assert.ok(count(html, /<img src="data:image\/png;base64,/g) >= 1);
+    assert.match(html, /Dense 784-&gt;50/);
+    const bad = spawnSync(process.execPath, ['dist/src/cli.js', 'sweep', '--samples', '2', '--html', path.join(dir, 'no', 'x.html')], { encoding: 'utf8' });
+    assert.is(bad.status, 2);
+    assert.match(bad.stderr, /--html .*does not exist/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const cli = path.join(root, 'dist/src/cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-sweep-'));
-const shared256 = path.resolve(root, '../shared/benchmarks/mnist_fc/onnx/mnist-net_256x2.onnx');
+const bundled = path.join(root, 'models/mnist-mlp.onnx');
 
 function veribound(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -125,18 +125,18 @@ test('every schedule gives the brute-force counts; JSON, CSV and SVG are written
   }
 });
 
-test('real network and MNIST: sweep counts equal every pair bounded on its own (CROWN)', async () => {
-  if (!fs.existsSync(shared256)) return;
-  const samples = 12;
+test('bundled MNIST network: sweep counts equal every pair bounded on its own (CROWN)', async () => {
+  assert.ok(fs.existsSync(bundled), 'models/mnist-mlp.onnx is bundled');
+  const samples = 20;
   const sweepEps = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04];
-  const r = veribound('sweep', '--net', shared256, '--samples', String(samples), '--eps', '0.005,0.01,0.015,0.02,0.03,0.04', '--method', 'crown',
+  const r = veribound('sweep', '--samples', String(samples), '--eps', '0.005,0.01,0.015,0.02,0.03,0.04', '--method', 'crown',
     '--backend', 'cpu', '--out', path.join(tmp, 'mnist.json'));
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(fs.readFileSync(path.join(tmp, 'mnist.json'), 'utf8'));
   const ds = loadMnist('test');
-  const net256 = loadNetwork(shared256);
+  const mlp = loadNetwork('mnist-mlp');
   const inputs = Float64Array.from(ds.images.subarray(0, samples * 784));
-  const brute = await bruteForce(net256, inputs, Array.from(ds.labels.subarray(0, samples)), sweepEps, 'crown');
+  const brute = await bruteForce(mlp, inputs, Array.from(ds.labels.subarray(0, samples)), sweepEps, 'crown');
   assert.equal(doc.results.map((x: Result) => x.verified), brute);
   assert.ok(brute[0] > 0 && brute[0] > brute[brute.length - 1], `boundaries inside the list: ${brute}`);
 });

@@ -67,6 +67,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const pruned = (b: number): boolean => (stop.proveAbove !== undefined && b > stop.proveAbove) || b >= bestVal - tol(bestVal);
   const refuted = (): boolean => stop.refuteBelow !== undefined && bestVal < stop.refuteBelow;
 
+  const prof = { lp: 0, sol: 0, bound: 0, replay: 0, iters: 0, gap: 0 };
   try {
     if (opts.incumbent && opts.replay) offer(opts.incumbent, false, Infinity);
     model = highs.createModel({
@@ -75,6 +76,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       matrix: { format: 'csr', numRows: data.numRows, numCols: data.numCols, starts: data.starts, indices: data.indices, values: data.values },
     });
     model.options.set({ output_flag: process.env.VERIBOUND_HIGHS_LOG === '1', presolve: 'off', solver: 'simplex' });
+    if (process.env.VERIBOUND_HIGHS_OPTIONS) model.options.set(JSON.parse(process.env.VERIBOUND_HIGHS_OPTIONS) as Record<string, number | string | boolean>);
     const S = highs.constants.modelStatus;
     const C = highs.constants.callbackType;
     const guard = (ev: { interrupt(): void }): undefined => {
@@ -96,7 +98,12 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (bins.length) model.changeColsBounds(binSel, binLo, binHi);
       model.options.set({ time_limit: Math.max((deadline - performance.now()) / 1000, 0.001) });
       model.zeroAllClocks();
-      model.run({ [C.simplexInterrupt]: guard });
+      const tA = performance.now();
+      if (process.env.VERIBOUND_BAB_NOCB) model.run(); else model.run({ [C.simplexInterrupt]: guard });
+      prof.lp += performance.now() - tA;
+      const it = Number(model.info.get('simplex_iteration_count'));
+      prof.iters += it;
+      if (process.env.VERIBOUND_BAB_PROFILE === '2' && nodes < 15) console.error('node', nodes, 'iters', it, 'ms', (performance.now() - tA).toFixed(1));
       nodes++;
       const status = model.getModelStatus();
       if (reason) { stack.push(node); break; }
@@ -108,12 +115,19 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
         stack.push(node);
         break;
       }
+      const tB = performance.now();
       const sol = model.getSolution();
+      prof.sol += performance.now() - tB;
+      const tC = performance.now();
       const bound = Math.max(node.bound, lagrangianBound(data, sol.rowDual, colLo, colHi));
+      prof.bound += performance.now() - tC;
+      prof.gap += model.getObjectiveValue() - bound;
       const cols = sol.colValue;
       let integral = true;
       for (const j of bins) if (Math.min(cols[j], 1 - cols[j]) > INT_TOL) { integral = false; break; }
+      const tD = performance.now();
       const value = offer(cols, integral, model.getObjectiveValue());
+      prof.replay += performance.now() - tD;
       if (refuted()) break;
       // closed: the node's minimum lies in [bound, value], within the gap
       if (value - bound <= tol(value) || pruned(bound)) { closedBound = Math.min(closedBound, bound); continue; }
@@ -123,6 +137,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       // depth first: the child nearer the LP point is explored next
       stack.push(child(node, br.k, second, bound), child(node, br.k, first, bound));
     }
+    if (process.env.VERIBOUND_BAB_PROFILE) console.error('bab profile', JSON.stringify(prof), 'nodes', nodes, 'total', performance.now() - t0);
     const open = stack.reduce((m, n) => Math.min(m, n.bound), Infinity);
     let proven = Math.min(closedBound, open, bestVal);
     if (!Number.isFinite(proven) && proven !== Infinity) proven = -Infinity;

@@ -1,6 +1,5 @@
-// What `bounds` and `sweep` share before any bounding: the method list, the network (judged
-// on its logits), the labelled inputs and the engine, checked in that order so that a bad
-// argument fails before anything slow is loaded.
+// What `bounds` and `sweep` share before any bounding: argument helpers (methods, negative
+// values), and the network (judged on its logits) with its labelled inputs.
 import type { Network } from '../network.js';
 import { logitNetwork } from '../network.js';
 import type { BoundMethod } from '../bounds/types.js';
