@@ -1,7 +1,7 @@
 // Minimal L∞ adversarial distances with the MILP on MNIST test images, and how many binaries
 // CROWN's tighter pre-activation bounds remove compared with interval (IBP) bounds over the
 // same box. Usage (after npx tsc -p .):
-//   nice node dist/bench/milp-adversarial.js [--nets a.onnx,b.onnx] [--count 20] [--timeout 60]
+//   nice node dist/bench/milp-adversarial.js [--nets a.onnx,b.onnx] [--count 20] [--timeout 60] [--solver bab|mip] [--start 0]
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import { loadNetwork } from '../src/models.js';
@@ -19,20 +19,24 @@ const { values } = parseArgs({
     nets: { type: 'string', default: ['models/mnist-mlp.onnx', '../shared/benchmarks/mnist_fc/onnx/mnist-net_256x2.onnx'].filter((f) => fs.existsSync(f)).join(',') },
     count: { type: 'string', default: '20' },
     timeout: { type: 'string', default: '60' },
+    solver: { type: 'string', default: 'bab' },
+    start: { type: 'string', default: '0' },
   },
 });
 const ds = loadMnist('test');
 const count = Number(values.count);
+const solver = values.solver === 'mip' ? 'mip' : 'bab';
+const start = Number(values.start);
 for (const file of values.nets!.split(',').filter(Boolean)) {
   const net = logitNetwork(loadNetwork(file));
-  console.log(`\n${file} (timeout ${values.timeout} s per image)\n`);
+  console.log(`\n${file} (solver ${solver}, timeout ${values.timeout} s per image)\n`);
   console.log('| image | label | class | status | L∞ distance | lower bound | new class | time s | binaries (CROWN) | binaries (IBP) | removed |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (let i = 0; i < count; i++) {
+  for (let i = start; i < start + count; i++) {
     const x = imageAt(ds, i);
     const cls = predictedClass(forward(net, x, 1));
     const r = await minimalAdversarial(net, x, cls, {
-      norm: 'linf', timeLimitS: Number(values.timeout),
+      norm: 'linf', timeLimitS: Number(values.timeout), solver,
       boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
     });
     // binaries of the last search box under either kind of bounds

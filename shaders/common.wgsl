@@ -10,3 +10,13 @@ fn down(x: f32) -> f32 { return x - abs(x) * STEP - ETA; }
 fn up_div(x: f32) -> f32 { return x + abs(x) * STEP_DIV + ETA; }
 fn down_div(x: f32) -> f32 { return x - abs(x) * STEP_DIV - ETA; }
 fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
+// Sigmoid enclosures: σ(x) ∈ [sig_lo(x), sig_hi(x)]. WGSL's exp is within (3 + 2|x|) ulp; the add
+// and the (2.5 ulp) division add ~4 ulp, relative to σ. Stepped out by (16 + 4|x|)·2^-23·σ.
+fn sig_lo(x: f32) -> f32 {
+  let s = 1.0 / (1.0 + exp(-x));
+  return max(0.0, s - s * (16.0 + 4.0 * abs(x)) * 1.1920929e-7 - ETA);
+}
+fn sig_hi(x: f32) -> f32 {
+  let s = 1.0 / (1.0 + exp(-x));
+  return min(1.0, s + s * (16.0 + 4.0 * abs(x)) * 1.1920929e-7 + ETA);
+}

@@ -1,9 +1,10 @@
 // Per-row work of the CROWN backward pass, one thread per row (R rows; row r belongs to box
-// r / RB). A serial loop per row (rather than a workgroup reduction) keeps barriers out: this
-// pass is O(R·n) beside the O(R·n·m) GEMMs, and software adapters pay dearly for barriers. Every row is a LOWER bound  f ≥ Λ·z + cst[r]  (upper bounds are
-// lower bounds of −f). MODE (host constant):
-//  0 DENSE_BIAS  before Λ·W: cst += Σ Λ_i b_i − g·Σ|Λ_i|(|b_i| + V_i), V = (|W̃|·max|z|) of the box
-//                (covers the rounding of b, of W, of this dot and of the following GEMM).
+// rowBox[r]). A serial loop per row (rather than a workgroup reduction) keeps barriers out: this
+// pass is O(R·n) beside the O(R·n·m) GEMMs, and software adapters pay dearly for barriers. Every
+// row is a LOWER bound  f ≥ Λ·z + cst[r]  (upper bounds are lower bounds of −f). MODE (host constant):
+//  0 LINEAR_BIAS before a linear step Λ·W (Dense, Conv2d as its transpose, AvgPool with W = 1/d,
+//                b = 0): cst += Σ Λ_i b_i − g·Σ|Λ_i|(|b_i| + V_i), V = (|W̃|·max|z|) of the box
+//                (covers the rounding of b, of W, of this dot and of the following step).
 //  1 RELU        Λ over a ReLU's output → over its input, with the CPU engine's relaxation
 //                (stable: exact; unstable: lower slope 1 if u ≥ −l else 0, upper chord
 //                s(z − l), s = u/(u−l)). The chord slope is rounded UP (a steeper chord through
@@ -12,9 +13,16 @@
 //  2 AFFINE      y = s⊙x + t: Λ' = Λ⊙s, cst += Σ Λ t − g·Σ|Λ|(|s|·max|x| + |t|).
 //  3 CONCRETIZE  over the box [lo, hi]: out = cst + Σ Λ c − Σ|Λ| r − g·Σ|Λ|(|c| + r), with c, r
 //                an exact cover of the box as in ibp_gemm.
+//  4 MAXPOOL     Λ over the pool's output, relaxation (relax.wgsl) va = [s, icpt] per (box, output):
+//                a ≥ 0 keeps a (to the window's lowIdx input); a < 0 becomes a·s (to upIdx) and
+//                cst += a·icpt. pool_back then sums each input's terms. Slack g·Σ(|a·icpt| +
+//                2|Λ̃|·V), V = max|z| over the window (vb): the dot's error, the rounding of a·s and
+//                of pool_back's sums (≤ n terms each).
+//  5 SIGMOID     va = [ls, li, us, ui] per (box, neuron), the lower line for a ≥ 0, the upper one
+//                for a < 0: Λ' = a·slope, cst += a·icpt; slack g·Σ(|a·icpt| + |Λ'|·max|z|).
 // Each constant update is down(cst + down(t − up(g·S))) − n·ETA: the dot t has error ≤ γ_n·S and
 // every f32 operation after it is stepped outward.
-struct P { R: u32, n: u32, RB: u32, g: f32, etaN: f32 };
+struct P { R: u32, n: u32, g: f32, etaN: f32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read_write> lam: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cst: array<f32>;
@@ -23,12 +31,13 @@ struct P { R: u32, n: u32, RB: u32, g: f32, etaN: f32 };
 @group(0) @binding(5) var<storage, read> lo: array<f32>;
 @group(0) @binding(6) var<storage, read> hi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outv: array<f32>;
+@group(0) @binding(8) var<storage, read> rowBox: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let r = group_id(wid, nwg) * 64u + t;
   if (r >= p.R) { return; }
-  let box = r / p.RB;
+  let box = rowBox[r];
   let base = r * p.n;
   let bb = box * p.n;
   var t1 = 0.0; var t2 = 0.0; var t3 = 0.0;
@@ -65,6 +74,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       t1 += a * c;
       t2 += abs(a) * rr;
       t3 += abs(a) * (abs(c) + rr);
+    } else if (MODE == 4u) {
+      let q = 2u * (bb + i);
+      var a2 = a;
+      if (a < 0.0) {
+        let ic = va[q + 1u];
+        a2 = a * va[q];
+        t1 += a * ic;
+        t3 += abs(a * ic);
+      }
+      lam[base + i] = a2;
+      t3 += 2.0 * abs(a2) * vb[bb + i];
+    } else if (MODE == 5u) {
+      let q = 4u * (bb + i) + select(0u, 2u, a < 0.0);
+      let ic = va[q + 1u];
+      let a2 = a * va[q];
+      lam[base + i] = a2;
+      t1 += a * ic;
+      t3 += abs(a * ic) + abs(a2) * max(abs(lo[bb + i]), abs(hi[bb + i]));
     }
   }
   let slack = up(t2 + up(p.g * t3));

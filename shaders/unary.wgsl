@@ -3,8 +3,7 @@
 //  1 Affine    y = s·x + t per element (s, t rounded to nearest f32): the two products and the
 //              sum are each within 2^-24 relative, and s, t within 2^-24 of the real ones, so
 //              stepping by STEP·(|x·s| + |t|)·2 + ETA outward covers all of them.
-//  2 Sigmoid   monotone: [σ(l), σ(u)]. WGSL's exp is within (3 + 2|x|) ulp; the add and the
-//              (2.5 ulp) division add ~4 ulp, relative to σ. Stepped out by (16 + 4|x|)·2^-23·σ.
+//  2 Sigmoid   monotone: [sig_lo(l), sig_hi(u)] (common.wgsl).
 struct P { total: u32, n: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> xlo: array<f32>;
@@ -13,15 +12,6 @@ struct P { total: u32, n: u32 };
 @group(0) @binding(4) var<storage, read> vb: array<f32>;
 @group(0) @binding(5) var<storage, read_write> ylo: array<f32>;
 @group(0) @binding(6) var<storage, read_write> yhi: array<f32>;
-
-fn sig_lo(x: f32) -> f32 {
-  let s = 1.0 / (1.0 + exp(-x));
-  return max(0.0, s - s * (16.0 + 4.0 * abs(x)) * 1.1920929e-7 - ETA);
-}
-fn sig_hi(x: f32) -> f32 {
-  let s = 1.0 / (1.0 + exp(-x));
-  return min(1.0, s + s * (16.0 + 4.0 * abs(x)) * 1.1920929e-7 + ETA);
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -5,6 +5,7 @@ import { INPUT } from '../network.js';
 import type { NetPlan } from './plan.js';
 import { ctxOf } from './plan.js';
 import type { Rows } from './ops/index.js';
+import { concretise } from './linalg.js';
 
 export interface BackwardState {
   plan: NetPlan;
@@ -46,18 +47,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Float64Array,
       }
     });
   }
-  const lb = new Float64Array(rows.n);
-  const { inMid, inRad } = st;
-  for (let r = 0; r < rows.n; r++) {
-    let s = rows.bias[r];
-    if (inputA) {
-      const ao = r * inSize, xo = rows.box[r] * inSize;
-      for (let i = 0; i < inSize; i++) {
-        const a = inputA[ao + i];
-        s += a * inMid[xo + i] - Math.abs(a) * inRad[xo + i];
-      }
-    }
-    lb[r] = s;
-  }
+  const lb = rows.bias.slice(0, rows.n);
+  if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
   return lb;
 }

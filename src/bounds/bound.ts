@@ -64,7 +64,7 @@ export function crownLayerBounds(net: Network, boxes: Boxes, o: CpuBoundOptions 
   return layerBounds(net, boxes, o, (plan, input, count, blockRows) => crownChunk(plan, input, count, blockRows, true).bounds);
 }
 
-function checkSpec(net: Network, spec: Spec, count: number): void {
+export function checkSpec(net: Network, spec: Spec, count: number): void {
   const want = (spec.shared ? 1 : count) * spec.rows * outputSize(net);
   if (!(spec.rows >= 1) || spec.c.length !== want) {
     throw new UserError(`${net.name}: spec has ${spec.c.length} coefficients for ${spec.rows} rows × ${outputSize(net)} outputs${spec.shared ? '' : ` × ${count} boxes`} (expected ${want})`);

@@ -1,4 +1,6 @@
-// Small dense kernels shared by the rules (plain loops over contiguous Float64Array rows).
+// Small dense kernels shared by the rules (plain loops over contiguous Float64Array rows); the
+// products go to the WebAssembly SIMD kernel (wasm/gemm.ts) when it is there and they are big.
+import { concretiseWasm, gemmWasm } from './wasm/gemm.js';
 
 /** W (rows × cols) transposed to cols × rows, cached per array (weights never change while bounded). */
 const tCache = new WeakMap<Float64Array, Float64Array>();
@@ -12,13 +14,25 @@ export function transposeOf(W: Float64Array, rows: number, cols: number): Float6
   return t;
 }
 
+/** Below this many multiply-adds the copies into wasm memory cost more than they save. */
+const WASM_MIN_MACS = 4096;
+
 /**
  * out (n × cols) = A (n × inner) · W (inner × cols), given WT = Wᵀ (cols × inner); out is
- * overwritten. Dot-product form with a 4 × 2 register block (no stores in the inner loop), and
+ * overwritten. Every output is summed over k in increasing order, by the SIMD kernel or by
+ * matmulRowsJs, so the two give the same bits and callers need not know which ran.
+ */
+export function matmulRows(A: Float64Array, n: number, inner: number, WT: Float64Array, cols: number, out: Float64Array): void {
+  if (n * inner * cols >= WASM_MIN_MACS && gemmWasm(A, n, inner, transposeOf(WT, cols, inner), cols, out)) return;
+  matmulRowsJs(A, n, inner, WT, cols, out);
+}
+
+/**
+ * The plain JS matmulRows (the reference the SIMD kernel is tested against). Dot-product form with a 4 × 2 register block (no stores in the inner loop), and
  * only over the k where one of the four rows is non-zero: rows of one box share the zero columns
  * of its inactive ReLUs, which at small epsilons are most of them.
  */
-export function matmulRows(A: Float64Array, n: number, inner: number, WT: Float64Array, cols: number, out: Float64Array): void {
+export function matmulRowsJs(A: Float64Array, n: number, inner: number, WT: Float64Array, cols: number, out: Float64Array): void {
   const ks = new Int32Array(inner);
   let r = 0;
   for (; r + 4 <= n; r += 4) {
@@ -64,6 +78,28 @@ export function matmulRows(A: Float64Array, n: number, inner: number, WT: Float6
       for (let t = 0; t < nk; t++) s += A[a0 + ks[t]] * WT[w0 + ks[t]];
       out[o0 + j] = s;
     }
+  }
+}
+
+/**
+ * CROWN's concretisation over boxes: lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i]
+ * for the n rows of A (n × size), summed in increasing i by the SIMD kernel or the JS loop alike.
+ */
+export function concretise(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): void {
+  if (n * size >= WASM_MIN_MACS && concretiseWasm(A, n, size, mid, rad, box, lb)) return;
+  concretiseJs(A, n, size, mid, rad, box, lb);
+}
+
+/** The plain JS concretise (the reference the SIMD kernel is tested against). */
+export function concretiseJs(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): void {
+  for (let r = 0; r < n; r++) {
+    let s = lb[r];
+    const ao = r * size, xo = box[r] * size;
+    for (let i = 0; i < size; i++) {
+      const a = A[ao + i];
+      s += a * mid[xo + i] - Math.abs(a) * rad[xo + i];
+    }
+    lb[r] = s;
   }
 }
 

@@ -133,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     const svg = svgLinePlot(series, {
       title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}`,
       xLabel: 'epsilon (L-infinity radius)',
+      xRange: [0, eps[eps.length - 1]],
       yLabel: 'robust accuracy (%)',
       reference: { label: 'clean accuracy', y: (100 * correct) / data.count },
     });

@@ -16,8 +16,12 @@ import { outwardBoxes, exactInF32 } from './fp.js';
 export interface GpuEngineOptions {
   /** Upper limit on boxes per chunk (tests use it to force several chunks). */
   maxChunk?: number;
-  /** Bytes of device memory one chunk may use (default: a quarter of maxBufferSize, at most 1 GiB). */
+  /** Upper limit on backward rows per block (tests use it to force several blocks). */
+  maxBlockRows?: number;
+  /** Bytes of device memory one chunk may use (default: three quarters of maxBufferSize, at most 1 GiB). */
   memoryBudget?: number;
+  /** Test hook: called after each chunk the device finished, with the number of boxes done. */
+  onChunk?: (boxesDone: number, engine: GpuEngine) => void;
 }
 
 const CPU_MODULE = '../bounds/index.js';
@@ -53,24 +57,43 @@ export class GpuEngine implements BoundEngine {
     return this.cpu;
   }
 
-  /** Boxes per chunk so that the largest buffer and the chunk's total stay inside the limits. */
-  chunkSize(g: GpuNet, method: string, rows: number): number {
+  /** The largest buffer the pool hands out (it rounds sizes up to powers of two). */
+  private perBuffer(): number {
     const lim = this.rt.limits;
-    const perBuffer = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize) / 2; // pool rounds up to 2^k
-    const budget = this.opts.memoryBudget ?? Math.min(lim.maxBufferSize / 4 * 3, 2 ** 30);
-    let boundsFloats = 2 * inputSize(g.net);
-    let maxRows = rows, maxWidth = 1;
+    return Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize) / 2;
+  }
+
+  private budget(): number {
+    return this.opts.memoryBudget ?? Math.min(this.rt.limits.maxBufferSize / 4 * 3, 2 ** 30);
+  }
+
+  /**
+   * Boxes per chunk: every layer's bounds, V terms and relaxations stay on the device for the
+   * chunk (about 7 floats per neuron and box), in half the budget; the backward passes' rows
+   * go in blocks (blockRows) in the other half.
+   */
+  chunkSize(g: GpuNet): number {
+    let perBox = 2 * inputSize(g.net), widest = 1;
     for (const L of g.layers) {
-      boundsFloats += 3 * L.outSize;
-      maxWidth = Math.max(maxWidth, L.inSize, L.outSize);
-      if (method === 'crown') maxRows = Math.max(maxRows, L.outSize);
+      perBox += 7 * L.outSize;
+      widest = Math.max(widest, 4 * L.outSize);
     }
-    const lamFloats = 2 * maxRows * maxWidth;
-    const perBox = boundsFloats + 2 * lamFloats + 4 * maxRows;
-    const byBuffer = Math.floor(perBuffer / (4 * Math.max(lamFloats, ...g.layers.map((L) => L.outSize))));
-    const byBudget = Math.floor(budget / (4 * perBox));
+    const byBuffer = Math.floor(this.perBuffer() / (4 * widest));
+    const byBudget = Math.floor(this.budget() / 2 / (4 * perBox));
     return Math.max(1, Math.min(byBuffer, byBudget, this.opts.maxChunk ?? Infinity));
   }
+
+  /** Backward rows per block: two coefficient matrices of the widest layer each, in half the budget. */
+  blockRows(g: GpuNet): number {
+    let widest = inputSize(g.net);
+    for (const L of g.layers) widest = Math.max(widest, L.inSize, L.outSize);
+    const byBuffer = Math.floor(this.perBuffer() / (4 * widest));
+    const byBudget = Math.floor(this.budget() / 2 / (4 * (2 * widest + 4)));
+    return Math.max(2, Math.min(byBuffer, byBudget, this.opts.maxBlockRows ?? Infinity));
+  }
+
+  /** Backward rows the device ran since the engine was made (tests compare them with the CPU's). */
+  readonly stats = { refineRows: 0, specRows: 0 };
 
   async bound(net: Network, boxes: Boxes, opts: BoundOptions): Promise<BoundResult> {
     const g = this.prepared(net);
@@ -86,9 +109,11 @@ export class GpuEngine implements BoundEngine {
       return (await this.cpuEngine()).bound(net, boxes, opts);
     }
     const n = inputSize(net);
-    const chunk = this.chunkSize(g, method, rows);
+    const chunk = this.chunkSize(g);
     const exactSpec = spec ? exactInF32(spec.c) : true;
-    const sharedSpec = spec?.shared ? this.rt.upload(Float32Array.from(spec.c)) : null;
+    // no spec: the identity, shared by all boxes (exact in f32)
+    const sharedC = spec ? (spec.shared ? spec.c : null) : identity(outSize);
+    const sharedSpec = sharedC ? this.rt.upload(Float32Array.from(sharedC)) : null;
     try {
       for (let b0 = 0; b0 < boxes.count; b0 += chunk) {
         const b1 = Math.min(boxes.count, b0 + chunk);
@@ -96,6 +121,7 @@ export class GpuEngine implements BoundEngine {
           await this.rt.scoped(`${method} on ${net.name}`, async () => {
             await this.runChunk(g, method, boxes, b0, b1, n, rows, spec, sharedSpec, exactSpec, lower, upper);
           });
+          this.opts.onChunk?.(b1, this);
         } catch (err) {
           if (!(err instanceof GpuLostError)) throw err;
           this.lost = true;
@@ -122,11 +148,13 @@ export class GpuEngine implements BoundEngine {
       const w = rows * size([outputSize(g.net)]);
       specBuf = rt.upload(Float32Array.from(spec.c.subarray(b0 * w, b1 * w)));
     }
-    const run = new ChunkRun(rt, g, count, input);
+    const run = new ChunkRun(rt, g, count, input, this.blockRows(g));
     try {
-      run.run(method);
-      const res = run.outputBounds(method, rows, specBuf ? { buf: specBuf, shared: !!spec?.shared } : null, exactSpec);
+      await run.run(method);
+      const res = run.outputBounds(method, rows, { buf: specBuf!, shared: specBuf === sharedSpec }, exactSpec);
       const out = await rt.read(res, count * 2 * rows);
+      this.stats.refineRows += run.stats.refineRows;
+      this.stats.specRows += run.stats.specRows;
       for (let b = 0; b < count; b++) {
         for (let r = 0; r < rows; r++) {
           lower[(b0 + b) * rows + r] = out[b * 2 * rows + r];
@@ -159,4 +187,10 @@ export class GpuEngine implements BoundEngine {
     this.rt.destroy();
     await this.cpu?.dispose();
   }
+}
+
+function identity(m: number): Float64Array {
+  const c = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) c[i * m + i] = 1;
+  return c;
 }

@@ -1,7 +1,9 @@
 // A network uploaded for the GPU: weights rounded to nearest f32 (the kernels' error terms
-// account for |W − fl32(W)| ≤ u|W|), index maps for Permute/Pad, and what each method supports.
+// account for |W − fl32(W)| ≤ u|W|), index maps for Permute/Pad, which layers CROWN tightens
+// and with which rows, and what each method supports.
 import type { Network, Layer, Shape } from '../network.js';
 import { INPUT, size, isSequential, layerInputShape } from '../network.js';
+import { planOf, type Tighten } from '../bounds/plan.js';
 import type { GpuRuntime } from './runtime.js';
 
 export interface GpuLayer {
@@ -11,9 +13,18 @@ export interface GpuLayer {
   outSize: number;
   weight?: GPUBuffer;
   bias?: GPUBuffer;
+  /** Conv2d: the bias of every output element; AvgPool: zeros (the backward constant step reads one per column). */
+  biasFull?: GPUBuffer;
   /** Permute/Pad: forward gather map (output → input, -1 = zero) and backward map (input → output). */
   fwdIdx?: GPUBuffer;
   backIdx?: GPUBuffer;
+  /**
+   * Which neurons CROWN back-substitutes (the CPU engine's choice, src/bounds/plan.ts: unstable
+   * ones for ReLU inputs, all for MaxPool/Sigmoid inputs), except that a Dense/Conv/AvgPool
+   * layer fed by coordinate-wise functions of the input box is left out: its interval image is
+   * already exact, so a backward pass could only repeat it.
+   */
+  tighten: Tighten;
 }
 
 export interface GpuNet {
@@ -26,7 +37,8 @@ export interface GpuNet {
 }
 
 const IBP_OPS = new Set(['dense', 'conv2d', 'relu', 'sigmoid', 'maxpool2d', 'avgpool2d', 'pad', 'affine', 'permute', 'reshape']);
-const CROWN_OPS = new Set(['dense', 'relu', 'affine', 'permute', 'reshape', 'pad']);
+// Residual adds (non-chains) are the one case left to the CPU engine.
+const CROWN_OPS = new Set(['dense', 'conv2d', 'relu', 'sigmoid', 'maxpool2d', 'avgpool2d', 'affine', 'permute', 'reshape', 'pad']);
 
 function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; back: Int32Array } {
   const [c, h, w] = inShape;
@@ -53,18 +65,35 @@ export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
   const f32 = (a: Float64Array) => keep(rt.upload(Float32Array.from(a)));
   let ibpUnsupported: string | null = isSequential(net) ? null : 'the network is not a chain (residual adds)';
   let crownUnsupported = ibpUnsupported;
+  const plan = planOf(net);
+  const coordwise: boolean[] = [];
   const layers = net.layers.map((layer, i): GpuLayer => {
     const inShape = layerInputShape(net, i);
-    const g: GpuLayer = { layer, inShape, inSize: size(inShape), outSize: size(layer.shape) };
+    const src = layer.inputs[0];
+    const fromCoords = layer.inputs.length === 1 && (src === INPUT || coordwise[src]);
+    coordwise[i] = fromCoords && ['reshape', 'permute', 'pad', 'affine'].includes(layer.op.kind);
+    const exact = fromCoords && ['dense', 'conv2d', 'avgpool2d'].includes(layer.op.kind);
+    const tighten = exact || coordwise[i] ? 'none' : plan.layers[i].tighten;
+    const g: GpuLayer = { layer, inShape, inSize: size(inShape), outSize: size(layer.shape), tighten };
     const op = layer.op;
     if (!IBP_OPS.has(op.kind)) ibpUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
     if (!CROWN_OPS.has(op.kind)) crownUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
     if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1)) return g;
     switch (op.kind) {
       case 'dense':
-      case 'conv2d':
         g.weight = f32(op.weight);
         g.bias = f32(op.bias);
+        break;
+      case 'conv2d': {
+        g.weight = f32(op.weight);
+        g.bias = f32(op.bias);
+        // per output element, for the backward pass's constant (rowops reads a bias per column)
+        const plane = g.outSize / op.outChannels;
+        g.biasFull = f32(Float64Array.from({ length: g.outSize }, (_, e) => op.bias[Math.floor(e / plane)]));
+        break;
+      }
+      case 'avgpool2d':
+        g.biasFull = keep(rt.upload(new Float32Array(g.outSize)));
         break;
       case 'affine':
         g.weight = f32(op.scale);

@@ -1,42 +1,53 @@
 // IBP and CROWN for one chunk of boxes on the GPU: keeps every layer's bounds on the device,
-// runs the forward interval steps (ibp_gemm, unary, gather, pool) and the backward passes
-// (crown_init, rowops, back_gemm, gather), mirroring the CPU engine's definitions: CROWN
-// bounds every pre-activation layer (the input of a ReLU) by a backward pass to the input and
-// intersects it with IBP, then bounds the spec rows the same way.
+// runs the forward interval steps (ibp_gemm, unary, gather, pool; relax for CROWN) and the
+// backward passes (backward.ts), mirroring the CPU engine (src/bounds/crown.ts): each layer
+// read by a nonlinear op is tightened by backward passes of its selected neurons only (the
+// unstable ones for ReLU inputs, src/kernels/gpunet.ts) and intersected with IBP, then the
+// spec rows are bounded the same way. Rows go in blocks of at most `blockRows`, so memory
+// stays bounded however many neurons are selected.
 import type { Spec, BoundMethod } from '../bounds/types.js';
 import type { GpuRuntime } from './runtime.js';
 import { params } from './runtime.js';
 import type { GpuNet, GpuLayer } from './gpunet.js';
 import { slackFactor, etaTerm } from './fp.js';
+import { backwardPass, type Bounds, type Relax, type PassCtx } from './backward.js';
 
-interface Bounds { lo: GPUBuffer; hi: GPUBuffer; v?: GPUBuffer }
+export interface SpecBuf { buf: GPUBuffer; shared: boolean }
 
 const WG = 256;
 const groups = (total: number) => Math.ceil(total / WG);
 
-export class ChunkRun {
+export class ChunkRun implements PassCtx {
   private bounds: Bounds[] = [];
+  private relax: (Relax | undefined)[] = [];
   private owned = new Set<GPUBuffer>();
   /** Bound to bindings a kernel's mode does not read (a buffer may not be bound read and read-write at once). */
-  private dummy: GPUBuffer;
+  readonly dummy: GPUBuffer;
   /** Outputs per thread of the GEMM kernels (TM × TN). */
   readonly tile = { TM: 4, TN: 4 };
-  constructor(private rt: GpuRuntime, private g: GpuNet, private count: number, private input: Bounds) {
+  readonly layers: GpuLayer[];
+  /** Backward rows run: tightening selected neurons, and bounding the spec rows. */
+  readonly stats = { refineRows: 0, specRows: 0 };
+  constructor(readonly rt: GpuRuntime, private g: GpuNet, private count: number, private input: Bounds, private blockRows: number) {
+    this.layers = g.layers;
     this.dummy = this.alloc(64);
   }
 
-  private alloc(floats: number): GPUBuffer {
+  boundsOf(k: number): Bounds { return k < 0 ? this.input : this.bounds[k]; }
+  relaxOf(k: number): Relax | undefined { return this.relax[k]; }
+
+  alloc(floats: number): GPUBuffer {
     const b = this.rt.buffer(Math.max(4, floats * 4));
     this.owned.add(b);
     return b;
   }
 
   private inputOf(k: number): Bounds {
-    return k === 0 ? this.input : this.bounds[k - 1];
+    return this.boundsOf(k - 1);
   }
 
-  /** Interval step of layer k from the bounds of its input. */
-  forward(k: number): void {
+  /** Interval step of layer k from the bounds of its input (and, for CROWN, its relaxation). */
+  forward(k: number, crown = false): void {
     const { rt, count } = this;
     const L = this.g.layers[k];
     const op = L.layer.op;
@@ -71,6 +82,11 @@ export class ChunkRun {
         const OP = op.kind === 'relu' ? 0 : op.kind === 'affine' ? 1 : 2;
         const va = L.weight ?? x.lo, vb = L.bias ?? x.lo;
         rt.dispatch('unary', { OP }, params(total, nOut), [x.lo, x.hi, va, vb, y.lo, y.hi], groups(total));
+        if (crown && op.kind === 'sigmoid') {
+          const r = { f: this.alloc(4 * total) };
+          rt.dispatch('relax', { MODE: 1 }, params(total), [x.lo, x.hi, r.f, this.dummy], groups(total));
+          this.relax[k] = r;
+        }
         break;
       }
       case 'reshape':
@@ -88,9 +104,15 @@ export class ChunkRun {
         const [c, h, w] = L.inShape;
         const [, oh, ow] = L.layer.shape;
         const incl = op.kind === 'avgpool2d' && op.countIncludePad ? 1 : 0;
-        rt.dispatch('pool', { AVG: op.kind === 'avgpool2d' ? 1 : 0 },
-          params(total, c, h, w, oh, ow, op.kernel[0], op.kernel[1], op.stride[0], op.stride[1], op.pads[0], op.pads[1], incl),
-          [x.lo, x.hi, y.lo, y.hi], groups(total));
+        const win = [c, h, w, oh, ow, op.kernel[0], op.kernel[1], op.stride[0], op.stride[1], op.pads[0], op.pads[1]];
+        y.v = this.alloc(total);
+        rt.dispatch('pool', { AVG: op.kind === 'avgpool2d' ? 1 : 0 }, params(total, ...win, incl),
+          [x.lo, x.hi, y.lo, y.hi, y.v], groups(total));
+        if (crown && op.kind === 'maxpool2d') {
+          const r = { f: this.alloc(2 * total), idx: this.alloc(2 * total) };
+          rt.dispatch('relax', { MODE: 0 }, params(total, ...win), [x.lo, x.hi, r.f, r.idx], groups(total));
+          this.relax[k] = r;
+        }
         break;
       }
       default:
@@ -100,100 +122,72 @@ export class ChunkRun {
   }
 
   /**
-   * Backward pass from the output of layer `from` for `rows` functions per box (spec rows, or
-   * the identity), lower and upper (as the negation) together: returns count × 2·rows lower
-   * bounds, rows [rows, 2·rows) of each box being lower bounds of the negated functions.
-   * `stop` is the layer whose input the pass is concretised over (0 = the input boxes).
+   * Tightens the selected neurons of layer k (tighten 'unstable': l < 0 < u; 'all': l < u), two
+   * backward rows each (x_j and −x_j), in blocks; the selection is made on the host from the
+   * layer's interval bounds, read back once.
    */
-  backward(from: number, rows: number, spec: { buf: GPUBuffer; shared: boolean } | null, exactSpec: boolean, stop = 0): GPUBuffer {
+  async refine(k: number): Promise<void> {
     const { rt, count } = this;
-    const layers = this.g.layers;
-    const R = count * 2 * rows;
-    let width = layers[from].outSize;
-    let maxWidth = width;
-    for (let k = from; k >= stop; k--) maxWidth = Math.max(maxWidth, layers[k].inSize);
-    let lam = this.alloc(R * maxWidth);
-    let spare = this.alloc(R * maxWidth);
-    const cst = this.alloc(R);
-    const out = this.alloc(R);
-    rt.dispatch('crown_init', { MODE: spec ? (spec.shared ? 1 : 2) : 0 }, params(R * width, width, rows),
-      [spec?.buf ?? this.dummy, lam, cst], groups(R * width));
-    const rowop = (mode: number, n: number, va: GPUBuffer, vb: GPUBuffer, b: Bounds) => {
-      rt.dispatch('rowops', { MODE: mode }, params(R, n, 2 * rows, { f: slackFactor(n) }, { f: etaTerm(n) }),
-        [lam, cst, va, vb, b.lo, b.hi, out], Math.ceil(R / 64));
-    };
-    if (spec && !exactSpec) {
-      // C was rounded to f32: Λ·1 leaves it as is and the AFFINE slack covers |C − fl32(C)|·|y|
-      const ones = this.alloc(width), zeros = this.alloc(width);
-      rt.device.queue.writeBuffer(ones, 0, new Float32Array(width).fill(1));
-      rt.device.queue.writeBuffer(zeros, 0, new Float32Array(width));
-      rowop(2, width, ones, zeros, this.bounds[from]);
-    }
-    for (let k = from; k >= stop; k--) {
-      const L: GpuLayer = layers[k];
-      const op = L.layer.op;
-      const x = this.inputOf(k);
-      switch (op.kind) {
-        case 'dense':
-          rowop(0, width, L.bias!, this.bounds[k].v!, x);
-          rt.dispatch('back_gemm', this.tile, params(R, op.outFeatures, op.inFeatures), [lam, L.weight!, spare],
-            Math.ceil(R / (16 * this.tile.TM)) * Math.ceil(op.inFeatures / (16 * this.tile.TN)));
-          [lam, spare] = [spare, lam];
-          break;
-        case 'relu':
-          rowop(1, width, this.dummy, this.dummy, x);
-          break;
-        case 'affine':
-          rowop(2, width, L.weight!, L.bias!, x);
-          break;
-        case 'reshape':
-          break;
-        case 'permute':
-        case 'pad':
-          rt.dispatch('gather', {}, params(R * L.inSize, L.inSize, L.outSize), [lam, L.backIdx!, spare], groups(R * L.inSize));
-          [lam, spare] = [spare, lam];
-          break;
-        default:
-          throw new Error(`the GPU engine has no CROWN kernel for ${op.kind}`);
-      }
-      width = L.inSize;
-    }
-    rowop(3, width, this.dummy, this.dummy, this.inputOf(stop));
-    this.free(lam, spare, cst);
-    return out;
-  }
-
-  /** Tightens layer k's bounds with a backward pass from it (identity rows). */
-  refine(k: number): void {
-    const n = this.g.layers[k].outSize;
-    const res = this.backward(k, n, null, true);
+    const L = this.layers[k];
+    const n = L.outSize;
     const b = this.bounds[k];
-    this.rt.dispatch('intersect', {}, params(this.count * n, n), [res, b.lo, b.hi], groups(this.count * n));
-    this.free(res);
+    const lo = await rt.read(b.lo, count * n);
+    const hi = await rt.read(b.hi, count * n);
+    const sel = new Uint32Array(count * n);
+    let m = 0;
+    const unstable = L.tighten === 'unstable';
+    for (let f = 0; f < count * n; f++) {
+      if (unstable ? lo[f] < 0 && hi[f] > 0 : lo[f] < hi[f]) sel[m++] = f;
+    }
+    const per = Math.max(1, Math.floor(this.blockRows / 2));
+    for (let s0 = 0; s0 < m; s0 += per) {
+      const part = sel.subarray(s0, Math.min(m, s0 + per));
+      const R = 2 * part.length;
+      const selBuf = rt.upload(part);
+      const res = backwardPass(this, k, 0, R, (lam, cst, rowBox) => {
+        rt.dispatch('crown_init', { MODE: 3 }, params(R * n, n, 0, 0), [this.dummy, selBuf, lam, cst, rowBox], groups(R * n));
+      });
+      rt.dispatch('intersect', {}, params(part.length), [res, selBuf, b.lo, b.hi], groups(part.length));
+      this.free(res);
+      rt.release(selBuf);
+      this.stats.refineRows += R;
+    }
   }
 
   /** All layers' bounds with the given method. */
-  run(method: BoundMethod): void {
-    const layers = this.g.layers;
-    for (let k = 0; k < layers.length; k++) {
-      this.forward(k);
-      const next = layers[k + 1]?.layer.op.kind;
-      if (method === 'crown' && next === 'relu') this.refine(k);
+  async run(method: BoundMethod): Promise<void> {
+    const crown = method === 'crown';
+    for (let k = 0; k < this.layers.length; k++) {
+      this.forward(k, crown);
+      if (crown && this.layers[k].tighten !== 'none') await this.refine(k);
     }
   }
 
   /**
-   * Lower and negated-upper bounds of the spec rows (or of the outputs): CROWN by a backward
-   * pass to the input; IBP by folding C into the last layer when it is Dense (a backward step
-   * through it, concretised over its input bounds), else over the output bounds.
+   * count × 2·rows lower bounds of the spec rows C (rows [rows, 2·rows) of each box: of −C):
+   * CROWN by a backward pass to the input; IBP by folding C into the last layer when it is
+   * linear (a backward step through it, concretised over its input bounds), else over the
+   * output bounds. Boxes go in blocks of at most blockRows rows.
    */
-  outputBounds(method: BoundMethod, rows: number, spec: { buf: GPUBuffer; shared: boolean } | null, exactSpec: boolean): GPUBuffer {
-    const last = this.g.layers.length - 1;
-    if (method === 'crown') return this.backward(last, rows, spec, exactSpec, 0);
+  outputBounds(method: BoundMethod, rows: number, spec: SpecBuf, exactSpec: boolean): GPUBuffer {
+    const { rt, count } = this;
+    const last = this.layers.length - 1;
     // C folded into a linear last layer (as the CPU engine does); conv/pool/σ: over y itself
-    const foldable = ['dense', 'affine', 'reshape', 'permute', 'pad'].includes(this.g.layers[last].layer.op.kind);
-    const stop = foldable ? last : last + 1;
-    return this.backward(last, rows, spec, exactSpec, stop);
+    const foldable = ['dense', 'affine', 'reshape', 'permute', 'pad'].includes(this.layers[last].layer.op.kind);
+    const stop = method === 'crown' ? 0 : foldable ? last : last + 1;
+    const n = this.layers[last].outSize;
+    const out = this.alloc(count * 2 * rows);
+    const perBlock = Math.max(1, Math.floor(this.blockRows / (2 * rows)));
+    for (let b0 = 0; b0 < count; b0 += perBlock) {
+      const R = Math.min(perBlock, count - b0) * 2 * rows;
+      const res = backwardPass(this, last, stop, R, (lam, cst, rowBox) => {
+        rt.dispatch('crown_init', { MODE: spec.shared ? 1 : 2 }, params(R * n, n, rows, b0), [spec.buf, this.dummy, lam, cst, rowBox], groups(R * n));
+      }, !exactSpec);
+      rt.copy(res, out, R * 4, 0, b0 * 2 * rows * 4);
+      this.free(res);
+      this.stats.specRows += R;
+    }
+    return out;
   }
 
   layerBounds(k: number): Bounds { return this.bounds[k]; }

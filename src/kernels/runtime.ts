@@ -97,6 +97,9 @@ export class GpuRuntime {
   }
 
   upload(data: Float32Array | Int32Array | Uint32Array): GPUBuffer {
+    // writeBuffer runs on the queue at once: commands still being recorded may read this pooled
+    // buffer under an earlier use, so they are submitted first
+    this.flush();
     const buf = this.buffer(Math.max(4, data.byteLength));
     if (data.byteLength) this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
     return buf;

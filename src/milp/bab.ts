@@ -14,6 +14,7 @@ import type { MilpData } from './builder.js';
 import type { SolveOptions, SolveResult, SolveStatus } from './highs.js';
 import { clipInput, replayValue } from './replay-spec.js';
 import { lagrangianBound } from './lp-bound.js';
+import { findRelus, tightenRoot } from './tighten.js';
 
 interface Node {
   /** Fixed binaries: (position in `bins`) · 2 + value. */
@@ -38,7 +39,13 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const bins: number[] = [];
   for (let j = 0; j < data.numCols; j++) if (data.integrality[j]) bins.push(j);
   const binRows = rowsOfBinaries(data, bins);
-  const colLo = Float64Array.from(data.colLower), colHi = Float64Array.from(data.colUpper);
+  // what HiGHS holds: root tightening changes big-M values and column bounds in both
+  const work: MilpData = {
+    ...data, colLower: Float64Array.from(data.colLower), colUpper: Float64Array.from(data.colUpper),
+    rowUpper: Float64Array.from(data.rowUpper), values: Float64Array.from(data.values),
+  };
+  const colLo = work.colLower, colHi = work.colUpper;
+  const rootLo = new Float64Array(bins.length), rootHi = new Float64Array(bins.length).fill(1);
   const binLo = new Float64Array(bins.length), binHi = new Float64Array(bins.length);
   const binSel = { kind: 'set' as const, indices: Int32Array.from(bins) };
 
@@ -67,7 +74,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const pruned = (b: number): boolean => (stop.proveAbove !== undefined && b > stop.proveAbove) || b >= bestVal - tol(bestVal);
   const refuted = (): boolean => stop.refuteBelow !== undefined && bestVal < stop.refuteBelow;
 
-  const prof = { lp: 0, sol: 0, bound: 0, replay: 0, iters: 0, gap: 0 };
+  const prof = { lp: 0, sol: 0, bound: 0, replay: 0, iters: 0, gap: 0, tighten: 0, stabilised: 0, tightened: 0 };
   try {
     if (opts.incumbent && opts.replay) offer(opts.incumbent, false, Infinity);
     model = highs.createModel({
@@ -85,6 +92,17 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (reason) ev.interrupt();
       return undefined;
     };
+    const share = opts.tightenShare ?? 0.3;
+    if (share > 0 && bins.length) {
+      const relus = findRelus(data, bins).filter((q) => !q.first);
+      if (relus.length) {
+        const tt = performance.now();
+        const t = tightenRoot(model, work, relus, rootLo, rootHi, t0 + share * opts.timeLimitS * 1000, S.optimal);
+        prof.tighten = performance.now() - tt;
+        prof.stabilised = t.stabilised;
+        prof.tightened = t.tightened;
+      }
+    }
     const stack: Node[] = [{ fixes: new Int32Array(0), bound: -Infinity }];
     while (stack.length && !refuted()) {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) { reason = 'cancelled'; break; }
@@ -92,7 +110,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       const node = stack.pop()!;
       if (pruned(node.bound)) { closedBound = Math.min(closedBound, node.bound); continue; }
       // the node's box: free binaries in [0, 1], fixed ones at their value
-      binLo.fill(0); binHi.fill(1);
+      binLo.set(rootLo); binHi.set(rootHi);
       for (const f of node.fixes) { const k = f >> 1, v = f & 1; binLo[k] = v; binHi[k] = v; }
       for (let k = 0; k < bins.length; k++) { colLo[bins[k]] = binLo[k]; colHi[bins[k]] = binHi[k]; }
       if (bins.length) model.changeColsBounds(binSel, binLo, binHi);
@@ -119,7 +137,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       const sol = model.getSolution();
       prof.sol += performance.now() - tB;
       const tC = performance.now();
-      const bound = Math.max(node.bound, lagrangianBound(data, sol.rowDual, colLo, colHi));
+      const bound = Math.max(node.bound, lagrangianBound(work, sol.rowDual, colLo, colHi));
       prof.bound += performance.now() - tC;
       prof.gap += model.getObjectiveValue() - bound;
       const cols = sol.colValue;
@@ -131,7 +149,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (refuted()) break;
       // closed: the node's minimum lies in [bound, value], within the gap
       if (value - bound <= tol(value) || pruned(bound)) { closedBound = Math.min(closedBound, bound); continue; }
-      const br = chooseBranch(data, bins, binRows, binLo, binHi, cols, sol.rowValue);
+      const br = chooseBranch(work, bins, binRows, binLo, binHi, cols, sol.rowValue);
       if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: the LP is exact there
       const [first, second] = br.order;
       // depth first: the child nearer the LP point is explored next

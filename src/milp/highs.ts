@@ -29,6 +29,8 @@ export interface SolveOptions {
   method?: 'bab' | 'mip';
   /** The objective on the real network; bab replays every candidate with it before counting it. */
   replay?: ReplaySpec;
+  /** bab: share of the time limit for LP tightening of the ReLU bounds at the root (default 0.3; 0 = none). */
+  tightenShare?: number;
 }
 
 export type SolveStatus = 'optimal' | 'infeasible' | 'stopped' | 'timeout' | 'cancelled' | 'error';

@@ -16,6 +16,8 @@ export interface PlotOptions {
   yLabel?: string;
   width?: number;
   height?: number;
+  /** x-axis range; default the data's. */
+  xRange?: [number, number];
   /** y-axis range; default [0, 100]. */
   yRange?: [number, number];
   /** A dashed horizontal line with its own legend entry (e.g. clean accuracy). */
@@ -49,8 +51,8 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions = {}): strin
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const xs = series.flatMap((s) => s.x);
-  let x0 = xs.length ? Math.min(...xs) : 0;
-  let x1 = xs.length ? Math.max(...xs) : 1;
+  let x0 = opts.xRange?.[0] ?? (xs.length ? Math.min(...xs) : 0);
+  let x1 = opts.xRange?.[1] ?? (xs.length ? Math.max(...xs) : 1);
   if (x1 === x0) { x0 -= x0 === 0 ? 0 : x0 * 0.1; x1 += x1 === 0 ? 1 : x1 * 0.1; }
   const [y0, y1] = opts.yRange ?? [0, 100];
   const X = (v: number) => m.left + ((v - x0) / (x1 - x0)) * pw;

@@ -1,0 +1,44 @@
+// One backward (CROWN) step through a Conv2d for every row at once: Λ' = Λ·W over the conv's
+// input, i.e. the transposed convolution of each row's coefficients, as a gather (one thread
+// per (row, input element), summing the ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ output positions whose window
+// reads that element). A gather writes every output once, with no atomics (WGSL has no f32
+// atomics) and no scratch copy; each Λ value is read by the few threads of its window, which
+// neighbouring threads share through the cache.
+// Its rounding error is covered like back_gemm's: each sum has at most n = OC·OH·OW terms, and
+// rowops (LINEAR_BIAS, before this step) subtracted g·Σ_o |Λ_o| V_o with V = |W̃|·max|z| from ibp_gemm.
+struct P { total: u32, C: u32, H: u32, W: u32, OC: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> lam: array<f32>;
+@group(0) @binding(2) var<storage, read> wt: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outp: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let e = group_id(wid, nwg) * 256u + t;
+  if (e >= p.total) { return; }
+  let hw = p.H * p.W;
+  let nin = p.C * hw;
+  let r = e / nin; let rem = e % nin;
+  let ic = rem / hw; let iy = (rem % hw) / p.W; let ix = rem % p.W;
+  let ohw = p.OH * p.OW;
+  let lbase = r * p.OC * ohw;
+  var s = 0.0;
+  for (var ky = 0u; ky < p.KH; ky++) {
+    let ty = i32(iy + p.PT) - i32(ky);
+    if (ty < 0 || u32(ty) % p.SH != 0u) { continue; }
+    let oy = u32(ty) / p.SH;
+    if (oy >= p.OH) { continue; }
+    for (var kx = 0u; kx < p.KW; kx++) {
+      let tx = i32(ix + p.PL) - i32(kx);
+      if (tx < 0 || u32(tx) % p.SW != 0u) { continue; }
+      let ox = u32(tx) / p.SW;
+      if (ox >= p.OW) { continue; }
+      let pix = oy * p.OW + ox;
+      let tap = ky * p.KW + kx;
+      for (var oc = 0u; oc < p.OC; oc++) {
+        s += lam[lbase + oc * ohw + pix] * wt[(oc * p.C + ic) * p.KH * p.KW + tap];
+      }
+    }
+  }
+  outp[e] = s;
+}

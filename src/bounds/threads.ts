@@ -1,0 +1,132 @@
+// boundNetworkCpu over several threads: the boxes are split into contiguous ranges, one per
+// thread (this one included), each bounded by the same synchronous code, so the results are the
+// same bits as one call (a box's bounds never depend on the other boxes). Boxes and results
+// travel in SharedArrayBuffers; a network is sent to each worker once and kept there.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Network } from '../network.js';
+import { UserError } from '../errors.js';
+import { outputSize } from '../network.js';
+import type { BoundOptions, BoundResult, Boxes, Spec } from './types.js';
+import { boundNetworkCpu, checkSpec, type CpuBoundOptions } from './bound.js';
+import { checkBoxes, planOf } from './plan.js';
+
+/** Messages to a worker: a network to keep, or a range of boxes to bound. */
+export type ToWorker =
+  | { kind: 'net'; id: number; net: Network }
+  | { kind: 'job'; job: number; id: number; lower: Float64Array; upper: Float64Array; start: number; count: number; inSize: number;
+      opts: BoundOptions & CpuBoundOptions; outLower: Float64Array; outUpper: Float64Array };
+export type FromWorker = { job: number; error?: { message: string; user: boolean } };
+
+interface PoolWorker {
+  worker: Worker;
+  nets: WeakSet<Network>;
+  pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
+}
+
+const pool: PoolWorker[] = [];
+const netIds = new WeakMap<Network, number>();
+let nextNetId = 1;
+let nextJob = 1;
+let jobsSent = 0;
+
+/** Ranges of boxes handed to workers so far in this process (tests check the pool was used). */
+export function workerJobs(): number {
+  return jobsSent;
+}
+
+/** Threads used by default: the machine's cores, at most 2 (what the project's machines have). */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
+}
+
+function workerAt(i: number): PoolWorker {
+  while (pool.length <= i) {
+    const worker = new Worker(new URL('./thread-worker.js', import.meta.url));
+    worker.unref(); // an idle pool never keeps the process alive
+    const pw: PoolWorker = { worker, nets: new WeakSet(), pending: new Map() };
+    worker.on('message', (m: FromWorker) => {
+      const p = pw.pending.get(m.job);
+      if (!p) return;
+      pw.pending.delete(m.job);
+      if (m.error) p.reject(m.error.user ? new UserError(m.error.message) : new Error(m.error.message));
+      else p.resolve();
+    });
+    worker.on('error', (e) => {
+      for (const p of pw.pending.values()) p.reject(e);
+      pw.pending.clear();
+      pool.splice(pool.indexOf(pw), 1);
+    });
+    pool.push(pw);
+  }
+  return pool[i];
+}
+
+/**
+ * Multiply-adds per box of one dense/conv pass (IBP does about two, CROWN many more), to leave
+ * small jobs on this thread: a worker round trip costs about a millisecond.
+ */
+function macsPerBox(net: Network): number {
+  let s = 0;
+  for (const l of net.layers) if (l.op.kind === 'dense' || l.op.kind === 'conv2d') s += l.op.weight.length;
+  return s;
+}
+const MIN_MACS_PER_THREAD = { ibp: 5e7, crown: 2e6 };
+
+function sharedCopy(a: Float64Array): Float64Array {
+  const s = new Float64Array(new SharedArrayBuffer(a.length * 8));
+  s.set(a);
+  return s;
+}
+
+function specSlice(spec: Spec | undefined, start: number, count: number, m: number): Spec | undefined {
+  if (!spec || spec.shared) return spec;
+  const w = spec.rows * m;
+  return { c: spec.c.slice(start * w, (start + count) * w), rows: spec.rows, shared: false };
+}
+
+/** boundNetworkCpu split over `threads` threads when the work pays for it (same results). */
+export async function boundNetworkThreaded(
+  net: Network, boxes: Boxes, opts: BoundOptions & CpuBoundOptions, threads = defaultThreads(), minMacsPerThread = MIN_MACS_PER_THREAD[opts.method === 'ibp' ? 'ibp' : 'crown'],
+): Promise<BoundResult> {
+  const macs = boxes.count * macsPerBox(net);
+  const parts = Math.min(threads, boxes.count, Math.floor(macs / minMacsPerThread));
+  if (parts <= 1 || (opts.method !== 'ibp' && opts.method !== 'crown')) return boundNetworkCpu(net, boxes, opts);
+  checkBoxes(net, boxes);
+  const m = outputSize(net);
+  const rows = opts.spec?.rows ?? m;
+  if (opts.spec) checkSpec(net, opts.spec, boxes.count);
+  const inSize = planOf(net).inSize;
+  let id = netIds.get(net);
+  if (id === undefined) netIds.set(net, (id = nextNetId++));
+  const lower = sharedCopy(boxes.lower), upper = sharedCopy(boxes.upper);
+  const outLower = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
+  const outUpper = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
+  const per = Math.ceil(boxes.count / parts);
+  const waits: Promise<void>[] = [];
+  for (let k = 1; k < parts; k++) {
+    const start = k * per, count = Math.min(per, boxes.count - start);
+    if (count <= 0) break;
+    const pw = workerAt(k - 1);
+    if (!pw.nets.has(net)) {
+      pw.worker.postMessage({ kind: 'net', id, net } satisfies ToWorker);
+      pw.nets.add(net);
+    }
+    const job = nextJob++;
+    jobsSent++;
+    waits.push(new Promise<void>((resolve, reject) => pw.pending.set(job, { resolve, reject })));
+    pw.worker.ref();
+    pw.worker.postMessage({ kind: 'job', job, id, lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m) }, outLower, outUpper } satisfies ToWorker);
+  }
+  try {
+    // this thread's share: the first range
+    const mine = boundNetworkCpu(net, { lower: boxes.lower.subarray(0, per * inSize), upper: boxes.upper.subarray(0, per * inSize), count: per }, { ...opts, spec: specSlice(opts.spec, 0, per, m) });
+    outLower.set(mine.lower);
+    outUpper.set(mine.upper);
+  } finally {
+    await Promise.allSettled(waits);
+    for (const pw of pool) if (pw.pending.size === 0) pw.worker.unref();
+  }
+  await Promise.all(waits);
+  return { lower: new Float64Array(outLower), upper: new Float64Array(outUpper), rows };
+}

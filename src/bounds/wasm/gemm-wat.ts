@@ -1,0 +1,151 @@
+// WebAssembly text of the f64x2 SIMD GEMM kernel behind linalg.matmulRows, generated here (the
+// three column-block variants differ only in width) and compiled to gemm-binary.ts by
+// `node scripts/build-bounds-wasm.mjs` (wabt, a devDependency: no compiler at run time; a test
+// checks that the committed binary is this text compiled).
+//
+// Two functions, gemm and concretise (below).
+// gemm(a, n, inner, w, cols, out, pack, koff): out (n × cols) = A (n × inner) · W (inner × cols),
+// all row-major float64, arguments are byte addresses. Every output is the plain sum over k in
+// increasing order of A[r][k]·W[k][j] (f64x2 lanes are columns, no FMA), so results are
+// bit-identical to the scalar JS loop, whatever the row blocking. Rows go four at a time; k
+// where all four are zero is skipped (a zero product never changes a sum that starts at +0).
+// The caller pads A and out to a multiple of 4 rows (padding rows of A zero) and W by 16 bytes
+// (the odd last column reads one lane past a row end and discards it).
+
+/** One column block: `vecs` f64x2 accumulators per row for 4 rows; `half` stores lane 0 only. */
+function block(label: string, vecs: number, half: boolean): string {
+  const step = half ? 1 : vecs * 2;
+  const accs: string[] = [];
+  for (let i = 0; i < 4; i++) for (let c = 0; c < vecs; c++) accs.push(`$c${i}${c}`);
+  const zero = accs.map((a) => `        (local.set ${a} (v128.const i64x2 0 0))`).join('\n');
+  const loadW = Array.from({ length: vecs }, (_, c) => `            (local.set $w${c} (v128.load offset=${c * 16} (local.get $wb)))`).join('\n');
+  const fma: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    fma.push(`            (local.set $av (v128.load offset=${i * 16} (local.get $p)))`);
+    for (let c = 0; c < vecs; c++) fma.push(`            (local.set $c${i}${c} (f64x2.add (local.get $c${i}${c}) (f64x2.mul (local.get $av) (local.get $w${c}))))`);
+  }
+  const store: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const at = `(i32.add (local.get $ob) (i32.mul (i32.const ${i}) (local.get $cstride)))`;
+    for (let c = 0; c < vecs; c++) {
+      store.push(half
+        ? `        (f64.store ${at} (f64x2.extract_lane 0 (local.get $c${i}${c})))`
+        : `        (v128.store offset=${c * 16} ${at} (local.get $c${i}${c}))`);
+    }
+  }
+  const cond = half ? `(i32.lt_u (local.get $j) (local.get $cols))` : `(i32.le_u (i32.add (local.get $j) (i32.const ${step})) (local.get $cols))`;
+  return `
+    ;; column block ${label}: ${half ? 'the odd last column' : `${step} columns`}
+    (block $done_${label}
+      (loop $cols_${label}
+        (br_if $done_${label} (i32.eqz ${cond}))
+${zero}
+        (local.set $p (local.get $pack))
+        (local.set $kp (local.get $koff))
+        (block $empty_${label}
+          (br_if $empty_${label} (i32.eqz (local.get $nk)))
+          (loop $k_${label}
+            (local.set $wb (i32.add (i32.add (local.get $w) (i32.load (local.get $kp))) (i32.shl (local.get $j) (i32.const 3))))
+${loadW}
+${fma.join('\n')}
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (local.set $kp (i32.add (local.get $kp) (i32.const 4)))
+            (br_if $k_${label} (i32.lt_u (local.get $kp) (local.get $kend)))))
+        (local.set $ob (i32.add (local.get $orow) (i32.shl (local.get $j) (i32.const 3))))
+${store.join('\n')}
+        (local.set $j (i32.add (local.get $j) (i32.const ${step})))
+        (br $cols_${label})))`;
+}
+
+// concretise(a, n, size, mid, rad, box, lb): lb[r] += Σ_i (A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i])
+// in increasing i, two rows per f64x2 (one per lane: the same sums as the JS loop). box holds
+// i32 box indices into mid/rad (both count × size); the caller pads n to even.
+const CONCRETISE = `
+  (func (export "concretise") (param $a i32) (param $n i32) (param $size i32) (param $mid i32) (param $rad i32)
+        (param $box i32) (param $lb i32)
+    (local $r i32) (local $stride i32) (local $a0 i32) (local $a1 i32) (local $x0 i32) (local $x1 i32) (local $i i32)
+    (local $s v128) (local $av v128)
+    (local.set $stride (i32.shl (local.get $size) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $stride)))
+        (local.set $x0 (i32.mul (i32.load (i32.add (local.get $box) (i32.shl (local.get $r) (i32.const 2)))) (local.get $stride)))
+        (local.set $x1 (i32.mul (i32.load offset=4 (i32.add (local.get $box) (i32.shl (local.get $r) (i32.const 2)))) (local.get $stride)))
+        (local.set $s (v128.load (i32.add (local.get $lb) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $i (i32.const 0))
+        (block $row_done
+          (loop $cols
+            (br_if $row_done (i32.ge_u (local.get $i) (local.get $stride)))
+            (local.set $av (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $a0) (local.get $i))))
+                                                 (f64.load (i32.add (local.get $a1) (local.get $i)))))
+            (local.set $s (f64x2.add (local.get $s) (f64x2.sub
+              (f64x2.mul (local.get $av)
+                (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $mid) (i32.add (local.get $x0) (local.get $i)))))
+                                      (f64.load (i32.add (local.get $mid) (i32.add (local.get $x1) (local.get $i))))))
+              (f64x2.mul (f64x2.abs (local.get $av))
+                (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $rad) (i32.add (local.get $x0) (local.get $i)))))
+                                      (f64.load (i32.add (local.get $rad) (i32.add (local.get $x1) (local.get $i)))))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $cols)))
+        (v128.store (i32.add (local.get $lb) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rows))))`;
+
+/** `vecs`: f64x2 accumulators per row in the main column block (4 rows × 2·vecs columns). */
+export function gemmWat(vecs = 2): string {
+  const accDecl: string[] = [];
+  for (let i = 0; i < 4; i++) for (let c = 0; c < vecs; c++) accDecl.push(`$c${i}${c}`);
+  return `(module
+  (memory (export "memory") 1)
+  (func (export "gemm") (param $a i32) (param $n i32) (param $inner i32) (param $w i32) (param $cols i32)
+        (param $out i32) (param $pack i32) (param $koff i32)
+    (local $r i32) (local $k i32) (local $nk i32) (local $j i32) (local $astride i32) (local $cstride i32)
+    (local $arow i32) (local $orow i32) (local $p i32) (local $kp i32) (local $kend i32) (local $wb i32) (local $ob i32)
+    (local $x0 f64) (local $x1 f64) (local $x2 f64) (local $x3 f64)
+    ${accDecl.map((a) => `(local ${a} v128)`).join(' ')}
+    (local $av v128) ${Array.from({ length: vecs }, (_, c) => `(local $w${c} v128)`).join(' ')}
+    (local.set $astride (i32.shl (local.get $inner) (i32.const 3)))
+    (local.set $cstride (i32.shl (local.get $cols) (i32.const 3)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $astride))))
+        (local.set $orow (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $cstride))))
+        ;; pack the k where one of the four rows is non-zero: splatted A values and W row offsets
+        (local.set $nk (i32.const 0))
+        (local.set $k (i32.const 0))
+        (local.set $p (local.get $pack))
+        (block $pk_done
+          (loop $pk
+            (br_if $pk_done (i32.ge_u (local.get $k) (local.get $inner)))
+            (local.set $kp (i32.add (local.get $arow) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $x0 (f64.load (local.get $kp)))
+            (local.set $x1 (f64.load (i32.add (local.get $kp) (local.get $astride))))
+            (local.set $x2 (f64.load (i32.add (local.get $kp) (i32.shl (local.get $astride) (i32.const 1)))))
+            (local.set $x3 (f64.load (i32.add (local.get $kp) (i32.mul (local.get $astride) (i32.const 3)))))
+            (if (i32.or (i32.or (f64.ne (local.get $x0) (f64.const 0)) (f64.ne (local.get $x1) (f64.const 0)))
+                        (i32.or (f64.ne (local.get $x2) (f64.const 0)) (f64.ne (local.get $x3) (f64.const 0))))
+              (then
+                (v128.store offset=0 (local.get $p) (f64x2.splat (local.get $x0)))
+                (v128.store offset=16 (local.get $p) (f64x2.splat (local.get $x1)))
+                (v128.store offset=32 (local.get $p) (f64x2.splat (local.get $x2)))
+                (v128.store offset=48 (local.get $p) (f64x2.splat (local.get $x3)))
+                (i32.store (i32.add (local.get $koff) (i32.shl (local.get $nk) (i32.const 2)))
+                           (i32.mul (local.get $k) (local.get $cstride)))
+                (local.set $p (i32.add (local.get $p) (i32.const 64)))
+                (local.set $nk (i32.add (local.get $nk) (i32.const 1)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $pk)))
+        (local.set $kend (i32.add (local.get $koff) (i32.shl (local.get $nk) (i32.const 2))))
+        (local.set $j (i32.const 0))
+${block('main', vecs, false)}
+${block('2', 1, false)}
+${block('1', 1, true)}
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rows))))
+${CONCRETISE}
+)
+`;
+}

@@ -1,0 +1,127 @@
+// The WebAssembly SIMD GEMM (gemm-wat.ts) from JS: one instance and one memory per thread,
+// right factors kept resident (bound weights never change while a net is bounded), left
+// factors copied in and products copied out on every call. Memory layout: resident factors
+// from address 0 upward, the scratch of a call (A, out, pack, koff) above them.
+import { GEMM_WASM_BASE64 } from './gemm-binary.js';
+
+// The project's libs (ES2022, no DOM) do not declare WebAssembly: the little used here, typed locally.
+interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+type GemmFn = (a: number, n: number, inner: number, w: number, cols: number, out: number, pack: number, koff: number) => void;
+type ConcretiseFn = (a: number, n: number, size: number, mid: number, rad: number, box: number, lb: number) => void;
+
+const PAGE = 65536;
+/** Resident factors beyond this many bytes are dropped and reloaded on demand. */
+const RESIDENT_CAP = 256 * 1024 * 1024;
+
+let kernel: { fn: GemmFn; concretise: ConcretiseFn; memory: WasmMemory } | null | undefined;
+/** Address of each resident factor, valid while its epoch is the current one. */
+const resident = new WeakMap<Float64Array, { at: number; epoch: number }>();
+let epoch = 0;
+let top = 0;
+
+function load(): typeof kernel {
+  if (kernel !== undefined) return kernel;
+  try {
+    if (!WA || !GEMM_WASM_BASE64) throw new Error('no WebAssembly');
+    const inst = new WA.Instance(new WA.Module(Buffer.from(GEMM_WASM_BASE64, 'base64')), {});
+    kernel = { fn: inst.exports.gemm as GemmFn, concretise: inst.exports.concretise as ConcretiseFn, memory: inst.exports.memory as WasmMemory };
+  } catch {
+    kernel = null; // no WebAssembly SIMD here: the JS loops do the work
+  }
+  return kernel;
+}
+
+/** True when the SIMD kernel can run in this process. */
+export function wasmGemmAvailable(): boolean {
+  return load() != null;
+}
+
+function ensure(bytes: number): void {
+  const mem = kernel!.memory;
+  if (bytes > mem.buffer.byteLength) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+}
+
+const align = (x: number) => (x + 15) & ~15;
+
+/** Address of W (inner × cols, row-major) in wasm memory, copying it in on first use. */
+function residentOf(W: Float64Array): number {
+  const hit = resident.get(W);
+  if (hit && hit.epoch === epoch) return hit.at;
+  const bytes = align(W.length * 8 + 16); // + one lane read past the end (odd last column)
+  if (top + bytes > RESIDENT_CAP) {
+    epoch++;
+    top = 0;
+  }
+  const at = top;
+  ensure(at + bytes);
+  new Float64Array(kernel!.memory.buffer, at, W.length).set(W);
+  top += bytes;
+  resident.set(W, { at, epoch });
+  return at;
+}
+
+/**
+ * out (n × cols) = A (n × inner) · W (inner × cols), W row-major, every output summed over k in
+ * increasing order (bit-identical to the JS loops). Returns false when WebAssembly is missing.
+ */
+export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
+  if (!load()) return false;
+  const w = residentOf(W);
+  const rows = (n + 3) & ~3;
+  const aAt = top;
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  ensure(koffAt + inner * 4 + 16);
+  const buf = kernel!.memory.buffer;
+  const a = new Float64Array(buf, aAt, rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (rows > n) a.fill(0, n * inner);
+  kernel!.fn(aAt, n, inner, w, cols, oAt, packAt, koffAt);
+  out.set(new Float64Array(buf, oAt, n * cols));
+  return true;
+}
+
+/**
+ * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
+ * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
+ */
+export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): boolean {
+  if (!load()) return false;
+  // only the boxes these rows read are copied in, renumbered in order of first use
+  const local = new Map<number, number>();
+  const idx = new Int32Array(n + 1);
+  for (let r = 0; r < n; r++) {
+    let k = local.get(box[r]);
+    if (k === undefined) local.set(box[r], (k = local.size));
+    idx[r] = k;
+  }
+  const rows = n + (n & 1);
+  const aAt = top;
+  const midAt = align(aAt + rows * size * 8);
+  const radAt = align(midAt + local.size * size * 8);
+  const boxAt = align(radAt + local.size * size * 8);
+  const lbAt = align(boxAt + rows * 4);
+  ensure(lbAt + rows * 8);
+  const buf = kernel!.memory.buffer;
+  const a = new Float64Array(buf, aAt, rows * size);
+  a.set(A.subarray(0, n * size));
+  if (rows > n) a.fill(0, n * size);
+  const m = new Float64Array(buf, midAt, local.size * size), q = new Float64Array(buf, radAt, local.size * size);
+  for (const [b, k] of local) {
+    m.set(mid.subarray(b * size, (b + 1) * size), k * size);
+    q.set(rad.subarray(b * size, (b + 1) * size), k * size);
+  }
+  new Int32Array(buf, boxAt, rows).set(idx.subarray(0, rows));
+  const l = new Float64Array(buf, lbAt, rows);
+  l.set(lb.subarray(0, n));
+  kernel!.concretise(aAt, rows, size, midAt, radAt, boxAt, lbAt);
+  lb.set(l.subarray(0, n));
+  return true;
+}
