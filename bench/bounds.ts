@@ -2,7 +2,8 @@
 // MLP and on VNN-COMP's mnist-net_256x6, B MNIST test images × E epsilons, margins of the true
 // label. Prints a table and writes JSON.
 //   node dist/bench/bounds.js [--inputs 1000] [--eps 0.01:0.1:10] [--nets mlp,256x6]
-//     [--methods ibp,crown] [--max-boxes N] [--json bench-bounds.json]
+//     [--methods ibp,crown] [--max-boxes N] [--threads 1] [--json bench-bounds.json]
+// --threads N splits each call over N threads (boundNetworkThreaded, what CpuEngine does).
 // --max-boxes caps the boxes one timed call bounds (the first N input × epsilon pairs, all
 // epsilons of each input), for slow methods on a shared machine; the table says what was timed.
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import Benchmark from 'benchmark';
 import { boundNetworkCpu, type BoundMethod, type Boxes } from '../src/bounds/index.js';
+import { boundNetworkThreaded } from '../src/bounds/threads.js';
 import { marginSpec } from '../src/spec/margins.js';
 import { benchNets, mnistBoxes } from './bounds-nets.js';
 
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     nets: { type: 'string', default: 'mlp,256x6' },
     methods: { type: 'string', default: 'ibp,crown' },
     'max-boxes': { type: 'string' },
+    threads: { type: 'string', default: '1' },
     json: { type: 'string', default: 'bench-bounds.json' },
   },
 });
@@ -35,6 +38,7 @@ function parseEps(s: string): number[] {
 
 const B = Number(values.inputs);
 const eps = parseEps(values.eps!);
+const threads = Number(values.threads);
 const maxBoxes = values['max-boxes'] ? Number(values['max-boxes']) : Infinity;
 const { boxes, labels } = mnistBoxes(B, eps);
 
@@ -51,20 +55,25 @@ for (const { label, net } of benchNets(values.nets!.split(','))) {
     const sub = firstBoxes(boxes, count);
     const spec = marginSpec(net, labels.slice(0, count));
     let verified = 0;
-    const bench = new Benchmark(`${label} ${method}`, () => {
-      const r = boundNetworkCpu(net, sub, { method, spec });
-      verified = 0;
-      for (let b = 0; b < count; b++) {
-        let ok = true;
-        for (let k = 0; k < r.rows; k++) if (!(r.lower[b * r.rows + k] > 0)) ok = false;
-        if (ok) verified++;
-      }
-    }, { minSamples: 2, maxTime: 1, initCount: 1 });
-    bench.run();
+    const bench = new Benchmark(`${label} ${method}`, (deferred: { resolve(): void }) => {
+      const done = (r: { lower: Float64Array; rows: number }) => {
+        verified = 0;
+        for (let b = 0; b < count; b++) {
+          let ok = true;
+          for (let k = 0; k < r.rows; k++) if (!(r.lower[b * r.rows + k] > 0)) ok = false;
+          if (ok) verified++;
+        }
+        deferred.resolve();
+      };
+      if (threads > 1) void boundNetworkThreaded(net, sub, { method, spec }, threads).then(done);
+      else done(boundNetworkCpu(net, sub, { method, spec }));
+    }, { defer: true, minSamples: 2, maxTime: 1, initCount: 1 });
+    await new Promise((resolve) => bench.on('complete', resolve).run());
     const secs = bench.stats.mean;
     // CPU time of one more call: on a machine shared with other jobs, wall time overstates the cost
+    // (process.cpuUsage counts every thread of the process, workers included)
     const c0 = process.cpuUsage();
-    boundNetworkCpu(net, sub, { method, spec });
+    await boundNetworkThreaded(net, sub, { method, spec }, threads);
     const c = process.cpuUsage(c0);
     const cpuSecs = (c.user + c.system) / 1e6;
     rows.push({ net: label, method, boxes: count, boxesPerSecond: count / secs, boxesPerCpuSecond: count / cpuSecs, secondsPerCall: secs, samples: bench.stats.sample.length, verified });
@@ -74,7 +83,7 @@ for (const { label, net } of benchNets(values.nets!.split(','))) {
 }
 const report = {
   bench: 'bounds-cpu', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(),
-  inputs: B, eps, maxBoxes: Number.isFinite(maxBoxes) ? maxBoxes : null, results: rows,
+  inputs: B, eps, threads, maxBoxes: Number.isFinite(maxBoxes) ? maxBoxes : null, results: rows,
 };
 fs.writeFileSync(values.json!, JSON.stringify(report, null, 2) + '\n');
 process.stdout.write(`wrote ${values.json}\n`);

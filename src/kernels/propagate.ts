@@ -84,7 +84,7 @@ export class ChunkRun implements PassCtx {
         rt.dispatch('unary', { OP }, params(total, nOut), [x.lo, x.hi, va, vb, y.lo, y.hi], groups(total));
         if (crown && op.kind === 'sigmoid') {
           const r = { f: this.alloc(4 * total) };
-          rt.dispatch('relax', { MODE: 1 }, params(total), [x.lo, x.hi, r.f, this.dummy], groups(total));
+          rt.dispatch('relax', { MODE: 1 }, params(total, ...new Array(11).fill(0)), [x.lo, x.hi, r.f, this.dummy], groups(total));
           this.relax[k] = r;
         }
         break;

@@ -12,6 +12,7 @@ import { forward } from '../forward.js';
 import type { Expr } from './builder.js';
 import type { Box } from './encode/input.js';
 import type { MilpSolver, Prepared } from './problem.js';
+import type { SolveStatus } from './highs.js';
 import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 import { marginVector } from './verify.js';
 import { bracketDistance } from './bracket.js';
@@ -149,12 +150,64 @@ async function solveAt(
 ): Promise<RadiusResult> {
   const t0 = performance.now();
   const box: Box = { lower: x.map((v) => Math.max(domain[0], v - r)), upper: x.map((v) => Math.min(domain[1], v + r)) };
-  const p = prepare(net, box, opts.boundsFor?.(box));
+  const layerBounds = opts.boundsFor?.(box);
+  const time = (): number => (performance.now() - t0) / 1000;
+  const out = outputSize(net);
+  const one = (only?: number, cutoff?: number, start = incumbent): Promise<OneResult> => solveOne(net, x, label, r, delta, box, layerBounds, opts, start, lowerBound, deadline, only, cutoff);
+  if ((opts.solver ?? DEFAULT_SOLVER) !== 'bab' || opts.target !== undefined || out === 1) {
+    const s = await one();
+    const status = s.status === 'infeasible' ? 'infeasible' : s.status === 'optimal' ? (s.point ? 'optimal' : 'unknown') : s.status === 'timeout' ? 'timeout' : 'unknown';
+    return { status, point: s.point, bound: s.bound, binaries: s.binaries, timeS: time(), message: s.message };
+  }
+  // branch-and-bound: one problem per new class (no binaries choosing it), the best distance so
+  // far a cutoff for the next; the classes closest at the attack's point first
+  const y0 = incumbent ? forward(net, incumbent, 1) : undefined;
+  const classes = [...Array(out).keys()].filter((j) => j !== label);
+  if (y0) classes.sort((a, b) => (y0[label] - y0[a]) - (y0[label] - y0[b]));
+  let best: OneResult['point'];
+  let bestD = Infinity, bound = Infinity, binaries = 0;
+  let open: 'timeout' | 'unknown' | undefined;
+  const messages: string[] = [];
+  for (const j of classes) {
+    if (performance.now() > deadline) { open = 'timeout'; bound = Math.min(bound, lowerBound); break; }
+    // the best example so far starts every class (any adversarial point bounds the minimum)
+    const s = await one(j, Number.isFinite(bestD) ? bestD : undefined, best?.adv ?? incumbent);
+    binaries = Math.max(binaries, s.binaries);
+    if (s.message) messages.push(s.message);
+    if (s.status === 'infeasible') continue;
+    if (s.point) {
+      const d = norm(s.point.adv, x, opts.norm);
+      if (d < bestD) { bestD = d; best = s.point; }
+    }
+    bound = Math.min(bound, s.bound);
+    // 'stopped': proven above the cutoff, nothing closer in this class
+    const settled = (s.status === 'optimal' && s.point) || (s.status === 'stopped' && s.bound > bestD);
+    if (!settled) open ??= s.status === 'timeout' ? 'timeout' : 'unknown';
+  }
+  bound = Math.min(bound, bestD);
+  const message = messages.length ? messages.join('; ') : undefined;
+  if (open) return { status: open, point: best, bound, binaries, timeS: time(), message };
+  if (!best) return { status: 'infeasible', bound: Infinity, binaries, timeS: time(), message };
+  return { status: 'optimal', point: best, bound, binaries, timeS: time(), message };
+}
+
+interface OneResult {
+  status: SolveStatus | 'infeasible';
+  point?: { adv: Float64Array; y: Float64Array };
+  bound: number;
+  binaries: number;
+  message?: string;
+}
+
+/** One MILP: the closest point in the box whose decision leaves `label` (for class `only`, if given). */
+async function solveOne(
+  net: Network, x: Float64Array, label: number, r: number, delta: number, box: Box, layerBounds: readonly (LayerBounds | undefined)[] | undefined,
+  opts: AdversarialOptions, incumbent: Float64Array | undefined, lowerBound: number, deadline: number, only?: number, cutoff?: number,
+): Promise<OneResult> {
+  const p = prepare(net, box, layerBounds);
   const b = p.enc.builder;
   const n = x.length;
-  const time = (): number => (performance.now() - t0) / 1000;
-  if (!addDecisionRows(p, label, delta, opts.target)) return { status: 'infeasible', bound: Infinity, binaries: p.enc.binaries, timeS: time() };
-  const cost = (): Float64Array => new Float64Array(b.numCols);
+  if (!addDecisionRows(p, label, delta, opts.target, only)) return { status: 'infeasible', bound: Infinity, binaries: p.enc.binaries };
   let costIdx: number[];
   if (opts.norm === 'linf') {
     const t = b.addVar(Math.min(lowerBound, r), r, (v) => norm(v.subarray(0, n), x, 'linf'));
@@ -170,15 +223,16 @@ async function solveAt(
       costIdx.push(d);
     }
   }
-  const c = cost();
+  const c = new Float64Array(b.numCols);
   for (const j of costIdx) c[j] = 1;
   const res = await (opts.pool ?? localSolver).solve(b.data(c, 0), {
     timeLimitS: remaining(deadline), incumbent: startFrom(p, incumbent), method: opts.solver ?? DEFAULT_SOLVER,
+    stop: cutoff !== undefined ? { proveAbove: cutoff } : undefined,
     replay: { kind: 'distance', net, box, x0: x, norm: opts.norm, label, delta, target: opts.target },
   });
   const binaries = p.enc.binaries + countAfter(p);
-  if (res.status === 'infeasible') return { status: 'infeasible', bound: Infinity, binaries, timeS: time() };
-  let point: RadiusResult['point'];
+  if (res.status === 'infeasible') return { status: 'infeasible', bound: Infinity, binaries };
+  let point: OneResult['point'];
   let message = res.message;
   if (res.x) {
     const adv = inputOf(p, res.x);
@@ -186,8 +240,7 @@ async function solveAt(
     if (isAdversarial(y, label, opts.target)) point = { adv, y };
     else { message = `the solver's example at radius ${r} is classified ${predictedClass(y)} when replayed`; warnNoReplay('attack', message); }
   }
-  const status = res.status === 'optimal' ? (point ? 'optimal' : 'unknown') : res.status === 'timeout' ? 'timeout' : 'unknown';
-  return { status, point, bound: res.bound, binaries, timeS: time(), message };
+  return { status: res.status, point, bound: res.bound, binaries, message };
 }
 
 /** Binaries added after the network (the choice of the new class). */
@@ -196,7 +249,7 @@ function countAfter(p: Prepared): number {
 }
 
 /** Rows forcing the decision away from `label` (or onto `target`); false when no class can win. */
-function addDecisionRows(p: Prepared, label: number, delta: number, target?: number): boolean {
+function addDecisionRows(p: Prepared, label: number, delta: number, target?: number, only?: number): boolean {
   const b = p.enc.builder;
   const out = p.enc.outputs.length;
   const margin = (j: number): Expr => b.combine(marginVector(out, label, j), p.enc.outputs, 0);
@@ -217,7 +270,7 @@ function addDecisionRows(p: Prepared, label: number, delta: number, target?: num
   }
   const reach: { j: number; e: Expr; m: number }[] = [];
   for (let j = 0; j < out; j++) {
-    if (j === label) continue;
+    if (j === label || (only !== undefined && j !== only)) continue;
     const e = margin(j);
     const [lo, hi] = b.bounds(e);
     if (lo <= -delta) reach.push({ j, e, m: hi + delta });

@@ -92,21 +92,24 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (reason) ev.interrupt();
       return undefined;
     };
+    // after the root LP (whose point may already be a counterexample), once
     const share = opts.tightenShare ?? 0.3;
-    if (share > 0 && bins.length) {
+    let tightened = !(share > 0 && bins.length);
+    const tighten = (): void => {
+      tightened = true;
       const relus = findRelus(data, bins).filter((q) => !q.first);
-      if (relus.length) {
-        const tt = performance.now();
-        const t = tightenRoot(model, work, relus, rootLo, rootHi, t0 + share * opts.timeLimitS * 1000, S.optimal);
-        prof.tighten = performance.now() - tt;
-        prof.stabilised = t.stabilised;
-        prof.tightened = t.tightened;
-      }
-    }
+      if (!relus.length) return;
+      const tt = performance.now();
+      const t = tightenRoot(model!, work, relus, rootLo, rootHi, Math.min(deadline, performance.now() + share * opts.timeLimitS * 1000), S.optimal);
+      prof.tighten = performance.now() - tt;
+      prof.stabilised = t.stabilised;
+      prof.tightened = t.tightened;
+    };
     const stack: Node[] = [{ fixes: new Int32Array(0), bound: -Infinity }];
     while (stack.length && !refuted()) {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) { reason = 'cancelled'; break; }
       if (performance.now() > deadline) { reason = 'timeout'; break; }
+      if (!tightened && nodes > 0) tighten();
       const node = stack.pop()!;
       if (pruned(node.bound)) { closedBound = Math.min(closedBound, node.bound); continue; }
       // the node's box: free binaries in [0, 1], fixed ones at their value
