@@ -32,8 +32,8 @@ export interface QueryOptions {
   solver?: 'bab' | 'mip';
 }
 
-/** Measured faster on the mnist_fc 256x2 queries (see bench/milp-solvers.ts). */
-export const DEFAULT_SOLVER: 'bab' | 'mip' = 'bab';
+/** Measured faster on the mnist_fc 256x2 queries (bench/milp-solvers.ts); VERIBOUND_MILP_SOLVER=mip overrides it for comparisons. */
+export const DEFAULT_SOLVER: 'bab' | 'mip' = process.env.VERIBOUND_MILP_SOLVER === 'mip' ? 'mip' : 'bab';
 
 export interface Prepared {
   net: Network;
