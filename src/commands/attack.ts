@@ -14,6 +14,7 @@ import { crownLayerBounds } from '../bounds/index.js';
 import { minimalAdversarial } from '../milp/adversarial.js';
 import type { AdversarialResult } from '../milp/adversarial.js';
 import { writeAdversarialPng } from '../report/adversarial-png.js';
+import { datasetShapeFor } from '../sweep/setup.js';
 
 export const summary = 'find the smallest change to an input that flips the decision (exact MILP)';
 
@@ -22,7 +23,7 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --index I           which test image of --data to attack
-  --data SPEC         mnist (default) or mnist:AvB
+  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
   --norm N            linf (default) or l1: the distance that is minimised
   --max-change C      cap on how much any one value may change (e.g. 0.2)
   --radius R          search only within this L-infinity radius (smaller is faster: tighter big-M);
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const timeout = number(values.timeout, '--timeout', 0.001)!;
   const full = loadNetwork(values.net!);
   const net = logitNetwork(full);
-  const ds = loadDataset(values.data, { split: 'test' });
+  const ds = loadDataset(values.data, { split: 'test', ...datasetShapeFor(values.data, net) });
   const index = integer(values.index, '--index', ds.count - 1)!;
   const x = imageAt(ds, index);
   if (x.length !== inputSize(net)) throw new UserError(`${net.name} takes ${inputSize(net)} inputs ([${net.inputShape}]), ${ds.name} images have ${x.length} ([${ds.shape}])`);

@@ -21,7 +21,8 @@ usage: veribound bounds [--net PATH|NAME] --eps E (--samples N | --inputs FILE.j
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --eps E             radius of the L-infinity ball (>= 0); boxes are [x - E, x + E] clipped to [0, 1]
   --samples N         the first N test images of --data
-  --data SPEC         dataset for --samples: mnist (default) or mnist:AvB
+  --data SPEC         dataset for --samples: mnist (default), mnist:AvB or folder:PATH (one sub-folder
+                      of images per class, resized to the network's input size and channels)
   --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
   --method M          ibp or crown (default crown)
   --backend B         auto (default: a hardware GPU, else the CPU), gpu or cpu

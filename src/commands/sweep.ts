@@ -1,7 +1,9 @@
 // `veribound sweep`: robust accuracy over a range of epsilons — veribound's main job. Inputs
 // the network misclassifies are never bounded; each remaining input's epsilon list is bisected
 // (verification is monotone in epsilon), one batched engine call per round over all inputs.
+// With --milp the pairs the bounds leave undecided go to attacks and the MILP (sweep/milp.ts).
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { createProgress } from '../progress.js';
@@ -10,11 +12,14 @@ import { writeHtmlReport } from '../report/html.js';
 import { sweepHtmlReport } from '../report/sweep-html.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
 import { predict } from '../sweep/classify.js';
-import type { Schedule } from '../sweep/scheduler.js';
+import type { Schedule, SweepProblem } from '../sweep/scheduler.js';
 import { SCHEDULES, bisectRounds, runSweep } from '../sweep/scheduler.js';
 import type { RunInfo, SweepReport } from '../sweep/report.js';
 import { buildRows, checkWritable, formatTable, perSample, toCsv, toJson, writeFileAtomic } from '../sweep/report.js';
+import { completionSummary } from '../sweep/report.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
+import { completeSweep, newCompletionCache } from '../sweep/milp.js';
+import { MilpPool } from '../milp/index.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -23,7 +28,7 @@ usage: veribound sweep [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --samples N         the first N test images of --data (default 1000)
-  --data SPEC         mnist (default) or mnist:AvB
+  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
   --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
@@ -37,6 +42,10 @@ usage: veribound sweep [options]
   --csv FILE          one row per (method, eps)
   --plot FILE.svg     robust accuracy vs epsilon, one line per method
   --html FILE.html    one self-contained report page: network, curve, table, example images
+  --milp              decide the (input, eps) pairs the bounds leave undecided: a short PGD attack,
+                      then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
+                      that closes where nothing is left undecided (the plot shades it)
+  --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -56,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
       csv: { type: 'string' },
       plot: { type: 'string' },
       html: { type: 'string' },
+      milp: { type: 'boolean', default: false },
+      'milp-timeout': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -67,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
   const batch = parseCount(values.batch!, '--batch');
   if (values.inputs !== undefined && (values.samples !== undefined || values.data !== undefined)) throw new UserError('sweep: --inputs replaces --samples and --data; give one or the other');
   const samples = parseCount(values.samples ?? '1000', '--samples');
+  if (values['milp-timeout'] !== undefined && !values.milp) throw new UserError('sweep: --milp-timeout applies to --milp; add --milp');
+  const milpTimeout = parseSeconds(values['milp-timeout'] ?? '10', '--milp-timeout');
   if (values.out !== undefined) checkWritable(values.out, '--out');
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
   if (values.plot !== undefined) checkWritable(values.plot, '--plot');
@@ -102,6 +115,14 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+  const pool = values.milp ? new MilpPool(Math.max(1, os.availableParallelism())) : undefined;
+  if (pool) {
+    try {
+      await complete(runs, { net, inputs: data.inputs, labels: data.labels, count: data.count, eps, candidates }, milpTimeout, pool);
+    } finally {
+      await pool.close();
+    }
+  }
 
   const correct = candidates.length;
   const report: SweepReport = {
@@ -115,12 +136,14 @@ export async function run(argv: string[]): Promise<number> {
     methods,
     correct,
     rows: buildRows(eps, data.count, correct, runs),
-    runs: runs.map(({ run, seconds }) => ({
+    runs: runs.map(({ run, seconds, completion }) => ({
       method: run.method, pairsBounded: run.pairsBounded, pairsTotal: run.pairsTotal, engineCalls: run.engineCalls,
       rounds: run.rounds, seconds, nonMonotone: run.nonMonotone, pilotInputs: run.pilotInputs, expectedProbes: run.expectedProbes,
+      ...(completion ? { completion: completionSummary(completion) } : {}),
     })),
     perSample: perSample(eps, data.indices, data.labels, predicted, runs),
     seconds: (performance.now() - t0) / 1000,
+    ...(pool ? { milp: { timeoutS: milpTimeout, workers: pool.size } } : {}),
   };
   process.stdout.write(formatTable(report) + '\n');
   if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
@@ -128,10 +151,12 @@ export async function run(argv: string[]): Promise<number> {
   if (values.plot !== undefined) {
     const series = methods.map((method) => {
       const rows = report.rows.filter((r) => r.method === method);
-      return { label: method.toUpperCase(), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy) };
+      // with --milp the line is the proven lower end and the band reaches up to 1 - falsified
+      const band = pool ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
+      return { label: method.toUpperCase() + (pool ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
     });
     const svg = svgLinePlot(series, {
-      title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}`,
+      title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}${pool ? ' (band: not yet decided)' : ''}`,
       xLabel: 'epsilon (L-infinity radius)',
       xRange: [0, eps[eps.length - 1]],
       yLabel: 'robust accuracy (%)',
@@ -141,4 +166,33 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.html !== undefined) writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs }));
   return 0;
+}
+
+function parseSeconds(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0) throw new UserError(`${flag} '${text}': expected a positive number of seconds`);
+  return v;
+}
+
+/** --milp: completes each method's run in turn; exact answers carry over to the next method. */
+async function complete(runs: RunInfo[], problem: SweepProblem, timeLimitS: number, pool: MilpPool): Promise<void> {
+  const E = problem.eps.length;
+  // progress in pairs to decide: per method, the correctly classified pairs above its largest verified eps
+  let total = 0;
+  for (const { run } of runs) {
+    for (const i of Array.from(problem.candidates)) {
+      let lo = 0;
+      for (let k = 0; k < E; k++) if (run.verified[i * E + k]) lo = k + 1;
+      total += E - lo;
+    }
+  }
+  const progress = createProgress(total, `sweep --milp ${problem.net.name}`);
+  const cache = newCompletionCache();
+  try {
+    for (const info of runs) {
+      info.completion = await completeSweep(problem, info.run.verified, { timeLimitS, pool, cache, onProgress: (n) => progress.tick(n) });
+    }
+  } finally {
+    progress.stop();
+  }
 }

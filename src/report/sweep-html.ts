@@ -6,6 +6,7 @@
 import type { Network } from '../network.js';
 import { describeLayer, inputSize, outputSize, parameterCount } from '../network.js';
 import type { SweepReport, SweepSample } from '../sweep/report.js';
+import { formatInterval } from '../sweep/report.js';
 import type { HtmlReport, ReportExample } from './html.js';
 import { svgLinePlot } from './svg-plot.js';
 import { pgdAttack } from '../attack/pgd.js';
@@ -36,16 +37,21 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
   const n = inputSize(net);
   const name = (c: number): string => (opts.classNames?.[c] !== undefined ? `${c} (${opts.classNames[c]})` : String(c));
   const methods = rep.methods;
-  const head = ['epsilon', ...methods.flatMap((m) => [`${m.toUpperCase()} verified`, `${m.toUpperCase()} robust acc`]), 'upper bound'];
+  const milp = rep.milp !== undefined;
+  // with --milp every method has its own interval [verified, 1 - falsified]; without, the upper end is the clean accuracy
+  const head = ['epsilon', ...methods.flatMap((m) => milp
+    ? [`${m.toUpperCase()}+MILP verified`, `${m.toUpperCase()}+MILP falsified`, `${m.toUpperCase()}+MILP robust acc`]
+    : [`${m.toUpperCase()} verified`, `${m.toUpperCase()} robust acc`]), ...(milp ? [] : ['upper bound'])];
   const rows = rep.eps.map((eps) => {
     const cells = [fmtEps(eps)];
     let upper = 0;
     for (const m of methods) {
       const r = rep.rows.find((x) => x.method === m && x.eps === eps)!;
-      cells.push(`${r.verified}/${r.samples}`, pct(r.robustAccuracy));
+      if (milp) cells.push(`${r.verified}/${r.samples}`, `${r.falsified}/${r.samples}`, formatInterval(r.robustAccuracy, r.robustAccuracyUpper));
+      else cells.push(`${r.verified}/${r.samples}`, pct(r.robustAccuracy));
       upper = r.robustAccuracyUpper;
     }
-    cells.push(pct(upper));
+    if (!milp) cells.push(pct(upper));
     return cells;
   });
 
@@ -88,7 +94,9 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
       clean: { correct: rep.correct, total: rep.samples },
     },
     table: {
-      caption: `Inputs proven robust in the L-infinity ball of each radius (robust accuracy); the upper bound counts every input not yet shown unsafe.`,
+      caption: milp
+        ? `Inputs proven robust (bounds or MILP) and shown not robust (misclassified, or a counterexample from PGD or the MILP that replays) in the L-infinity ball of each radius; robust accuracy is the interval between, one value once every input is decided (MILP limit ${rep.milp!.timeoutS} s per input and radius).`
+        : `Inputs proven robust in the L-infinity ball of each radius (robust accuracy); the upper bound counts every input not yet shown unsafe.`,
       head,
       rows,
     },
@@ -103,7 +111,8 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
 function curve(rep: SweepReport): string {
   const series = rep.methods.map((m) => {
     const rows = rep.rows.filter((r) => r.method === m);
-    return { label: m.toUpperCase(), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy) };
+    const band = rep.milp ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
+    return { label: m.toUpperCase() + (rep.milp ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
   });
   return svgLinePlot(series, {
     title: `robust accuracy on ${rep.samples} inputs`,

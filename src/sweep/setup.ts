@@ -1,10 +1,11 @@
 // What `bounds` and `sweep` share before any bounding: argument helpers (methods, negative
 // values), and the network (judged on its logits) with its labelled inputs.
 import type { Network } from '../network.js';
-import { logitNetwork } from '../network.js';
+import { inputSize, logitNetwork } from '../network.js';
 import type { BoundMethod } from '../bounds/types.js';
 import { UserError } from '../errors.js';
 import { loadNetwork } from '../models.js';
+import type { LoadOptions } from '../data/load.js';
 import { loadDataset } from '../data/load.js';
 import type { LabelledInputs } from './inputs.js';
 import { inputsFromDataset, readInputsFile } from './inputs.js';
@@ -41,8 +42,30 @@ export interface Target {
 export async function loadTarget(opts: TargetOptions): Promise<Target> {
   const net = logitNetwork(await loadNetwork(opts.net));
   if (opts.inputsFile !== undefined) return { net, data: readInputsFile(opts.inputsFile, net) };
-  const ds = loadDataset(opts.data, { split: 'test' });
+  const ds = loadDataset(opts.data, { split: 'test', ...datasetShapeFor(opts.data, net) });
   return { net, data: inputsFromDataset(ds, opts.samples ?? 1, net) };
+}
+
+/**
+ * For `--data folder:PATH`, the image size and channels the network takes, so that a folder of
+ * images of any size feeds it (they are resized): a CHW input [C, S, S] with C = 1 or 3, or a
+ * flat one of S² (grey) or 3·S² (RGB) values (never both: 3 is not a square). Other datasets: {}.
+ */
+export function datasetShapeFor(spec: string | undefined, net: Network): Pick<LoadOptions, 'size' | 'channels'> {
+  if (!spec?.trim().startsWith('folder:')) return {};
+  const shape = net.inputShape;
+  const where = `${spec.trim()}: ${net.name} takes inputs of shape [${shape}]`;
+  if (shape.length === 3) {
+    const [c, h, w] = shape;
+    if ((c === 1 || c === 3) && h === w) return { size: h, channels: c };
+    throw new UserError(`${where}; image folders give square images with 1 or 3 channels ([1, S, S] or [3, S, S])`);
+  }
+  const n = inputSize(net);
+  const grey = Math.round(Math.sqrt(n));
+  if (grey * grey === n) return { size: grey, channels: 1 };
+  const rgb = Math.round(Math.sqrt(n / 3));
+  if (3 * rgb * rgb === n) return { size: rgb, channels: 3 };
+  throw new UserError(`${where} (${n} values), which is not a square grey or RGB image`);
 }
 
 /**

@@ -1,0 +1,107 @@
+// `sweep --milp` (src/sweep/milp.ts) against brute force: milpVerify on every (input, eps) pair on
+// its own, with a generous limit. The completion's answers equal it pair by pair, with and without
+// monotone skipping; the bounds never verify a pair the brute force falsifies; every counterexample
+// replays inside its ball; a solver that decides nothing leaves the interval open but never wrong.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CpuEngine } from '../src/bounds/index.js';
+import { MilpPool } from '../src/milp/index.js';
+import type { MilpSolver } from '../src/milp/index.js';
+import type { SweepRun } from '../src/sweep/scheduler.js';
+import { runSweep } from '../src/sweep/scheduler.js';
+import type { Completion } from '../src/sweep/milp.js';
+import { completeSweep, FALSIFIED, newCompletionCache, UNDECIDED, VERIFIED } from '../src/sweep/milp.js';
+import { buildRows } from '../src/sweep/report.js';
+import { bruteForce, candidates, checkCounterexample, count, E, eps, problem } from './sweep-milp-fixture.js';
+
+const brute: string[] = [];
+let runs: SweepRun[];
+
+test.before(async () => {
+  brute.push(...await bruteForce());
+  const engine = new CpuEngine();
+  runs = [];
+  for (const method of ['ibp', 'crown'] as const) runs.push(await runSweep(engine, problem, { method, schedule: 'bisect' }));
+  await engine.dispose();
+});
+
+test('the test problem has every kind of pair', () => {
+  assert.ok(candidates.length < count && candidates.length >= count - 3, `${candidates.length} correct of ${count}`);
+  const decided = (s: string) => candidates.reduce((c, i) => c + brute.slice(i * E, (i + 1) * E).filter((v) => v === s).length, 0);
+  assert.ok(decided('verified') > 0 && decided('falsified') > 0, 'both answers occur among the correctly classified inputs');
+  const undecidedByBounds = candidates.reduce((c, i) => c + eps.filter((_, k) => !runs[0].verified[i * E + k]).length, 0) - decided('falsified');
+  assert.ok(undecidedByBounds > 0, 'IBP leaves some robust pairs to the MILP');
+});
+
+test('the completion equals brute force pair by pair, with and without monotone skipping', async () => {
+  const pool = new MilpPool(2);
+  try {
+    for (const run of runs) {
+      const results: Completion[] = [];
+      for (const monotone of [true, false]) {
+        const c = await completeSweep(problem, run.verified, { timeLimitS: 30, pool, monotone });
+        results.push(c);
+        for (let i = 0; i < count; i++) {
+          for (let k = 0; k < E; k++) {
+            const s = c.status[i * E + k];
+            assert.is.not(s, UNDECIDED, `${run.method} monotone=${monotone}: (${i}, ${eps[k]}) left undecided`);
+            assert.is(s === VERIFIED ? 'verified' : 'falsified', brute[i * E + k], `${run.method} monotone=${monotone}: input ${i} eps ${eps[k]}`);
+            if (run.verified[i * E + k]) assert.is(brute[i * E + k], 'verified', 'the bounds never verify a falsifiable pair');
+            if (s === FALSIFIED) checkCounterexample(i, k, c.counterexamples.get(i * E + k));
+          }
+        }
+        assert.equal(Array.from(c.undecidedAfter), eps.map(() => 0));
+        // the work: every correctly classified pair the bounds did not verify
+        const open = eps.map((_, k) => candidates.filter((i) => !run.verified[i * E + k]).length);
+        assert.equal(Array.from(c.undecidedBefore), open);
+      }
+      const calls = (c: Completion) => Array.from(c.milpCalls).reduce((a, b) => a + b, 0) + c.attacks;
+      assert.ok(calls(results[0]) < calls(results[1]), `${run.method}: monotone skipping saves queries (${calls(results[0])} vs ${calls(results[1])})`);
+      // the interval closes: verified + falsified = samples at every eps
+      const rows = buildRows(eps, count, candidates.length, [{ run, seconds: 0, completion: results[0] }]);
+      rows.forEach((r, k) => {
+        const v = candidates.filter((i) => brute[i * E + k] === 'verified').length;
+        assert.is(r.verified, v);
+        assert.is(r.falsified, count - v);
+        assert.is(r.undecided, 0);
+        assert.is(r.robustAccuracy, r.robustAccuracyUpper);
+        assert.ok(r.boundVerified <= r.verified);
+        assert.is(r.milp!.undecidedBefore, results[0].undecidedBefore[k]);
+      });
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
+test('answers carry over to the next method through the cache', async () => {
+  const cache = newCompletionCache();
+  const first = await completeSweep(problem, runs[0].verified, { timeLimitS: 30, cache });
+  const second = await completeSweep(problem, runs[1].verified, { timeLimitS: 30, cache });
+  assert.ok(second.cached > 0);
+  assert.is(Array.from(second.milpCalls).reduce((a, b) => a + b, 0), 0, 'CROWN\'s open pairs are a subset of IBP\'s, all answered already');
+  assert.equal(Array.from(second.status), Array.from(first.status));
+});
+
+test('a solver that decides nothing: the interval stays open, and every answer given is right', async () => {
+  const never: MilpSolver = { solve: async () => ({ status: 'timeout', bound: -Infinity, timeS: 0, nodes: 0 }) };
+  const c = await completeSweep(problem, runs[0].verified, { timeLimitS: 1, pool: never });
+  let undecided = 0;
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < E; k++) {
+      const s = c.status[i * E + k];
+      if (s === UNDECIDED) { undecided++; continue; }
+      // verified here only by the bounds or CROWN on the pair's box; falsified only by attacks
+      assert.is(s === VERIFIED ? 'verified' : 'falsified', brute[i * E + k], `input ${i} eps ${eps[k]}`);
+      if (s === FALSIFIED) checkCounterexample(i, k, c.counterexamples.get(i * E + k));
+      if (s === VERIFIED) assert.ok(['bounds', 'crown'].includes(c.sources[c.source[i * E + k]]));
+    }
+  }
+  assert.ok(undecided > 0 && c.milpTimeouts > 0);
+  assert.equal(Array.from(c.undecidedAfter).reduce((a, b) => a + b, 0), undecided);
+  const rows = buildRows(eps, count, candidates.length, [{ run: runs[0], seconds: 0, completion: c }]);
+  assert.ok(rows.some((r) => r.undecided > 0 && r.robustAccuracy < r.robustAccuracyUpper), 'some interval is open');
+  rows.forEach((r) => assert.is(r.verified + r.falsified + r.undecided, count));
+});
+
+test.run();
