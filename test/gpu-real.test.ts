@@ -1,5 +1,5 @@
 // The WebGPU engine on real VNN-COMP networks (../shared, skipped when absent): IBP and CROWN
-// bounds enclose the float64 CPU engine's and stay within the stated tolerance.
+// bounds enclose the float64 CPU engine's and stay within the stated tolerance (below).
 import { test } from 'uvu';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +12,15 @@ import { inputSize } from '../src/network.js';
 import { randomBoxes, assertEnclosesCpu } from './gpu-helpers.js';
 
 const shared = path.resolve('..', 'shared', 'benchmarks');
+// CROWN on the ERAN conv net and on the maxpool/sigmoid nets takes minutes on the software
+// adapter (its barriers are slow), so CI runs it on the small avgpool conv net; the other ops'
+// CROWN kernels are checked on random nets in gpu-crown.test.ts. Tolerances are relative to
+// 1 + |bound|: the a-priori f32 error terms grow with the dot lengths (1152-wide Dense, 23328
+// conv outputs), so the verivital net is held to 3e-3.
 const nets = [
-  { file: 'mnist_fc/onnx/mnist-net_256x2.onnx', eps: 0.02, ibpBoxes: 4, crownBoxes: 1 },
-  { file: 'eran/nets/mnist_conv_maxpool.onnx', eps: 0.01, ibpBoxes: 2, crownBoxes: 0 },
+  { file: 'mnist_fc/onnx/mnist-net_256x2.onnx', eps: 0.02, ibpBoxes: 4, crownBoxes: 1, tol: 1e-3 },
+  { file: 'eran/nets/mnist_conv_maxpool.onnx', eps: 0.01, ibpBoxes: 2, crownBoxes: 0, tol: 1e-3 },
+  { file: 'verivital/Convnet_avgpool.onnx', eps: 0.02, ibpBoxes: 1, crownBoxes: 1, tol: 3e-3 },
 ];
 
 let engine: BoundEngine;
@@ -25,7 +31,7 @@ test.before(async () => {
 });
 test.after(async () => { await engine?.dispose(); });
 
-for (const { file, eps, ibpBoxes, crownBoxes } of nets) {
+for (const { file, eps, ibpBoxes, crownBoxes, tol } of nets) {
   const full = path.join(shared, file);
   if (!fs.existsSync(full)) continue;
   test(`${path.basename(file)}: GPU bounds enclose the CPU ones (ibp, crown)`, async () => {
@@ -36,7 +42,7 @@ for (const { file, eps, ibpBoxes, crownBoxes } of nets) {
       const spec = marginSpec(net, Array.from({ length: count }, (_, b) => b % 10));
       const gpu = await engine.bound(net, boxes, { method, spec });
       const cpu = boundNetworkCpu(net, boxes, { method, spec });
-      assertEnclosesCpu(gpu, cpu, 1e-3, `${method} ${file}`);
+      assertEnclosesCpu(gpu, cpu, tol, `${method} ${file}`);
     }
   });
 }

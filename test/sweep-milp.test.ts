@@ -11,8 +11,11 @@ import type { SweepRun } from '../src/sweep/scheduler.js';
 import { runSweep } from '../src/sweep/scheduler.js';
 import type { Completion } from '../src/sweep/milp.js';
 import { completeSweep, FALSIFIED, newCompletionCache, UNDECIDED, VERIFIED } from '../src/sweep/milp.js';
+import { seededRng } from './helpers/random-network.js';
 import { buildRows } from '../src/sweep/report.js';
-import { bruteForce, candidates, checkCounterexample, count, E, eps, problem } from './sweep-milp-fixture.js';
+import { innerBall, minMargin, replayCounterexample } from '../src/sweep/ball.js';
+import { buildBoxes, nextDown, nextUp } from '../src/sweep/boxes.js';
+import { bruteForce, candidates, checkCounterexample, count, E, eps, labels, n, net, problem, xs } from './sweep-milp-fixture.js';
 
 const brute: string[] = [];
 let runs: SweepRun[];
@@ -102,6 +105,57 @@ test('a solver that decides nothing: the interval stays open, and every answer g
   const rows = buildRows(eps, count, candidates.length, [{ run: runs[0], seconds: 0, completion: c }]);
   assert.ok(rows.some((r) => r.undecided > 0 && r.robustAccuracy < r.robustAccuracyUpper), 'some interval is open');
   rows.forEach((r) => assert.is(r.verified + r.falsified + r.undecided, count));
+});
+
+/** v · 2^1074 exactly (every double is a whole multiple of 2^-1074). */
+function exact(v: number): bigint {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, v);
+  const bits = dv.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  const scaled = expBits === 0 ? frac : (frac | (1n << 52n)) << BigInt(expBits - 1);
+  return bits >> 63n ? -scaled : scaled;
+}
+
+test('the inner ball lies inside the real ball and is tight to an ulp (exact arithmetic)', () => {
+  const r = seededRng(5);
+  for (let t = 0; t < 2000; t++) {
+    const x = t % 10 === 0 ? r() * 1e-3 : r();
+    const e = [0.1, 0.3, 0.01, 1 / 3, r() * 0.2][t % 5];
+    const { lower: [l], upper: [u] } = innerBall([x], e);
+    const hiReal = exact(x) + exact(e), loReal = exact(x) - exact(e);
+    assert.ok(exact(u) <= hiReal && exact(l) >= loReal, `x ${x} eps ${e}: [${l}, ${u}] leaves the ball`);
+    if (u < 1) assert.ok(exact(nextUp(u)) > hiReal, `upper ${u} is not tight for x ${x} eps ${e}`);
+    if (l > 0) assert.ok(exact(nextDown(l)) < loReal, `lower ${l} is not tight for x ${x} eps ${e}`);
+  }
+});
+
+test('replay: a point an ulp outside the ball is pulled in; points that do not flip are refused', () => {
+  // input and eps where the brute force found a counterexample; the corner of the proof box towards it
+  const i = candidates[0];
+  const x0 = xs.subarray(i * n, (i + 1) * n);
+  let found: Float64Array | null = null, k = 0;
+  for (k = 0; k < E && !found; k++) {
+    const box = buildBoxes(xs, n, [i], [eps[k]]);
+    // try the corners of the outward box (a MILP optimum often sits on one)
+    for (let m = 0; m < 1 << n && !found; m++) {
+      const corner = Float64Array.from(box.lower, (lo, d) => (m >> d) & 1 ? box.upper[d] : lo);
+      if (minMargin(net, corner, labels[i]) < 0) found = corner;
+    }
+  }
+  assert.ok(found, 'some corner flips the decision');
+  const e = eps[k - 1];
+  const ball = innerBall(x0, e);
+  const outside = Array.from(found!).some((v, d) => v < ball.lower[d] || v > ball.upper[d]);
+  assert.ok(outside, 'the proof box corner lies an ulp outside the ball');
+  const p = replayCounterexample(net, x0, labels[i], e, found!);
+  assert.ok(p, 'clipped into the ball, it still flips the decision');
+  assert.is.not(p, found, 'a clipped copy');
+  for (let d = 0; d < n; d++) assert.ok(p![d] >= ball.lower[d] && p![d] <= ball.upper[d] && Math.abs(p![d] - x0[d]) <= e);
+  assert.ok(minMargin(net, p!, labels[i]) < 0);
+  assert.is(replayCounterexample(net, x0, labels[i], e, Float64Array.from(x0)), null, 'the correctly classified input itself is no counterexample');
+  assert.is(replayCounterexample(net, x0, labels[i], e, Float64Array.from(x0, () => NaN)), null);
 });
 
 test.run();

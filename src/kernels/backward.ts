@@ -53,8 +53,11 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
   const rowBox = c.alloc(R);
   const out = c.alloc(R);
   init(lam, cst, rowBox);
-  const rowop = (mode: number, n: number, va: GPUBuffer, vb: GPUBuffer, b: Bounds, g = slackFactor(n)) => {
-    rt.dispatch('rowops', { MODE: mode }, params(R, n, { f: g }, { f: etaTerm(n) }),
+  // rowops sums in blocks of B ≈ √n (error γ_{B+n/B}); g2 is the factor of the next step's sums
+  const rowop = (mode: number, n: number, va: GPUBuffer, vb: GPUBuffer, b: Bounds, g2 = slackFactor(n)) => {
+    const B = Math.max(1, Math.ceil(Math.sqrt(n)));
+    const g = slackFactor(B + Math.ceil(n / B) + 2);
+    rt.dispatch('rowops', { MODE: mode }, params(R, n, { f: g }, { f: etaTerm(n) }, B, { f: g2 }),
       [lam, cst, va, vb, b.lo, b.hi, out, rowBox], Math.ceil(R / 64));
   };
   const swap = () => { [lam, spare] = [spare, lam]; };
@@ -77,8 +80,9 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
         swap();
         break;
       case 'conv2d': {
-        rowop(0, width, L.biasFull!, y.v!, x);
         const [ch, h, w, oh, ow, kh, kw, sh, sw, pt, pl] = windowParams(L);
+        // each input element's gather sums at most OC·⌈KH/SH⌉·⌈KW/SW⌉ terms
+        rowop(0, width, L.biasFull!, y.v!, x, slackFactor(op.outChannels * Math.ceil(kh / sh) * Math.ceil(kw / sw)));
         const total = R * L.inSize;
         rt.dispatch('conv_back', {}, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),
           [lam, L.weight!, spare], groups(total));
@@ -89,9 +93,12 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
       case 'maxpool2d': {
         const avg = op.kind === 'avgpool2d';
         const relax = c.relaxOf(k);
-        // AvgPool's quotients (2.5 ulp each) need a few u more than a plain sum
-        if (avg) rowop(0, width, L.biasFull!, y.v!, x, slackFactor(width + 8));
-        else rowop(4, width, relax!.f, y.v!, x);
+        // a pooled input is summed over ≤ ⌈KH/SH⌉·⌈KW/SW⌉ windows; AvgPool's quotients (2.5 ulp
+        // each) need a few u more than a plain sum
+        const [kh, kw] = op.kernel, [sh, sw] = op.stride;
+        const terms = Math.ceil(kh / sh) * Math.ceil(kw / sw);
+        if (avg) rowop(0, width, L.biasFull!, y.v!, x, slackFactor(terms + 8));
+        else rowop(4, width, relax!.f, y.v!, x, slackFactor(terms));
         const total = R * L.inSize;
         const incl = avg && op.countIncludePad ? 1 : 0;
         rt.dispatch('pool_back', { AVG: avg ? 1 : 0 }, params(total, ...windowParams(L), incl),

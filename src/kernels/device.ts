@@ -20,6 +20,9 @@ function prepareEnv(): void {
   if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !env.VK_ADD_DRIVER_FILES && fs.existsSync(SWIFTSHADER_ICD)) {
     env.VK_ADD_DRIVER_FILES = SWIFTSHADER_ICD;
   }
+  // Debian's Mesa lavapipe is too old for Dawn: it would be skipped anyway, after Dawn prints a
+  // multi-line warning on every run. Keep the loader from offering it unless the user chose drivers.
+  if (!env.VK_LOADER_DRIVERS_DISABLE && !env.VK_LOADER_DRIVERS_SELECT) env.VK_LOADER_DRIVERS_DISABLE = '*lvp*';
   env.XDG_RUNTIME_DIR ??= os.tmpdir();
 }
 

@@ -93,7 +93,7 @@ export class GpuEngine implements BoundEngine {
   }
 
   /** Backward rows the device ran since the engine was made (tests compare them with the CPU's). */
-  readonly stats = { refineRows: 0, specRows: 0 };
+  readonly stats = { refineRows: 0, specRows: 0, backwardMacs: 0 };
 
   async bound(net: Network, boxes: Boxes, opts: BoundOptions): Promise<BoundResult> {
     const g = this.prepared(net);
@@ -125,7 +125,7 @@ export class GpuEngine implements BoundEngine {
         } catch (err) {
           if (!(err instanceof GpuLostError)) throw err;
           this.lost = true;
-          warnOnce(`the GPU device was lost (${err.message}); finishing on the CPU engine`);
+          warnOnce(`the GPU device was lost during ${method} on ${net.name} (${err.message}); finishing on the CPU engine`);
           await this.finishOnCpu(net, boxes, opts, b0, rows, lower, upper);
           break;
         }
@@ -155,6 +155,7 @@ export class GpuEngine implements BoundEngine {
       const out = await rt.read(res, count * 2 * rows);
       this.stats.refineRows += run.stats.refineRows;
       this.stats.specRows += run.stats.specRows;
+      this.stats.backwardMacs += run.stats.backwardMacs;
       for (let b = 0; b < count; b++) {
         for (let r = 0; r < rows; r++) {
           lower[(b0 + b) * rows + r] = out[b * 2 * rows + r];

@@ -26,8 +26,8 @@ export class ChunkRun implements PassCtx {
   /** Outputs per thread of the GEMM kernels (TM × TN). */
   readonly tile = { TM: 4, TN: 4 };
   readonly layers: GpuLayer[];
-  /** Backward rows run: tightening selected neurons, and bounding the spec rows. */
-  readonly stats = { refineRows: 0, specRows: 0 };
+  /** Backward rows run (tightening selected neurons; bounding the spec rows) and their multiply-adds. */
+  readonly stats = { refineRows: 0, specRows: 0, backwardMacs: 0 };
   constructor(readonly rt: GpuRuntime, private g: GpuNet, private count: number, private input: Bounds, private blockRows: number) {
     this.layers = g.layers;
     this.dummy = this.alloc(64);
@@ -151,6 +151,7 @@ export class ChunkRun implements PassCtx {
       this.free(res);
       rt.release(selBuf);
       this.stats.refineRows += R;
+      this.stats.backwardMacs += R * this.passMacs(k, 0);
     }
   }
 
@@ -186,8 +187,20 @@ export class ChunkRun implements PassCtx {
       rt.copy(res, out, R * 4, 0, b0 * 2 * rows * 4);
       this.free(res);
       this.stats.specRows += R;
+      this.stats.backwardMacs += R * this.passMacs(last, stop);
     }
     return out;
+  }
+
+  /** Multiply-adds of one backward row from layer `from` down to `stop` (Dense and Conv2d steps). */
+  private passMacs(from: number, stop: number): number {
+    let m = 0;
+    for (let k = from; k >= stop; k--) {
+      const op = this.layers[k].layer.op;
+      if (op.kind === 'dense') m += op.inFeatures * op.outFeatures;
+      if (op.kind === 'conv2d') m += this.layers[k].outSize * op.inChannels * op.kernel[0] * op.kernel[1];
+    }
+    return m;
   }
 
   layerBounds(k: number): Bounds { return this.bounds[k]; }

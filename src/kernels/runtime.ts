@@ -15,6 +15,7 @@ export class GpuLostError extends Error {}
 export class GpuRuntime {
   readonly device: GPUDevice;
   lostReason: string | null = null;
+  private disposed = false;
   private pipelines = new Map<string, GPUComputePipeline>();
   private free = new Map<number, GPUBuffer[]>();
   private sizes = new WeakMap<GPUBuffer, number>();
@@ -27,7 +28,9 @@ export class GpuRuntime {
   constructor(device: GPUDevice) {
     this.device = device;
     this.params = device.createBuffer({ size: PARAM_SLOT * PARAM_SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.lost.then((info) => { if (info.reason !== 'destroyed') this.lostReason = info.message || String(info.reason); });
+    // 'destroyed' is a loss too unless we destroyed it ourselves (dispose): a test hook or a
+    // driver may end the device from outside
+    device.lost.then((info) => { if (!this.disposed) this.lostReason = info.message || String(info.reason); });
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => { this.uncaptured ??= ev.error.message; };
   }
 
@@ -186,6 +189,7 @@ export class GpuRuntime {
   }
 
   destroy(): void {
+    this.disposed = true;
     this.trim();
     this.params.destroy();
     this.device.destroy();

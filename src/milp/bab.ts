@@ -100,7 +100,8 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       const relus = findRelus(data, bins).filter((q) => !q.first);
       if (!relus.length) return;
       const tt = performance.now();
-      const t = tightenRoot(model!, work, relus, rootLo, rootHi, Math.min(deadline, performance.now() + share * opts.timeLimitS * 1000), S.optimal);
+      const cancelled = (): boolean => opts.cancel !== undefined && Atomics.load(opts.cancel, 0) !== 0;
+      const t = tightenRoot(model!, work, relus, rootLo, rootHi, Math.min(deadline, performance.now() + share * opts.timeLimitS * 1000), S.optimal, cancelled);
       prof.tightenMs = performance.now() - tt;
       prof.stabilised = t.stabilised;
       prof.tightened = t.tightened;

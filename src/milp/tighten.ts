@@ -76,7 +76,7 @@ export interface TightenResult { tightened: number; stabilised: number; lps: num
  */
 export function tightenRoot(
   model: Model, work: MilpData, relus: readonly ReluCols[], rootLo: Float64Array, rootHi: Float64Array,
-  deadline: number, statusOptimal: number,
+  deadline: number, statusOptimal: number, cancelled: () => boolean = () => false,
 ): TightenResult {
   const res: TightenResult = { tightened: 0, stabilised: 0, lps: 0 };
   const n = work.numCols;
@@ -88,13 +88,16 @@ export function tightenRoot(
     work.offset = 0;
     for (const q of relus) {
       if (q.first || rootLo[q.k] === rootHi[q.k]) continue;
-      if (performance.now() > deadline) break;
+      if (performance.now() > deadline || cancelled()) break;
       const u = work.values[q.entU], l = work.values[q.entL];
       const pre = (sign: number): number => {
         const c = zero.slice();
         c[q.x] = sign; c[q.s] = -sign;
         model.changeColsCost(all, c);
         work.colCost = c;
+        // each LP within what is left (HiGHS's clock accumulates over runs otherwise)
+        model.options.set({ time_limit: Math.max((deadline - performance.now()) / 1000, 0.001) });
+        model.zeroAllClocks();
         model.run();
         res.lps++;
         if (model.getModelStatus() !== statusOptimal) return -Infinity;
