@@ -4,8 +4,10 @@
 // reads that element). A gather writes every output once, with no atomics (WGSL has no f32
 // atomics) and no scratch copy; each Λ value is read by the few threads of its window, which
 // neighbouring threads share through the cache.
-// Its rounding error is covered like back_gemm's: each sum has at most n = OC·OH·OW terms, and
-// rowops (LINEAR_BIAS, before this step) subtracted g·Σ_o |Λ_o| V_o with V = |W̃|·max|z| from ibp_gemm.
+// Its rounding error is covered like back_gemm's: each tap's OC products are summed apart and the
+// ≤ ⌈KH/SH⌉·⌈KW/SW⌉ tap sums then added, so the error is ≤ γ_{OC + taps}·Σ|Λ||W̃||z| (Higham 4.2),
+// and rowops (LINEAR_BIAS, before this step) subtracted g2·Σ_o |Λ_o| V_o, V = |W̃|·max|z| from
+// ibp_gemm, g2 = slackFactor(OC + taps + 1).
 struct P { total: u32, C: u32, H: u32, W: u32, OC: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> lam: array<f32>;
@@ -35,9 +37,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (ox >= p.OW) { continue; }
       let pix = oy * p.OW + ox;
       let tap = ky * p.KW + kx;
+      var t = 0.0;
       for (var oc = 0u; oc < p.OC; oc++) {
-        s += lam[lbase + oc * ohw + pix] * wt[(oc * p.C + ic) * p.KH * p.KW + tap];
+        t += lam[lbase + oc * ohw + pix] * wt[(oc * p.C + ic) * p.KH * p.KW + tap];
       }
+      s += t;
     }
   }
   outp[e] = s;

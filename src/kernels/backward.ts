@@ -81,8 +81,8 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
         break;
       case 'conv2d': {
         const [ch, h, w, oh, ow, kh, kw, sh, sw, pt, pl] = windowParams(L);
-        // each input element's gather sums at most OC·⌈KH/SH⌉·⌈KW/SW⌉ terms
-        rowop(0, width, L.biasFull!, y.v!, x, slackFactor(op.outChannels * Math.ceil(kh / sh) * Math.ceil(kw / sw)));
+        // each input element's gather sums OC terms per tap, then ≤ ⌈KH/SH⌉·⌈KW/SW⌉ tap sums
+        rowop(0, width, L.biasFull!, y.v!, x, slackFactor(op.outChannels + Math.ceil(kh / sh) * Math.ceil(kw / sw) + 1));
         const total = R * L.inSize;
         rt.dispatch('conv_back', {}, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),
           [lam, L.weight!, spare], groups(total));

@@ -18,6 +18,7 @@ import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
 import { innerBall, replayCounterexample } from './ball.js';
 import type { SweepProblem } from './scheduler.js';
+import { PairBudget } from './budget.js';
 
 export const UNDECIDED = 0;
 export const VERIFIED = 1;
@@ -51,6 +52,8 @@ export interface CompletionOptions {
   timeLimitS: number;
   /** Solve on a worker pool (MilpPool); default this thread. */
   pool?: MilpSolver;
+  /** Jobs the pool runs at once (default its `size`, else 1): a pair's classes share its limit on them. */
+  poolSize?: number;
   /** Inputs worked on at once (default: the pool's size, else 1). */
   concurrency?: number;
   /** Use monotonicity to skip pairs (default true); false decides every undecided pair on its own. */
@@ -105,6 +108,8 @@ export async function completeSweep(problem: SweepProblem, boundVerified: Uint8A
   const n = inputSize(net);
   const out = outputSize(net);
   const cache = opts.cache ?? newCompletionCache();
+  const poolSize = Math.max(1, opts.poolSize ?? (opts.pool as { size?: number } | undefined)?.size ?? 1);
+  const budget = opts.pool ? new PairBudget(opts.pool, poolSize) : undefined;
   const monotone = opts.monotone ?? true;
   const c: Completion = {
     status: new Uint8Array(count * E), source: new Uint8Array(count * E), sources: SOURCES, counterexamples: new Map(),
@@ -175,7 +180,7 @@ export async function completeSweep(problem: SweepProblem, boundVerified: Uint8A
         const box = buildBoxes(inputs, n, [i], [eps[k]]);
         const tm = performance.now();
         const r = await milpVerify(net, { lower: box.lower, upper: box.upper }, labels[i], {
-          timeLimitS: opts.timeLimitS, layerBounds: crownLayerBounds(net, box), classes, incumbent: a.best, pool: opts.pool,
+          timeLimitS: opts.timeLimitS, layerBounds: crownLayerBounds(net, box), classes, incumbent: a.best, pool: budget?.forPair(opts.timeLimitS),
         });
         c.milpCalls[k]++;
         c.milpSeconds[k] += (performance.now() - tm) / 1000;
@@ -258,7 +263,7 @@ export async function completeSweep(problem: SweepProblem, boundVerified: Uint8A
   };
 
   const queue = Array.from(problem.candidates);
-  const workers = Math.max(1, opts.concurrency ?? ((opts.pool as { size?: number } | undefined)?.size ?? 1));
+  const workers = Math.max(1, opts.concurrency ?? poolSize);
   await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) await solveInput(i);
   }));
