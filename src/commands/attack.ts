@@ -14,6 +14,7 @@ import { crownLayerBounds } from '../bounds/index.js';
 import { minimalAdversarial } from '../milp/adversarial.js';
 import type { AdversarialResult } from '../milp/adversarial.js';
 import { writeAdversarialPng } from '../report/adversarial-png.js';
+import { pushWithinBudget } from '../milp/push.js';
 import { datasetShapeFor } from '../sweep/setup.js';
 
 export const summary = 'find the smallest change to an input that flips the decision (exact MILP)';
@@ -29,6 +30,9 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
   --radius R          search only within this L-infinity radius (smaller is faster: tighter big-M);
                       without it, radii 0.01, 0.03, 0.1, 0.3, 1 are tried in turn
   --target J          the example must be classified as J (default: any other class)
+  --budget B          instead of the smallest change: push the output as far towards another class
+                      as an L-infinity change of at most B allows (with --max-change, the smaller
+                      cap holds); reports the most negative margin y_label - y_j reachable
   --delta D           margin by which the new class must win (default 0.001)
   --timeout S         solver time limit in seconds for the whole attack (default 60)
   --png FILE          write original | adversarial | difference side by side, enlarged
@@ -62,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-change': { type: 'string' },
       radius: { type: 'string' },
       target: { type: 'string' },
+      budget: { type: 'string' },
       delta: { type: 'string', default: '0.001' },
       timeout: { type: 'string', default: '60' },
       png: { type: 'string' },
@@ -90,6 +95,10 @@ export async function run(argv: string[]): Promise<number> {
   const label = ds.labels[index];
   const original = predictedClass(forward(net, x, 1));
   if (target === original) throw new UserError(`--target ${target}: the network already classifies image ${index} as ${target}`);
+  const budget = number(values.budget, '--budget', 0, 1);
+  if (budget !== undefined) {
+    return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json!, png: values.png, shape: ds.shape, other, otherFile: values.transfer });
+  }
   const result = await minimalAdversarial(net, x, original, {
     norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout,
     boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
@@ -110,6 +119,36 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(text(report, result));
+  return 0;
+}
+
+interface PushArgs {
+  index: number; label: number; original: number; budget: number; maxChange?: number; target?: number; timeout: number;
+  json: boolean; png?: string; shape: readonly number[]; other?: Network; otherFile?: string;
+}
+
+/** --budget: the strongest push towards another class within a fixed distortion budget. */
+async function pushMode(net: Network, x: Float64Array, a: PushArgs): Promise<number> {
+  const r = await pushWithinBudget(net, x, a.original, { budget: a.budget, maxChange: a.maxChange, target: a.target, timeLimitS: a.timeout });
+  const transfer = a.other && r.input ? transferResult(a.other, a.otherFile!, x, r.input) : undefined;
+  if (a.png !== undefined && r.input) writeAdversarialPng(a.png, x, r.input, a.shape);
+  const exact = r.perClass.every((p) => p.status === 'optimal' || p.status === 'infeasible');
+  const report = {
+    net: net.name, index: a.index, label: a.label, original_class: a.original, mode: 'push', budget: a.budget,
+    max_change: a.maxChange ?? null, target: a.target ?? null, exact, margin: r.margin ?? null, best_class: r.bestClass ?? null,
+    new_class: r.newClass ?? null, margin_lower_bound: Math.min(...r.perClass.map((p) => p.bound)),
+    per_class: r.perClass.map((p) => ({ j: p.j, status: p.status, margin: p.margin ?? null, bound: p.bound, time_s: round(p.timeS) })),
+    solver: { time_s: round(r.timeS), binaries: r.binaries }, transfer: transfer ?? null, png: a.png && r.input ? a.png : null,
+  };
+  if (a.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else {
+    const lines = [`${net.name}, test image ${a.index} (label ${a.label}, classified ${a.original}), L-infinity budget ${a.budget}${a.maxChange !== undefined ? `, cap ${a.maxChange}` : ''}`];
+    if (r.margin !== undefined) lines.push(`${exact ? 'strongest' : 'best found'} push: margin y_${a.original} - y_${r.bestClass} = ${r.margin.toFixed(5)}, classified ${r.newClass}${r.margin < 0 ? ' (decision changed)' : ' (decision holds)'}`);
+    else lines.push('no point found within the time limit');
+    lines.push(`${r.perClass.length} MILP solve(s), ${r.binaries} binaries, ${r.timeS.toFixed(2)} s`);
+    if (transfer) lines.push(`on ${transfer.net}: classified ${transfer.original_class} before, ${transfer.adversarial_class} after (${transfer.fooled ? 'fooled' : 'not fooled'})`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
   return 0;
 }
 
