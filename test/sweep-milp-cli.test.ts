@@ -58,6 +58,7 @@ test('sweep --milp: counts equal brute force, the interval closes, files carry i
     assert.ok(rows.some((x) => x.milp.undecided_before > 0), 'the bounds left work');
     const run = doc.runs.find((x: { method: string }) => x.method === method);
     assert.is(run.completion.undecided_after, 0);
+    assert.is(run.completion.conflicts, 0);
     assert.is(run.completion.undecided_before, rows.reduce((s, x) => s + x.milp.undecided_before, 0));
   }
   // IBP's open pairs include CROWN's: CROWN (second) reuses IBP's answers

@@ -12,6 +12,7 @@ import { runSweep } from '../src/sweep/scheduler.js';
 import type { Completion } from '../src/sweep/milp.js';
 import { completeSweep, FALSIFIED, newCompletionCache, UNDECIDED, VERIFIED } from '../src/sweep/milp.js';
 import { seededRng } from './helpers/random-network.js';
+import { PairBudget } from '../src/sweep/budget.js';
 import { buildRows } from '../src/sweep/report.js';
 import { innerBall, minMargin, replayCounterexample } from '../src/sweep/ball.js';
 import { buildBoxes, nextDown, nextUp } from '../src/sweep/boxes.js';
@@ -54,6 +55,7 @@ test('the completion equals brute force pair by pair, with and without monotone 
           }
         }
         assert.equal(Array.from(c.undecidedAfter), eps.map(() => 0));
+        assert.is(c.conflicts, 0, 'no pair is both proven and refuted');
         // the work: every correctly classified pair the bounds did not verify
         const open = eps.map((_, k) => candidates.filter((i) => !run.verified[i * E + k]).length);
         assert.equal(Array.from(c.undecidedBefore), open);
@@ -101,10 +103,38 @@ test('a solver that decides nothing: the interval stays open, and every answer g
     }
   }
   assert.ok(undecided > 0 && c.milpTimeouts > 0);
+  assert.is(c.conflicts, 0);
   assert.equal(Array.from(c.undecidedAfter).reduce((a, b) => a + b, 0), undecided);
   const rows = buildRows(eps, count, candidates.length, [{ run: runs[0], seconds: 0, completion: c }]);
   assert.ok(rows.some((r) => r.undecided > 0 && r.robustAccuracy < r.robustAccuracyUpper), 'some interval is open');
   rows.forEach((r) => assert.is(r.verified + r.falsified + r.undecided, count));
+});
+
+test('PairBudget: a pair\'s jobs share its limit from the first start, never more than `size` run at once', async () => {
+  let running = 0, most = 0;
+  const granted: number[] = [];
+  const inner: MilpSolver = {
+    solve: async (_data, opts) => {
+      running++; most = Math.max(most, running);
+      granted.push(opts.timeLimitS);
+      await new Promise((r) => setTimeout(r, 1000 * Math.min(opts.timeLimitS, 0.15)));
+      running--;
+      return { status: 'timeout', bound: -Infinity, timeS: opts.timeLimitS, nodes: 0 };
+    },
+  };
+  const budget = new PairBudget(inner, 2);
+  const pairs = [budget.forPair(0.2), budget.forPair(0.2)];
+  const data = {} as Parameters<MilpSolver['solve']>[0];
+  const results = await Promise.all([0, 1, 0, 1, 0, 1, 0, 1].map((p) => pairs[p].solve(data, { timeLimitS: 5 })));
+  assert.is(most, 2);
+  assert.ok(granted.every((g) => g <= 0.2), `granted ${granted}`);
+  assert.ok(results.some((r) => r.message === "the pair's time was spent"), 'later jobs of a pair find its time spent');
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.store(cancel, 0, 1);
+  const calls = granted.length;
+  const r = await budget.forPair(1).solve(data, { timeLimitS: 1, cancel });
+  assert.is(r.status, 'cancelled');
+  assert.is(granted.length, calls, 'a cancelled job never reaches the pool');
 });
 
 /** v · 2^1074 exactly (every double is a whole multiple of 2^-1074). */

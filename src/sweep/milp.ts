@@ -7,7 +7,7 @@
 // verified and smallest falsified eps needs work: attacks first search down from the top of the
 // band (cheap), then the MILP bisects what is left. A pair the MILP cannot decide in time stays
 // undecided and the bisection goes on around it. Every counterexample replays (ball.ts).
-import type { Network } from '../network.js';
+import { warnOnce } from '../errors.js';
 import { inputSize, outputSize } from '../network.js';
 import { boundNetworkCpu, crownLayerBounds } from '../bounds/index.js';
 import { marginVector, milpVerify } from '../milp/index.js';
@@ -84,6 +84,8 @@ export interface Completion {
   attackSeconds: number;
   /** Pairs answered from the cache (an earlier method's completion). */
   cached: number;
+  /** Inputs where a proof and a replayed counterexample disagreed (the counterexample won); 0 unless something is wrong. */
+  conflicts: number;
   seconds: number;
 }
 
@@ -114,12 +116,16 @@ export async function completeSweep(problem: SweepProblem, boundVerified: Uint8A
   const c: Completion = {
     status: new Uint8Array(count * E), source: new Uint8Array(count * E), sources: SOURCES, counterexamples: new Map(),
     undecidedBefore: new Int32Array(E), undecidedAfter: new Int32Array(E), milpCalls: new Int32Array(E), milpSeconds: new Float64Array(E),
-    milpTimeouts: 0, attacks: 0, attackSeconds: 0, cached: 0, seconds: 0,
+    milpTimeouts: 0, attacks: 0, attackSeconds: 0, cached: 0, conflicts: 0, seconds: 0,
   };
   const set = (i: number, k: number, status: number, by: Source, x?: Float64Array) => {
     c.status[i * E + k] = status;
     c.source[i * E + k] = SOURCES.indexOf(by);
     if (x) c.counterexamples.set(i * E + k, x);
+  };
+  const conflict = (i: number, k: number, what: string) => {
+    c.conflicts++;
+    warnOnce(`sweep --milp: input ${i} is ${what}; counting it falsified from eps ${eps[k]} (proofs and counterexamples disagree)`);
   };
   const x0Of = (i: number) => inputs.subarray(i * n, (i + 1) * n);
   const isCandidate = new Uint8Array(count);
@@ -222,10 +228,16 @@ export async function completeSweep(problem: SweepProblem, boundVerified: Uint8A
     };
     let reported = settled();
     const apply = (k: number, f: PairFact) => {
-      if (f.verdict === 'verified') { for (let q = lo; q <= k; q++) verdict[q] = f.by; lo = Math.max(lo, k + 1); }
-      else if (f.verdict === 'falsified') { if (k < hi) { hi = k; cex = { x: f.x!, by: f.by }; } }
-      else tried.add(k);
-      if (lo > hi) throw new Error(`sweep --milp: input ${i} is verified at eps ${eps[lo - 1]} but falsified at ${eps[hi]} (a soundness bug)`);
+      // a proof and a replayed counterexample that disagree (solver tolerances, or a bug): the
+      // counterexample is a concrete input, so it wins; say so, and count it
+      if (f.verdict === 'verified' && k >= hi) {
+        conflict(i, k, `verified by ${f.by} at eps ${eps[k]} but falsified at ${eps[hi]}`);
+        tried.add(k);
+      } else if (f.verdict === 'verified') { for (let q = lo; q <= k; q++) verdict[q] = f.by; lo = k + 1 > lo ? k + 1 : lo; }
+      else if (f.verdict === 'falsified') {
+        if (k < lo) { conflict(i, k, `falsified by ${f.by} at eps ${eps[k]} but verified up to ${eps[lo - 1]}`); lo = k; }
+        if (k < hi) { hi = k; cex = { x: f.x!, by: f.by }; }
+      } else tried.add(k);
       const s = settled();
       opts.onProgress?.(s - reported);
       reported = s;

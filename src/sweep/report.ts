@@ -83,6 +83,7 @@ export interface CompletionSummary {
   milpCalls: number;
   milpTimeouts: number;
   cached: number;
+  conflicts: number;
   seconds: number;
 }
 
@@ -97,7 +98,7 @@ export function completionSummary(c: Completion): CompletionSummary {
   const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
   return {
     undecidedBefore: sum(c.undecidedBefore), undecidedAfter: sum(c.undecidedAfter), attacks: c.attacks, attackSeconds: c.attackSeconds,
-    milpCalls: sum(c.milpCalls), milpTimeouts: c.milpTimeouts, cached: c.cached, seconds: c.seconds,
+    milpCalls: sum(c.milpCalls), milpTimeouts: c.milpTimeouts, cached: c.cached, conflicts: c.conflicts, seconds: c.seconds,
   };
 }
 
@@ -195,7 +196,8 @@ export function formatTable(rep: SweepReport): string {
       out.push(`${r.method} + attack + MILP: decided ${closed} of the ${c.undecidedBefore} pair(s) the bounds left undecided` +
         (c.undecidedBefore ? ` (${((100 * closed) / c.undecidedBefore).toFixed(1)}%)` : '') +
         ` with ${c.attacks} attack(s) (${c.attackSeconds.toFixed(1)} s) and ${c.milpCalls} MILP quer${c.milpCalls === 1 ? 'y' : 'ies'} (${c.milpTimeouts} timed out)` +
-        (c.cached ? `, ${c.cached} answer(s) reused from an earlier method` : '') + ` in ${c.seconds.toFixed(1)} s`);
+        (c.cached ? `, ${c.cached} answer(s) reused from an earlier method` : '') + ` in ${c.seconds.toFixed(1)} s` +
+        (c.conflicts ? `; WARNING: ${c.conflicts} input(s) where a proof and a counterexample disagreed` : ''));
     }
   }
   return out.join('\n');
@@ -234,7 +236,7 @@ export function toJson(rep: SweepReport): unknown {
         completion: {
           undecided_before: r.completion.undecidedBefore, undecided_after: r.completion.undecidedAfter, attacks: r.completion.attacks,
           attack_seconds: r.completion.attackSeconds, milp_calls: r.completion.milpCalls, milp_timeouts: r.completion.milpTimeouts,
-          reused: r.completion.cached, seconds: r.completion.seconds,
+          reused: r.completion.cached, conflicts: r.completion.conflicts, seconds: r.completion.seconds,
         },
       } : {}),
     })),
