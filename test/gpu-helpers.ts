@@ -5,16 +5,9 @@ import type { Network, Op, Shape } from '../src/network.js';
 import { appendLayer, size } from '../src/network.js';
 import type { BoundResult, Boxes } from '../src/bounds/types.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the project's one seeded generator (mulberry32), under the name these tests use
+import { seededRng as rng } from './helpers/random-network.js';
+export { rng };
 
 export function randArray(r: () => number, n: number, scale: number): Float64Array {
   return Float64Array.from({ length: n }, () => (r() * 2 - 1) * scale);

@@ -6,16 +6,9 @@ import type { Highs } from 'highs';
 import type { Network, Op, Shape } from '../src/network.js';
 import { appendLayer, INPUT } from '../src/network.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the project's one seeded generator (mulberry32), under the name these tests use
+import { seededRng as rng } from './helpers/random-network.js';
+export { rng };
 
 export function dense(inF: number, outF: number, w: number[], b: number[]): Op {
   return { kind: 'dense', inFeatures: inF, outFeatures: outF, weight: Float64Array.from(w), bias: Float64Array.from(b) };
