@@ -4,6 +4,7 @@
 import type { AvgPool2dOp, Conv2dOp, DenseOp, Op, Shape } from '../../network.js';
 import type { Expr } from '../builder.js';
 import { MilpBuilder, constExpr } from '../builder.js';
+import { windowsOf } from '../../bounds/ops/window.js';
 
 export type LinearOp = Exclude<Op, { kind: 'relu' | 'sigmoid' | 'maxpool2d' }>;
 
@@ -77,26 +78,12 @@ function conv(b: MilpBuilder, op: Conv2dOp, x: readonly Expr[], inShape: Shape, 
 }
 
 function avgpool(b: MilpBuilder, op: AvgPool2dOp, x: readonly Expr[], inShape: Shape, outShape: Shape): Expr[] {
-  const [c, h, w] = inShape;
-  const [, oh, ow] = outShape;
-  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  const { start, idx } = windowsOf(op, inShape, outShape);
   const out: Expr[] = [];
-  for (let ch = 0; ch < c; ch++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        const es: Expr[] = [];
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - pt + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pl + kx;
-            if (ix >= 0 && ix < w) es.push(x[(ch * h + iy) * w + ix]);
-          }
-        }
-        const count = op.countIncludePad ? kh * kw : es.length;
-        out.push(b.combine(es.map(() => 1 / count), es, 0));
-      }
-    }
+  for (let o = 0; o + 1 < start.length; o++) {
+    const es = Array.from(idx.subarray(start[o], start[o + 1]), (i) => x[i]);
+    const count = op.countIncludePad ? op.kernel[0] * op.kernel[1] : es.length;
+    out.push(b.combine(es.map(() => 1 / count), es, 0));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 import type { MaxPool2dOp, Shape } from '../../network.js';
 import type { Expr } from '../builder.js';
 import { MilpBuilder, varExpr } from '../builder.js';
+import { windowsOf } from '../../bounds/ops/window.js';
 
 export interface PoolStats {
   windows: number;
@@ -15,25 +16,11 @@ export function encodeMaxPool(
   b: MilpBuilder, op: MaxPool2dOp, x: readonly Expr[], inShape: Shape, outShape: Shape,
   l: Float64Array, u: Float64Array, stats: PoolStats,
 ): Expr[] {
-  const [c, h, w] = inShape;
-  const [, oh, ow] = outShape;
-  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  // the same window geometry the bound engine uses (padded positions never win)
+  const { start, idx } = windowsOf(op, inShape, outShape);
   const out: Expr[] = [];
-  for (let ch = 0; ch < c; ch++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        const cand: number[] = [];
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - pt + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pl + kx;
-            if (ix >= 0 && ix < w) cand.push((ch * h + iy) * w + ix);
-          }
-        }
-        out.push(encodeWindow(b, cand, x, l, u, stats));
-      }
-    }
+  for (let o = 0; o + 1 < start.length; o++) {
+    out.push(encodeWindow(b, Array.from(idx.subarray(start[o], start[o + 1])), x, l, u, stats));
   }
   return out;
 }
