@@ -66,4 +66,22 @@ test('tightened models contain every real point and tighten the second ReLU laye
   assert.ok(changed > 0, 'tightening never changed a bound');
 });
 
+test('another objective over the same rows reuses the tightening and keeps its exact minimum', async () => {
+  let reused = 0;
+  for (let seed = 50; seed < 58; seed++) {
+    const n = 2 + (seed % 3);
+    const net = randomPoolNet(seed, n);
+    const lower = new Float64Array(n).fill(-1.5), upper = new Float64Array(n).fill(1.5);
+    const p = prepare(net, { lower, upper });
+    const first = await solveMilp(objectiveModel(p, Float64Array.from([1, -1])), { timeLimitS: 20, method: 'bab', tightenShare: 0.5 });
+    if (!first.tightened) continue;
+    reused++;
+    const other = objectiveModel(p, Float64Array.from([-1, 1]));
+    const b = await solveMilp({ ...other, ...first.tightened }, { timeLimitS: 20, method: 'bab', tightenShare: 0 });
+    const exact = await patternMinimum(net, lower, upper, [-1, 1]);
+    assert.ok(Math.abs(b.objective! - exact) < 1e-6 * (1 + Math.abs(exact)) && b.bound <= exact + 1e-9, `seed ${seed}: ${b.objective} / ${b.bound} vs ${exact}`);
+  }
+  assert.ok(reused > 0, 'no solve returned tightened bounds');
+});
+
 test.run();

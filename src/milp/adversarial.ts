@@ -16,6 +16,7 @@ import type { SolveStatus } from './highs.js';
 import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 import { marginVector } from './verify.js';
 import { bracketDistance } from './bracket.js';
+import { bisectLinfDistance } from './bisect-distance.js';
 
 export interface AdversarialOptions {
   norm: 'linf' | 'l1';
@@ -39,12 +40,19 @@ export interface AdversarialOptions {
   bracket?: boolean;
   /** 'bab' (branch-and-bound with LPs, bab.ts) or 'mip' (HiGHS's MIP); default DEFAULT_SOLVER. */
   solver?: 'bab' | 'mip';
+  /**
+   * L∞ without a target: bisect over ε with the MILP decision query (bisect-distance.ts) until
+   * the bracket is this narrow, then minimise exactly inside the small ball. Default 1e-4; 0 skips
+   * the bisection (one distance-minimising MILP over the attack's ball).
+   */
+  tolerance?: number;
 }
 
 export interface SolveRecord { radius: number; status: string; binaries: number; timeS: number }
 
 export interface AdversarialResult {
-  status: 'optimal' | 'infeasible' | 'timeout' | 'unknown';
+  /** 'bracketed': the minimum is proven to lie in [lowerBound, distance], narrower than the tolerance. */
+  status: 'optimal' | 'bracketed' | 'infeasible' | 'timeout' | 'unknown';
   /** ‖x̃ − x‖ of the replayed example. */
   distance?: number;
   /** Proven lower bound on the smallest distance. */
@@ -94,6 +102,36 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
       incumbent = br.point;
     } else radii = radii.filter((r) => r > br.lower);
     if (!radii.length) radii = [cap];
+  }
+  const tolerance = opts.tolerance ?? 1e-4;
+  if (opts.norm === 'linf' && opts.target === undefined && tolerance > 0) {
+    // the exact minimisation below gets whatever the bisection leaves, at least a fifth
+    const b = await bisectLinfDistance(net, x, label, { lower: base.lowerBound, upper: radii[radii.length - 1], point: incumbent }, {
+      delta, domain: [dLo, dHi], tolerance, deadline: deadline - opts.timeLimitS * 200, boundsFor: opts.boundsFor, pool: opts.pool, solver: opts.solver,
+    });
+    for (const s of b.steps) base.solves.push(s);
+    base.binaries = Math.max(base.binaries, b.binaries);
+    base.lowerBound = b.lower;
+    if (!b.point) {
+      if (b.stopped) return done({ status: b.stopped });
+      return done({ status: 'infeasible', radius: cap, lowerBound: cap }); // every step up to the cap was proven safe
+    }
+    incumbent = b.point;
+    radii = [b.upper!];
+    const y = forward(net, b.point, 1);
+    const found = { adversarial: b.point, output: y, distance: b.upper!, newClass: predictedClass(y), margins: marginsOf(y, label), radius: b.upper! };
+    // the exact minimum inside the ball of the best example; a bracket within the tolerance stands if it does not close
+    const s = await solveAt(net, x, label, b.upper!, delta, [dLo, dHi], opts, incumbent, b.lower, deadline);
+    base.solves.push({ radius: b.upper!, status: s.status, binaries: s.binaries, timeS: s.timeS });
+    base.binaries = Math.max(base.binaries, s.binaries);
+    if (s.message) base.messages.push(s.message);
+    if (s.status === 'optimal' && s.point) {
+      const d = norm(s.point.adv, x, 'linf');
+      if (d <= b.upper!) return done({ status: 'optimal', lowerBound: Math.max(b.lower, Math.min(s.bound, d)), adversarial: s.point.adv, output: s.point.y, distance: d, newClass: predictedClass(s.point.y), margins: marginsOf(s.point.y, label), radius: b.upper! });
+    }
+    const lowerBound = Math.max(b.lower, s.status === 'infeasible' ? b.lower : Math.min(s.bound, b.upper!));
+    const status = b.upper! - lowerBound <= tolerance ? 'bracketed' : b.stopped ?? 'timeout';
+    return done({ status, lowerBound, ...found });
   }
   for (let k = 0; k < radii.length; k++) {
     if (performance.now() > deadline) return done({ status: 'timeout' });

@@ -15,18 +15,16 @@ import type { SolveOptions, SolveResult, SolveStatus } from './highs.js';
 import { clipInput, replayValue } from './replay-spec.js';
 import { lagrangianBound } from './lp-bound.js';
 import { findRelus, tightenRoot } from './tighten.js';
+import { Brancher, rowsOfBinaries } from './branching.js';
 
 interface Node {
   /** Fixed binaries: (position in `bins`) · 2 + value. */
   fixes: Int32Array;
   /** Lower bound inherited from the parent (used to prune before solving). */
   bound: number;
+  /** The parent's LP objective (the gain of this child feeds the pseudocosts). */
+  parentObj?: number;
 }
-
-interface Branch { k: number; order: [number, number] }
-
-/** Per binary: the rows it appears in and its coefficients there. */
-interface BinaryRows { rows: Int32Array; coef: Float64Array }
 
 const INT_TOL = 1e-6;
 
@@ -75,6 +73,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const refuted = (): boolean => stop.refuteBelow !== undefined && bestVal < stop.refuteBelow;
 
   const prof = { lpMs: 0, tightenMs: 0, stabilised: 0, tightened: 0 };
+  const brancher = new Brancher(bins.length);
   try {
     if (opts.incumbent && opts.replay) offer(opts.incumbent, false, Infinity);
     model = highs.createModel({
@@ -122,9 +121,15 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       model.zeroAllClocks();
       const tA = performance.now();
       model.run({ [C.simplexInterrupt]: guard });
+      let status = model.getModelStatus();
+      // a warm start that leaves the simplex at 'unknown' (numerical trouble) gets one cold retry
+      if (status === S.unknown && !reason) {
+        model.setLogicalBasis();
+        model.run({ [C.simplexInterrupt]: guard });
+        status = model.getModelStatus();
+      }
       prof.lpMs += performance.now() - tA;
       nodes++;
-      const status = model.getModelStatus();
       if (reason) { stack.push(node); break; }
       if (status === S.infeasible) continue; // no point in this node: it closes at +∞
       if (status !== S.optimal) {
@@ -143,18 +148,29 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (refuted()) break;
       // closed: the node's minimum lies in [bound, value], within the gap
       if (value - bound <= tol(value) || pruned(bound)) { closedBound = Math.min(closedBound, bound); continue; }
-      const br = chooseBranch(work, bins, binRows, binLo, binHi, cols, sol.rowValue);
+      const objective = model.getObjectiveValue();
+      if (node.parentObj !== undefined && node.fixes.length) {
+        const last = node.fixes[node.fixes.length - 1];
+        brancher.record(last >> 1, last & 1, objective - node.parentObj);
+      }
+      const br = brancher.choose({ model, highs, bins, binRows, binLo, binHi, cols, act: sol.rowValue, objective, data: work, guard, deadline });
       if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: the LP is exact there
       const [first, second] = br.order;
-      // depth first: the child nearer the LP point is explored next
-      stack.push(child(node, br.k, second, bound), child(node, br.k, first, bound));
+      // depth first: the child chosen to go first is explored next
+      stack.push(child(node, br.k, second, bound, objective), child(node, br.k, first, bound, objective));
     }
     // for tuning: VERIBOUND_BAB_PROFILE=1 prints where the time went
-    if (process.env.VERIBOUND_BAB_PROFILE) process.stderr.write(`bab: ${nodes} nodes, ${(performance.now() - t0).toFixed(0)} ms, ${JSON.stringify(prof)}\n`);
+    if (process.env.VERIBOUND_BAB_PROFILE) process.stderr.write(`bab: ${nodes} nodes, ${(performance.now() - t0).toFixed(0)} ms, ${JSON.stringify({ ...prof, strongLps: brancher.strongLps })}\n`);
     const open = stack.reduce((m, n) => Math.min(m, n.bound), Infinity);
     let proven = Math.min(closedBound, open, bestVal);
     if (!Number.isFinite(proven) && proven !== Infinity) proven = -Infinity;
-    const base = { bound: proven, timeS: elapsed(), nodes, message };
+    let tight: SolveResult['tightened'];
+    if (prof.tightened + prof.stabilised > 0) {
+      const colLower = Float64Array.from(work.colLower), colUpper = Float64Array.from(work.colUpper);
+      for (let k = 0; k < bins.length; k++) { colLower[bins[k]] = rootLo[k]; colUpper[bins[k]] = rootHi[k]; }
+      tight = { colLower, colUpper, rowUpper: Float64Array.from(work.rowUpper), values: Float64Array.from(work.values) };
+    }
+    const base = { bound: proven, timeS: elapsed(), nodes, message, tightened: tight };
     const point = bestX ? { objective: bestVal, x: bestX } : {};
     if (refuted()) return { status: 'stopped', ...base, ...point };
     if (reason) return { status: reason, ...base, ...point };
@@ -169,58 +185,9 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   }
 }
 
-function child(node: Node, k: number, v: number, bound: number): Node {
+function child(node: Node, k: number, v: number, bound: number, parentObj: number): Node {
   const fixes = new Int32Array(node.fixes.length + 1);
   fixes.set(node.fixes);
   fixes[node.fixes.length] = k * 2 + v;
-  return { fixes, bound };
-}
-
-function rowsOfBinaries(data: MilpData, bins: number[]): BinaryRows[] {
-  const pos = new Map<number, number>(bins.map((j, k) => [j, k]));
-  const rows: number[][] = bins.map(() => []), coef: number[][] = bins.map(() => []);
-  for (let r = 0; r < data.numRows; r++) {
-    for (let t = data.starts[r]; t < data.starts[r + 1]; t++) {
-      const k = pos.get(data.indices[t]);
-      if (k !== undefined) { rows[k].push(r); coef[k].push(data.values[t]); }
-    }
-  }
-  return bins.map((_, k) => ({ rows: Int32Array.from(rows[k]), coef: Float64Array.from(coef[k]) }));
-}
-
-/**
- * The free binary to split on and which value to try first, or −1 at a leaf. Score: how far the
- * LP point is from satisfying the binary's inequality rows with the binary rounded either way
- * (for a ReLU this is min(x, s), the amount by which the LP point is not a ReLU); if no row is
- * violated the most fractional binary, else any free one (so every path ends at a leaf).
- */
-function chooseBranch(
-  data: MilpData, bins: number[], binRows: BinaryRows[], lo: Float64Array, hi: Float64Array, cols: Float64Array, act: Float64Array,
-): Branch | undefined {
-  let best = -1, bestScore = 0, bestFirst = 0;
-  let frac = -1, fracScore = INT_TOL, fracFirst = 0;
-  let anyFree = -1;
-  for (let k = 0; k < bins.length; k++) {
-    if (lo[k] === hi[k]) continue;
-    if (anyFree < 0) anyFree = k;
-    const v = cols[bins[k]];
-    const { rows, coef } = binRows[k];
-    let viol0 = 0, viol1 = 0;
-    for (let t = 0; t < rows.length; t++) {
-      const r = rows[t];
-      const L = data.rowLower[r], U = data.rowUpper[r];
-      if (L === U) continue; // equalities (Σ a = 1) say nothing about the rounding direction
-      const a0 = act[r] - coef[t] * v, a1 = a0 + coef[t];
-      viol0 += Math.max(0, L - a0, a0 - U);
-      viol1 += Math.max(0, L - a1, a1 - U);
-    }
-    const score = Math.min(viol0, viol1);
-    if (score > bestScore) { bestScore = score; best = k; bestFirst = viol0 <= viol1 ? 0 : 1; }
-    const f = Math.min(v, 1 - v);
-    if (f > fracScore) { fracScore = f; frac = k; fracFirst = v < 0.5 ? 0 : 1; }
-  }
-  if (best >= 0 && bestScore > 1e-9) return { k: best, order: [bestFirst, 1 - bestFirst] };
-  if (frac >= 0) return { k: frac, order: [fracFirst, 1 - fracFirst] };
-  if (anyFree >= 0) { const f = cols[bins[anyFree]] < 0.5 ? 0 : 1; return { k: anyFree, order: [f, 1 - f] }; }
-  return undefined;
+  return { fixes, bound, parentObj };
 }

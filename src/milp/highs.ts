@@ -46,7 +46,12 @@ export interface SolveResult {
   timeS: number;
   nodes: number;
   message?: string;
+  /** bab: the model's bounds after root tightening, valid for any objective over the same rows (reuse with tightenShare 0). */
+  tightened?: TightenedBounds;
 }
+
+/** What root tightening changes in a model: column bounds, big-M coefficients and row upper bounds. */
+export interface TightenedBounds { colLower: Float64Array; colUpper: Float64Array; rowUpper: Float64Array; values: Float64Array }
 
 // The package's types describe a CommonJS default export; under NodeNext the ESM build's
 // default export (the loader function) is what we get at run time.

@@ -69,6 +69,8 @@ export interface VerifyResult {
 export interface VerifyOptions extends QueryOptions {
   /** Classes j to check (default every j ≠ label). */
   classes?: number[];
+  /** A counterexample needs a margin below −delta; verified means every margin > −delta (default 0). */
+  delta?: number;
 }
 
 /** Coefficients of the margin y_label − y_j (for one output: ±logit). */
@@ -97,19 +99,24 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
   const solver: MilpSolver = opts.pool ?? localSolver;
   const messages: string[] = [];
   const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const delta = opts.delta ?? 0;
   let found: { x: Float64Array; y: Float64Array } | undefined;
+  // classes solved one after another share the first one's root tightening (same rows, other objective)
+  let tight: SolveResult['tightened'];
 
   const one = async (j: number): Promise<ClassResult> => {
     const tj = performance.now();
     const c = marginVector(out, label, j);
     const [lo] = p.enc.builder.bounds(p.enc.builder.combine(c, p.enc.outputs, 0));
-    if (lo > 0) return { j, status: 'verified', bound: lo, timeS: 0 }; // the bounds settle it
+    if (lo > -delta) return { j, status: 'verified', bound: lo, timeS: 0 }; // the bounds settle it
     if (found) return { j, status: 'unknown', timeS: 0 };
-    const r = await solver.solve(objectiveModel(p, c), {
-      timeLimitS: remaining(deadline), incumbent: start, stop: { proveAbove: 0, refuteBelow: REFUTE }, cancel,
-      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c },
+    const data = objectiveModel(p, c);
+    const r = await solver.solve(tight ? { ...data, ...tight } : data, {
+      timeLimitS: remaining(deadline), incumbent: start, stop: { proveAbove: -delta, refuteBelow: delta > 0 ? -delta : REFUTE }, cancel,
+      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c }, tightenShare: tight ? 0 : undefined,
     });
-    return { j, ...classify(p, r, label, j, c, messages, (x, y) => { found ??= { x, y }; Atomics.store(cancel, 0, 1); }), timeS: (performance.now() - tj) / 1000 };
+    if (!opts.pool) tight ??= r.tightened;
+    return { j, ...classify(p, r, label, j, c, delta, messages, (x, y) => { found ??= { x, y }; Atomics.store(cancel, 0, 1); }), timeS: (performance.now() - tj) / 1000 };
   };
 
   let perClass: ClassResult[];
@@ -129,18 +136,18 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
 }
 
 function classify(
-  p: Prepared, r: SolveResult, label: number, j: number, c: Float64Array, messages: string[],
+  p: Prepared, r: SolveResult, label: number, j: number, c: Float64Array, delta: number, messages: string[],
   onFound: (x: Float64Array, y: Float64Array) => void,
 ): Omit<ClassResult, 'j' | 'timeS'> {
   const bound = r.bound;
   if (r.status === 'error' && r.message) messages.push(`class ${j}: ${r.message}`);
-  if (r.status === 'infeasible' || bound > 0) return { status: 'verified', bound };
-  if (r.x && r.objective !== undefined && r.objective < 0) {
+  if (r.status === 'infeasible' || bound > -delta) return { status: 'verified', bound };
+  if (r.x && r.objective !== undefined && r.objective < -delta) {
     const x = inputOf(p, r.x);
     const y = replay(p, x);
     let m = 0;
     for (let k = 0; k < y.length; k++) m += c[k] * y[k];
-    if (m < 0 && insideBox(p.box, x)) { onFound(x, y); return { status: 'falsified', bound, value: m }; }
+    if (m < -delta && insideBox(p.box, x)) { onFound(x, y); return { status: 'falsified', bound, value: m }; }
     const why = `class ${j}: solver margin ${r.objective.toExponential(3)}, replayed ${m.toExponential(3)}`;
     messages.push(why);
     warnNoReplay('verify', why);
