@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadHighs, solveMilp } from '../src/milp/highs.js';
 import type { MilpData } from '../src/milp/builder.js';
-import { findRelus, tightenRoot } from '../src/milp/tighten.js';
+import { applyTightened, findRelus, tightenRoot } from '../src/milp/tighten.js';
 import { objectiveModel, prepare } from '../src/milp/problem.js';
 import { patternMinimum, randomPoolNet, rng } from './milp-brute.js';
 
@@ -76,8 +76,12 @@ test('another objective over the same rows reuses the tightening and keeps its e
     const first = await solveMilp(objectiveModel(p, Float64Array.from([1, -1])), { timeLimitS: 20, method: 'bab', tightenShare: 0.5 });
     if (!first.tightened) continue;
     reused++;
-    const other = objectiveModel(p, Float64Array.from([-1, 1]));
-    const b = await solveMilp({ ...other, ...first.tightened }, { timeLimitS: 20, method: 'bab', tightenShare: 0 });
+    const other = applyTightened(objectiveModel(p, Float64Array.from([-1, 1])), first.tightened);
+    assert.ok(other, `seed ${seed}: the tightening applies to the same encoding`);
+    // a model over another box is another encoding: the tightening must refuse it
+    const wider = prepare(net, { lower: lower.map((v) => v - 0.5), upper });
+    assert.is(applyTightened(objectiveModel(wider, Float64Array.from([-1, 1])), first.tightened), undefined);
+    const b = await solveMilp(other!, { timeLimitS: 20, method: 'bab', tightenShare: 0 });
     const exact = await patternMinimum(net, lower, upper, [-1, 1]);
     assert.ok(Math.abs(b.objective! - exact) < 1e-6 * (1 + Math.abs(exact)) && b.bound <= exact + 1e-9, `seed ${seed}: ${b.objective} / ${b.bound} vs ${exact}`);
   }

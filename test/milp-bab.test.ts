@@ -54,6 +54,10 @@ test('random ReLU + max-pool nets: bab minimum = enumeration = MIP, with and wit
     const plain = await solveMilp(objectiveModel(p, c), { timeLimitS: 20, method: 'bab' });
     assert.is(plain.status, 'optimal', `seed ${seed} plain`);
     assert.ok(Math.abs(plain.objective! - exact) < tol && plain.bound <= exact + 1e-9, `seed ${seed}: plain ${plain.objective} / ${plain.bound} vs ${exact}`);
+    // the root LP by the interior-point method (as on large encodings) changes nothing
+    const ipm = await solveMilp(objectiveModel(p, c), { timeLimitS: 20, method: 'bab', rootIpmAbove: 0 });
+    assert.is(ipm.status, 'optimal', `seed ${seed} ipm`);
+    assert.ok(Math.abs(ipm.objective! - exact) < tol && ipm.bound <= exact + 1e-9, `seed ${seed}: ipm root ${ipm.objective} / ${ipm.bound} vs ${exact}`);
   }
 });
 

@@ -14,7 +14,7 @@ import type { MilpData } from './builder.js';
 import type { SolveOptions, SolveResult, SolveStatus } from './highs.js';
 import { clipInput, replayValue } from './replay-spec.js';
 import { lagrangianBound } from './lp-bound.js';
-import { findRelus, tightenRoot } from './tighten.js';
+import { findRelus, tightenedDiff, tightenRoot } from './tighten.js';
 import { Brancher, rowsOfBinaries } from './branching.js';
 
 interface Node {
@@ -27,6 +27,8 @@ interface Node {
 }
 
 const INT_TOL = 1e-6;
+/** Matrix size from which the root LP goes to the interior-point method (measured on mnist_fc 256x4: 1.6 s vs 8.9 s). */
+const IPM_ABOVE_NNZ = 20_000;
 
 export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): SolveResult {
   const t0 = performance.now();
@@ -120,7 +122,12 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       model.options.set({ time_limit: Math.max((deadline - performance.now()) / 1000, 0.001) });
       model.zeroAllClocks();
       const tA = performance.now();
-      model.run({ [C.simplexInterrupt]: guard });
+      // the root LP from scratch: the interior-point method (with crossover, so the children
+      // still warm-start from a basis) is 3–6× faster than the simplex on large encodings
+      const ipm = nodes === 0 && data.values.length > (opts.rootIpmAbove ?? IPM_ABOVE_NNZ);
+      if (ipm) model.options.set({ solver: 'ipm', run_crossover: 'on' });
+      model.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard });
+      if (ipm) model.options.set({ solver: 'simplex' });
       let status = model.getModelStatus();
       // a warm start that leaves the simplex at 'unknown' (numerical trouble) gets one cold retry
       if (status === S.unknown && !reason) {
@@ -164,12 +171,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
     const open = stack.reduce((m, n) => Math.min(m, n.bound), Infinity);
     let proven = Math.min(closedBound, open, bestVal);
     if (!Number.isFinite(proven) && proven !== Infinity) proven = -Infinity;
-    let tight: SolveResult['tightened'];
-    if (prof.tightened + prof.stabilised > 0) {
-      const colLower = Float64Array.from(work.colLower), colUpper = Float64Array.from(work.colUpper);
-      for (let k = 0; k < bins.length; k++) { colLower[bins[k]] = rootLo[k]; colUpper[bins[k]] = rootHi[k]; }
-      tight = { colLower, colUpper, rowUpper: Float64Array.from(work.rowUpper), values: Float64Array.from(work.values) };
-    }
+    const tight = prof.tightened + prof.stabilised > 0 ? tightenedDiff(data, work, bins, rootLo, rootHi) : undefined;
     const base = { bound: proven, timeS: elapsed(), nodes, message, tightened: tight };
     const point = bestX ? { objective: bestVal, x: bestX } : {};
     if (refuted()) return { status: 'stopped', ...base, ...point };

@@ -8,7 +8,7 @@ import type { Conjunction } from '../spec/property.js';
 import { conjunctionViolation } from '../spec/property.js';
 import type { Box } from './encode/input.js';
 import type { QueryOptions } from './problem.js';
-import { DEFAULT_SOLVER, inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 
 export interface FindResult {
   status: 'infeasible' | 'found' | 'timeout' | 'unknown';
@@ -25,6 +25,8 @@ export async function milpFindInSet(net: Network, box: Box, constraints: readonl
   const solver = opts.pool ?? localSolver;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const messages: string[] = [];
+  // the disjuncts share one root tightening (same encoding, other rows after it)
+  const tightening = opts.tightening ?? {};
   let witness: FindResult['witness'];
   let binaries = 0;
 
@@ -48,10 +50,10 @@ export async function milpFindInSet(net: Network, box: Box, constraints: readonl
     for (const e of rows) b.addRow({ idx: [...e.idx, s], val: [...e.val, 1], c: e.c }, -Infinity, 0);
     const cost = new Float64Array(b.numCols);
     cost[s] = -1;
-    const r = await solver.solve(b.data(cost, 0), {
+    const r = await solveSharing(solver, b.data(cost, 0), {
       timeLimitS: remaining(deadline), incumbent: startFrom(p, opts.incumbent), stop: { proveAbove: 0, refuteBelow: -1e-7 }, cancel,
       method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'violation', net: p.net, box, conj },
-    });
+    }, tightening);
     const timeS = (performance.now() - tk) / 1000;
     if (r.status === 'error' && r.message) messages.push(`disjunct ${k}: ${r.message}`);
     if (r.status === 'infeasible' || r.bound > 0) return { status: 'infeasible', bound: r.bound, timeS };

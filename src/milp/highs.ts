@@ -6,6 +6,7 @@ import highsLoader from 'highs';
 import type { Highs, Model } from 'highs';
 import type { MilpData } from './builder.js';
 import type { ReplaySpec } from './replay-spec.js';
+import type { TightenedBounds } from './tighten.js';
 import { babWith } from './bab.js';
 
 export interface StopRule {
@@ -31,6 +32,8 @@ export interface SolveOptions {
   replay?: ReplaySpec;
   /** bab: share of the time limit for LP tightening of the ReLU bounds at the root (default 0.3; 0 = none). */
   tightenShare?: number;
+  /** bab: matrix entries from which the root LP is solved by the interior-point method (default 20,000). */
+  rootIpmAbove?: number;
 }
 
 export type SolveStatus = 'optimal' | 'infeasible' | 'stopped' | 'timeout' | 'cancelled' | 'error';
@@ -50,8 +53,6 @@ export interface SolveResult {
   tightened?: TightenedBounds;
 }
 
-/** What root tightening changes in a model: column bounds, big-M coefficients and row upper bounds. */
-export interface TightenedBounds { colLower: Float64Array; colUpper: Float64Array; rowUpper: Float64Array; values: Float64Array }
 
 // The package's types describe a CommonJS default export; under NodeNext the ESM build's
 // default export (the loader function) is what we get at run time.

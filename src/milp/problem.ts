@@ -11,6 +11,8 @@ import { encodeNetwork } from './encode/network.js';
 import type { MilpData } from './builder.js';
 import type { SolveOptions, SolveResult } from './highs.js';
 import { solveMilp } from './highs.js';
+import type { TightenedBounds } from './tighten.js';
+import { applyTightened } from './tighten.js';
 
 /** Anything that solves a model: this thread's HiGHS or a MilpPool. */
 export interface MilpSolver {
@@ -30,6 +32,22 @@ export interface QueryOptions {
   pool?: MilpSolver;
   /** 'bab': branch-and-bound over the binaries with LPs only (bab.ts); 'mip': HiGHS's MIP. Default DEFAULT_SOLVER. */
   solver?: 'bab' | 'mip';
+  /** Shared by queries over the same box and layer bounds: the first root tightening made serves the rest. */
+  tightening?: TighteningHolder;
+}
+
+export interface TighteningHolder { bounds?: TightenedBounds }
+
+/**
+ * Solves `data`, taking over the holder's tightening when it was computed on this same
+ * encoding (applyTightened checks), and keeping the first tightening a solve returns.
+ */
+export async function solveSharing(solver: MilpSolver, data: MilpData, opts: SolveOptions, share?: TighteningHolder): Promise<SolveResult> {
+  const t = share?.bounds ? applyTightened(data, share.bounds) : undefined;
+  // a tightening that others will reuse is worth a larger share of this solve's time
+  const r = await solver.solve(t ?? data, t ? { ...opts, tightenShare: 0 } : share ? { ...opts, tightenShare: opts.tightenShare ?? 0.5 } : opts);
+  if (share && !share.bounds && r.tightened) share.bounds = r.tightened;
+  return r;
 }
 
 /** Measured faster on the mnist_fc 256x2 queries (bench/milp-solvers.ts); VERIBOUND_MILP_SOLVER=mip overrides it for comparisons. */

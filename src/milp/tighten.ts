@@ -138,3 +138,76 @@ function fix(model: Model, work: MilpData, q: ReluCols, z: number, rootLo: Float
   setCol(model, work, q.z, z, z);
   if (z === 0) setCol(model, work, q.s, 0, 0); else setCol(model, work, q.x, 0, 0);
 }
+
+/**
+ * What root tightening changed, as sparse (index, old, new) triples, so that another model over
+ * the same encoding (same network and box, another objective or extra rows after it) can take
+ * it over: tightening depends on the rows, never on the objective.
+ */
+export interface TightenedBounds {
+  cols: Int32Array; colOld: Float64Array; colLower: Float64Array; colUpper: Float64Array; colOldUpper: Float64Array;
+  entries: Int32Array; valueOld: Float64Array; value: Float64Array;
+  rows: Int32Array; rowOld: Float64Array; rowUpper: Float64Array;
+  /** Hash of the model up to the last changed column, row and entry (input box included). */
+  prefix: { cols: number; rows: number; entries: number; hash: number };
+}
+
+/** FNV-1a over the bits of the model's first columns, rows and matrix entries. */
+function prefixHash(d: MilpData, cols: number, rows: number, entries: number): number {
+  let h = 0x811c9dc5;
+  const mix = (a: ArrayLike<number>, n: number) => {
+    const f = new Float64Array(1), w = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i++) {
+      f[0] = a[i];
+      h = Math.imul(h ^ w[0], 16777619); h = Math.imul(h ^ w[1], 16777619);
+    }
+  };
+  mix(d.colLower, cols); mix(d.colUpper, cols); mix(d.rowLower, rows); mix(d.rowUpper, rows);
+  mix(d.starts, rows + 1); mix(d.indices, entries); mix(d.values, entries); mix(d.integrality, cols);
+  return h >>> 0;
+}
+
+/** The changes from `data` to `work` (binaries as decided at the root: rootLo/rootHi). */
+export function tightenedDiff(data: MilpData, work: MilpData, bins: readonly number[], rootLo: Float64Array, rootHi: Float64Array): TightenedBounds | undefined {
+  const lo = Float64Array.from(work.colLower), hi = Float64Array.from(work.colUpper);
+  bins.forEach((j, k) => { lo[j] = rootLo[k]; hi[j] = rootHi[k]; });
+  const cols: number[] = [], entries: number[] = [], rows: number[] = [];
+  for (let j = 0; j < data.numCols; j++) if (lo[j] !== data.colLower[j] || hi[j] !== data.colUpper[j]) cols.push(j);
+  for (let t = 0; t < data.values.length; t++) if (work.values[t] !== data.values[t]) entries.push(t);
+  for (let r = 0; r < data.numRows; r++) if (work.rowUpper[r] !== data.rowUpper[r]) rows.push(r);
+  if (!cols.length && !entries.length && !rows.length) return undefined;
+  const pick = (a: ArrayLike<number>, idx: number[]) => Float64Array.from(idx, (i) => a[i]);
+  const nc = Math.max(bins.length ? bins[bins.length - 1] + 1 : 0, cols.length ? cols[cols.length - 1] + 1 : 0);
+  const nr = Math.max(rows.length ? rows[rows.length - 1] + 1 : 0, entries.length ? rowOfEntry(data, entries[entries.length - 1]) + 1 : 0);
+  const ne = data.starts[nr]; // every entry of those rows
+  return {
+    prefix: { cols: nc, rows: nr, entries: ne, hash: prefixHash(data, nc, nr, ne) },
+    cols: Int32Array.from(cols), colOld: pick(data.colLower, cols), colOldUpper: pick(data.colUpper, cols), colLower: pick(lo, cols), colUpper: pick(hi, cols),
+    entries: Int32Array.from(entries), valueOld: pick(data.values, entries), value: pick(work.values, entries),
+    rows: Int32Array.from(rows), rowOld: pick(data.rowUpper, rows), rowUpper: pick(work.rowUpper, rows),
+  };
+}
+
+/**
+ * `data` with the tightening applied, or undefined when `data` is not the model it was computed
+ * on (any changed place holds another original value): applying it there could cut off points.
+ */
+export function applyTightened(data: MilpData, t: TightenedBounds): MilpData | undefined {
+  const { cols, rows, entries, hash } = t.prefix;
+  if (cols > data.numCols || rows > data.numRows || entries > data.values.length) return undefined;
+  if (prefixHash(data, cols, rows, entries) !== hash) return undefined;
+  const same = (a: ArrayLike<number>, idx: Int32Array, old: Float64Array) => idx.every((i, n) => a[i] === old[n]);
+  if (!same(data.colLower, t.cols, t.colOld) || !same(data.colUpper, t.cols, t.colOldUpper) || !same(data.values, t.entries, t.valueOld)
+    || !same(data.rowUpper, t.rows, t.rowOld)) return undefined;
+  const out: MilpData = { ...data, colLower: Float64Array.from(data.colLower), colUpper: Float64Array.from(data.colUpper), values: Float64Array.from(data.values), rowUpper: Float64Array.from(data.rowUpper) };
+  t.cols.forEach((j, n) => { out.colLower[j] = t.colLower[n]; out.colUpper[j] = t.colUpper[n]; });
+  t.entries.forEach((e, n) => { out.values[e] = t.value[n]; });
+  t.rows.forEach((r, n) => { out.rowUpper[r] = t.rowUpper[n]; });
+  return out;
+}
+
+function rowOfEntry(d: MilpData, e: number): number {
+  let lo = 0, hi = d.numRows - 1;
+  while (lo < hi) { const m = (lo + hi + 1) >> 1; if (d.starts[m] <= e) lo = m; else hi = m - 1; }
+  return lo;
+}

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { Box } from './encode/input.js';
 import type { SolveResult } from './highs.js';
 import type { MilpSolver, Prepared, QueryOptions } from './problem.js';
-import { checkLabel, DEFAULT_SOLVER, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { checkLabel, DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
 
 export type { QueryOptions } from './problem.js';
 
@@ -101,8 +101,8 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const delta = opts.delta ?? 0;
   let found: { x: Float64Array; y: Float64Array } | undefined;
-  // classes solved one after another share the first one's root tightening (same rows, other objective)
-  let tight: SolveResult['tightened'];
+  // the classes share one root tightening (same rows, another objective)
+  const tightening = opts.tightening ?? {};
 
   const one = async (j: number): Promise<ClassResult> => {
     const tj = performance.now();
@@ -110,12 +110,10 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
     const [lo] = p.enc.builder.bounds(p.enc.builder.combine(c, p.enc.outputs, 0));
     if (lo > -delta) return { j, status: 'verified', bound: lo, timeS: 0 }; // the bounds settle it
     if (found) return { j, status: 'unknown', timeS: 0 };
-    const data = objectiveModel(p, c);
-    const r = await solver.solve(tight ? { ...data, ...tight } : data, {
+    const r = await solveSharing(solver, objectiveModel(p, c), {
       timeLimitS: remaining(deadline), incumbent: start, stop: { proveAbove: -delta, refuteBelow: delta > 0 ? -delta : REFUTE }, cancel,
-      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c }, tightenShare: tight ? 0 : undefined,
-    });
-    if (!opts.pool) tight ??= r.tightened;
+      method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c },
+    }, tightening);
     return { j, ...classify(p, r, label, j, c, delta, messages, (x, y) => { found ??= { x, y }; Atomics.store(cancel, 0, 1); }), timeS: (performance.now() - tj) / 1000 };
   };
 

@@ -60,6 +60,8 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     const region = open.prop.regions[r];
     const box = { lower: region.lower, upper: region.upper };
     const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.chain, opts.pre[r]);
+    // one root tightening per region serves all its disjuncts
+    const tightening = {};
     // the disjuncts the attack came closest to first: a witness ends the whole search
     const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
     const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
@@ -71,7 +73,7 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
       const k = pending[q];
       // an equal share of the regions' remaining disjuncts (later regions get what is left)
       const share = left / ((q < firstPass ? firstPass : pending.length) - q);
-      const res = await milpFindInSet(net, box, [region.unsafe[k]], { timeLimitS: share, layerBounds, incumbent: opts.incumbents[r]?.[k]?.x });
+      const res = await milpFindInSet(net, box, [region.unsafe[k]], { timeLimitS: share, layerBounds, incumbent: opts.incumbents[r]?.[k]?.x, tightening });
       opts.log(`milp: region ${r} disjunct ${k}: ${res.status} (${res.binaries} binaries, ${res.timeS.toFixed(1)}s)${res.messages.length ? ` — ${res.messages.join('; ')}` : ''}`);
       if (res.status === 'infeasible') {
         open.open[r][k] = false;
