@@ -8,6 +8,7 @@
 // ≤ ⌈KH/SH⌉·⌈KW/SW⌉ tap sums then added, so the error is ≤ γ_{OC + taps}·Σ|Λ||W̃||z| (Higham 4.2),
 // and rowops (LINEAR_BIAS, before this step) subtracted g2·Σ_o |Λ_o| V_o, V = |W̃|·max|z| from
 // ibp_gemm, g2 = slackFactor(OC + taps + 1).
+// include: window
 struct P { total: u32, C: u32, H: u32, W: u32, OC: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> lam: array<f32>;
@@ -18,28 +19,18 @@ struct P { total: u32, C: u32, H: u32, W: u32, OC: u32, OH: u32, OW: u32, KH: u3
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let e = group_id(wid, nwg) * 256u + t;
   if (e >= p.total) { return; }
-  let hw = p.H * p.W;
-  let nin = p.C * hw;
-  let r = e / nin; let rem = e % nin;
-  let ic = rem / hw; let iy = (rem % hw) / p.W; let ix = rem % p.W;
+  let at = input_element(e);
   let ohw = p.OH * p.OW;
-  let lbase = r * p.OC * ohw;
+  let lbase = at.row * p.OC * ohw;
   var s = 0.0;
   for (var ky = 0u; ky < p.KH; ky++) {
-    let ty = i32(iy + p.PT) - i32(ky);
-    if (ty < 0 || u32(ty) % p.SH != 0u) { continue; }
-    let oy = u32(ty) / p.SH;
-    if (oy >= p.OH) { continue; }
     for (var kx = 0u; kx < p.KW; kx++) {
-      let tx = i32(ix + p.PL) - i32(kx);
-      if (tx < 0 || u32(tx) % p.SW != 0u) { continue; }
-      let ox = u32(tx) / p.SW;
-      if (ox >= p.OW) { continue; }
-      let pix = oy * p.OW + ox;
+      let pix = window_output(at.iy, at.ix, ky, kx);
+      if (pix < 0) { continue; }
       let tap = ky * p.KW + kx;
       var t = 0.0;
       for (var oc = 0u; oc < p.OC; oc++) {
-        t += lam[lbase + oc * ohw + pix] * wt[(oc * p.C + ic) * p.KH * p.KW + tap];
+        t += lam[lbase + oc * ohw + u32(pix)] * wt[(oc * p.C + at.c) * p.KH * p.KW + tap];
       }
       s += t;
     }

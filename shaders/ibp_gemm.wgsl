@@ -14,6 +14,7 @@
 // g = γ_{K+4}(1+γ_{K+4})+4u ≥ the sum of those factors (fp.ts slackFactor), y ∈ [C + b − s, C + b + s] with
 // s = R0 + g·(R0 + A + |b|) + (K+2)·ETA, and the final ± is stepped outward.
 // V = up((A + R0)(1 + g)) ≥ |W|·max(|l|,|u|) is kept for the CROWN slack terms.
+// include: window tile
 struct P { M: u32, N: u32, K: u32, g: f32, etaK: f32,
            C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
@@ -25,13 +26,8 @@ struct P { M: u32, N: u32, K: u32, g: f32, etaK: f32,
 @group(0) @binding(6) var<storage, read_write> yhi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> yv: array<f32>;
 
-const TSM: u32 = 16u * TM;
-const TSN: u32 = 16u * TN;
-const TT: u32 = TM * TN;
-const TK: u32 = 16u;
 var<workgroup> tc: array<f32, TSM * TK>; // [k][m]
 var<workgroup> tr: array<f32, TSM * TK>;
-var<workgroup> tw: array<f32, TSN * TK>; // [k][n]
 
 // Address of element (row m, column k) of the (possibly implicit) input matrix, or -1 for padding.
 fn x_index(m: u32, k: u32) -> i32 {
@@ -41,10 +37,9 @@ fn x_index(m: u32, k: u32) -> i32 {
   let oy = pix / p.OW; let ox = pix % p.OW;
   let khw = p.KH * p.KW;
   let ic = k / khw; let kk = k % khw;
-  let iy = i32(oy * p.SH + kk / p.KW) - i32(p.PT);
-  let ix = i32(ox * p.SW + kk % p.KW) - i32(p.PL);
-  if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { return -1; }
-  return i32(((b * p.C + ic) * p.H + u32(iy)) * p.W + u32(ix));
+  let off = window_input(oy, ox, kk / p.KW, kk % p.KW);
+  if (off < 0) { return -1; }
+  return i32((b * p.C + ic) * p.H * p.W) + off;
 }
 
 fn y_index(m: u32, n: u32) -> u32 {
@@ -57,40 +52,37 @@ fn y_index(m: u32, n: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let rows = p.M * select(1u, p.OH * p.OW, CONV);
   let tilesN = (p.N + TSN - 1u) / TSN;
-  let gidx = group_id(wid, nwg);
-  let m0 = (gidx / tilesN) * TSM;
-  let n0 = (gidx % tilesN) * TSN;
+  let origin = tile_origin(group_id(wid, nwg), tilesN);
+  let m0 = origin.x; let n0 = origin.y;
   let tid = lid.y * 16u + lid.x;
   var ac: array<f32, TT>;
   var ar: array<f32, TT>;
   var aa: array<f32, TT>;
   for (var k0 = 0u; k0 < p.K; k0 += TK) {
     for (var e = 0u; e < TM; e++) {
-      let idx = tid + e * 256u;
-      let mm = idx / TK; let kk = idx % TK;
+      let s = tile_slot(tid, e, TK); // (row, inner)
       var c = 0.0; var r = 0.0;
-      if (m0 + mm < rows && k0 + kk < p.K) {
-        let xi = x_index(m0 + mm, k0 + kk);
+      if (m0 + s.x < rows && k0 + s.y < p.K) {
+        let xi = x_index(m0 + s.x, k0 + s.y);
         if (xi >= 0) {
           let l = xlo[xi]; let u = xhi[xi];
           c = 0.5 * (l + u);
           r = up(max(u - c, c - l));
         }
       }
-      tc[kk * TSM + mm] = c;
-      tr[kk * TSM + mm] = r;
+      tc[s.y * TSM + s.x] = c;
+      tr[s.y * TSM + s.x] = r;
     }
+    // W tile, read along the inner index (W is [out][in])
     for (var e = 0u; e < TN; e++) {
-      let idx = tid + e * 256u;
-      let nn = idx / TK; let kk = idx % TK;
+      let s = tile_slot(tid, e, TK); // (column, inner)
       var w = 0.0;
-      if (n0 + nn < p.N && k0 + kk < p.K) { w = wt[(n0 + nn) * p.K + k0 + kk]; }
-      tw[kk * TSN + nn] = w;
+      if (n0 + s.x < p.N && k0 + s.y < p.K) { w = wt[(n0 + s.x) * p.K + k0 + s.y]; }
+      tw[s.y * TSN + s.x] = w;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      var wv: array<f32, TN>;
-      for (var j = 0u; j < TN; j++) { wv[j] = tw[kk * TSN + lid.x * TN + j]; }
+      let wv = weight_row(kk, lid.x);
       for (var i = 0u; i < TM; i++) {
         let c = tc[kk * TSM + lid.y * TM + i];
         let r = tr[kk * TSM + lid.y * TM + i];

@@ -3,8 +3,7 @@
 // and divides: each partial sum and the division are stepped outward.
 // Also V ≥ the window's (weighted) max|z| for the CROWN slack terms (rowops): MaxPool
 // max_j max(|l_j|, |u_j|); AvgPool Σ_j max(|l_j|, |u_j|) / d, both rounded up.
-struct P { total: u32, C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32, inclPad: u32 };
-@group(0) @binding(0) var<uniform> p: P;
+// include: window pool_params
 @group(0) @binding(1) var<storage, read> xlo: array<f32>;
 @group(0) @binding(2) var<storage, read> xhi: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ylo: array<f32>;
@@ -22,10 +21,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var cnt = 0u;
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
-      let iy = i32(oy * p.SH + ky) - i32(p.PT);
-      let ix = i32(ox * p.SW + kx) - i32(p.PL);
-      if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { continue; }
-      let k = (bc * p.H + u32(iy)) * p.W + u32(ix);
+      let j = window_input(oy, ox, ky, kx);
+      if (j < 0) { continue; }
+      let k = bc * p.H * p.W + u32(j);
       cnt++;
       let m = max(abs(xlo[k]), abs(xhi[k]));
       if (AVG == 0u) { lo = max(lo, xlo[k]); hi = max(hi, xhi[k]); v = max(v, m); }

@@ -5,8 +5,7 @@
 //         its upIdx input (idx = [lowIdx, upIdx] per (box, output) from relax.wgsl).
 // The sums' rounding (≤ n terms, and the quotients' 2.5 ulp) is covered by the slack rowops took
 // before this step from V (pool.wgsl).
-struct P { total: u32, C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32, inclPad: u32 };
-@group(0) @binding(0) var<uniform> p: P;
+// include: window pool_params
 @group(0) @binding(1) var<storage, read> lam: array<f32>;
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
 @group(0) @binding(3) var<storage, read> rowBox: array<u32>;
@@ -22,28 +21,23 @@ fn span(o: u32, s: u32, pad: u32, k: u32, size: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let e = group_id(wid, nwg) * 256u + t;
   if (e >= p.total) { return; }
-  let hw = p.H * p.W;
-  let nin = p.C * hw;
-  let r = e / nin; let rem = i32(e % nin);
-  let c = u32(rem) / hw; let iy = (u32(rem) % hw) / p.W; let ix = u32(rem) % p.W;
+  let at = input_element(e);
+  let rem = i32((at.c * p.H + at.iy) * p.W + at.ix);
   let nout = p.C * p.OH * p.OW;
-  let box = rowBox[r];
+  let box = rowBox[at.row];
   var s = 0.0;
   for (var ky = 0u; ky < p.KH; ky++) {
-    let ty = i32(iy + p.PT) - i32(ky);
-    if (ty < 0 || u32(ty) % p.SH != 0u) { continue; }
-    let oy = u32(ty) / p.SH;
-    if (oy >= p.OH) { continue; }
     for (var kx = 0u; kx < p.KW; kx++) {
-      let tx = i32(ix + p.PL) - i32(kx);
-      if (tx < 0 || u32(tx) % p.SW != 0u) { continue; }
-      let ox = u32(tx) / p.SW;
-      if (ox >= p.OW) { continue; }
-      let o = (c * p.OH + oy) * p.OW + ox;
-      let a = lam[r * nout + o];
+      let pix = window_output(at.iy, at.ix, ky, kx);
+      if (pix < 0) { continue; }
+      let o = at.c * p.OH * p.OW + u32(pix);
+      let a = lam[at.row * nout + o];
       if (AVG == 1u) {
         var d = p.KH * p.KW;
-        if (p.inclPad == 0u) { d = span(oy, p.SH, p.PT, p.KH, p.H) * span(ox, p.SW, p.PL, p.KW, p.W); }
+        if (p.inclPad == 0u) {
+          let oy = u32(pix) / p.OW; let ox = u32(pix) % p.OW;
+          d = span(oy, p.SH, p.PT, p.KH, p.H) * span(ox, p.SW, p.PL, p.KW, p.W);
+        }
         s += a / f32(d);
       } else {
         let q = 2u * (box * nout + o);

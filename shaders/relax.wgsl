@@ -12,6 +12,7 @@
 //    lower line is only used right of l, the upper one left of u), so slopes are lower bounds
 //    (σ' ≥ sig_lo·(1 − sig_hi), chord ≥ (sig_lo(u) − sig_hi(l))/(u − l)) and the intercepts are
 //    taken through sig_lo(l) / sig_hi(u), rounded outward. rel = [ls, li, us, ui].
+// include: window
 struct P { total: u32, C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> xlo: array<f32>;
@@ -32,11 +33,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     var li = -1; var ui = -1; var cnt = 0u;
     for (var ky = 0u; ky < p.KH; ky++) {
       for (var kx = 0u; kx < p.KW; kx++) {
-        let iy = i32(oy * p.SH + ky) - i32(p.PT);
-        let ix = i32(ox * p.SW + kx) - i32(p.PL);
-        if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { continue; }
-        let j = i32((c * p.H + u32(iy)) * p.W + u32(ix));
-        let k = (bc * p.H + u32(iy)) * p.W + u32(ix);
+        let off = window_input(oy, ox, ky, kx);
+        if (off < 0) { continue; }
+        let j = i32(c * p.H * p.W) + off;
+        let k = bc * p.H * p.W + u32(off);
         let l = xlo[k]; let u = xhi[k];
         if (li < 0 || l > bestL) { bestL = l; li = j; }
         if (ui < 0 || u > bestU) {

@@ -4,6 +4,7 @@
 // the GPU does, so tests can tell rounding from bugs.
 import { INPUT, inputSize, layerInputShape } from './network.js';
 import type { Conv2dOp, DenseOp, Layer, Network, Shape } from './network.js';
+import { windowsOf } from './bounds/ops/window.js';
 
 type Arr = Float64Array | Float32Array;
 const fr = Math.fround;
@@ -107,32 +108,20 @@ function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Sha
 /** Max or average over each window; padded positions never win a max and count for an average only with countIncludePad. */
 function pool(layer: Layer, x: Arr, batch: number, inShape: Shape, outShape: Shape): Arr {
   const op = layer.op as Extract<Layer['op'], { kind: 'maxpool2d' | 'avgpool2d' }>;
-  const [c, h, wd] = inShape;
-  const [, oh, ow] = outShape;
-  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+  const { start, idx } = windowsOf(op, inShape, outShape);
+  const n = inShape[0] * inShape[1] * inShape[2], m = start.length - 1;
   const isMax = op.kind === 'maxpool2d';
   const full = op.kind === 'avgpool2d' && op.countIncludePad;
-  const y = alloc(x, batch * c * oh * ow);
-  let k = 0;
+  const y = alloc(x, batch * m);
   for (let b = 0; b < batch; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (b * c + ch) * h * wd;
-      for (let r = 0; r < oh; r++) {
-        for (let q = 0; q < ow; q++) {
-          let acc = isMax ? -Infinity : 0, n = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = r * sh - pt + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = q * sw - pl + kx;
-              if (ix < 0 || ix >= wd) continue;
-              const v = x[base + iy * wd + ix];
-              if (isMax) { if (v > acc) acc = v; } else { acc = x instanceof Float32Array ? fr(acc + v) : acc + v; n++; }
-            }
-          }
-          y[k++] = isMax ? acc : acc / (full ? kh * kw : n);
-        }
+    const xo = b * n;
+    for (let o = 0; o < m; o++) {
+      let acc = isMax ? -Infinity : 0;
+      for (let t = start[o]; t < start[o + 1]; t++) {
+        const v = x[xo + idx[t]];
+        if (isMax) { if (v > acc) acc = v; } else acc = x instanceof Float32Array ? fr(acc + v) : acc + v;
       }
+      y[b * m + o] = isMax ? acc : acc / (full ? op.kernel[0] * op.kernel[1] : start[o + 1] - start[o]);
     }
   }
   return y;

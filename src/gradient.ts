@@ -4,6 +4,7 @@
 import { forwardLayers } from './forward.js';
 import { INPUT, inputSize, layerInputShape, outputSize } from './network.js';
 import type { Network } from './network.js';
+import { windowsOf } from './bounds/ops/window.js';
 
 export interface InputGradient {
   /** Network outputs, batch × outputSize. */
@@ -82,33 +83,19 @@ export function inputGradient(net: Network, x: Float64Array, batch: number, c: F
       }
       case 'maxpool2d':
       case 'avgpool2d': {
-        const [, oh, ow] = layer.shape;
-        const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
+        const { start, idx } = windowsOf(op, [c0, h, wd], layer.shape);
+        const n = c0 * h * wd, m = start.length - 1;
         const gx = new Float64Array(xin.length);
-        let k = 0;
         for (let b = 0; b < batch; b++) {
-          for (let ch = 0; ch < c0; ch++) {
-            const base = (b * c0 + ch) * h * wd;
-            for (let r = 0; r < oh; r++) {
-              for (let q = 0; q < ow; q++, k++) {
-                const cells: number[] = [];
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = r * sh - pt + ky;
-                  if (iy < 0 || iy >= h) continue;
-                  for (let kx = 0; kx < kw; kx++) {
-                    const ix = q * sw - pl + kx;
-                    if (ix >= 0 && ix < wd) cells.push(base + iy * wd + ix);
-                  }
-                }
-                if (op.kind === 'maxpool2d') {
-                  let best = cells[0];
-                  for (const p of cells) if (xin[p] > xin[best]) best = p;
-                  if (best !== undefined) gx[best] += g[k];
-                } else {
-                  const share = g[k] / (op.countIncludePad ? kh * kw : cells.length);
-                  for (const p of cells) gx[p] += share;
-                }
-              }
+          for (let o = 0; o < m; o++) {
+            const go = g[b * m + o], first = start[o], end = start[o + 1];
+            if (op.kind === 'maxpool2d') {
+              let best = -1;
+              for (let t = first; t < end; t++) if (best < 0 || xin[b * n + idx[t]] > xin[best]) best = b * n + idx[t];
+              if (best >= 0) gx[best] += go;
+            } else {
+              const share = go / (op.countIncludePad ? op.kernel[0] * op.kernel[1] : end - first);
+              for (let t = first; t < end; t++) gx[b * n + idx[t]] += share;
             }
           }
         }

@@ -7,21 +7,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createGpuEngine, GpuEngine } from '../src/kernels/index.js';
+import { forward } from '../src/forward.js';
 import { boundNetworkCpu, crownLayerBounds } from '../src/bounds/index.js';
 import type { Network, Op } from '../src/network.js';
 import { appendLayer, size, INPUT, outputSize } from '../src/network.js';
 import { marginSpec, marginsOf } from '../src/spec/margins.js';
-import { rng, randArray, dense, randomMlp, randomBoxes, forward, assertEnclosesCpu } from './gpu-helpers.js';
+import { rng, randArray, dense, randomMlp, randomBoxes, assertEnclosesCpu, gpuEngineForTests, allOpsNet } from './gpu-helpers.js';
 
 let engine: GpuEngine;
 // Stated tolerance (relative to 1 + |bound|): the outward error terms cost ~1e-5..1e-4 here.
 const TOL = 1e-3;
 
-test.before(async () => {
-  const e = await createGpuEngine({ allowSoftware: true });
-  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected at /usr/lib/chromium/vk_swiftshader_icd.json)');
-  engine = e as GpuEngine;
-});
+test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
 function conv(r: () => number, ic: number, oc: number, kernel: [number, number], stride: [number, number], pads: [number, number, number, number]): Op {
@@ -58,7 +55,7 @@ async function checkNet(net: Network, boxes: ReturnType<typeof randomBoxes>, wha
         const lo = boxes.lower[b * n + i], hi = boxes.upper[b * n + i];
         x[i] = r() < 0.4 ? (r() < 0.5 ? lo : hi) : lo + r() * (hi - lo);
       }
-      marginsOf(forward(net, x), labels[b]).forEach((v, k) => {
+      marginsOf(forward(net, x, 1), labels[b]).forEach((v, k) => {
         const i = b * spec.rows + k;
         assert.ok(gpu.lower[i] <= v && v <= gpu.upper[i], `${what}: box ${b} row ${k}: ${v} outside [${gpu.lower[i]}, ${gpu.upper[i]}]`);
       });
@@ -107,19 +104,7 @@ test('crown: sigmoid nets (chords and tangent lines on both sides of 0)', async 
 
 test('crown: every op in one net (conv/relu/maxpool/pad/avgpool/affine/permute/sigmoid)', async () => {
   const r = rng(51);
-  const net: Network = { name: 'all-ops', inputShape: [2, 9, 11], layers: [], warnings: [] };
-  appendLayer(net, conv(r, 2, 5, [3, 2], [1, 2], [1, 0, 1, 1]));
-  appendLayer(net, { kind: 'relu' });
-  appendLayer(net, { kind: 'maxpool2d', kernel: [2, 2], stride: [2, 1], pads: [0, 0, 1, 0] });
-  appendLayer(net, { kind: 'pad', pads: [1, 0, 0, 1] });
-  appendLayer(net, { kind: 'avgpool2d', kernel: [2, 2], stride: [1, 1], pads: [0, 1, 0, 0], countIncludePad: false });
-  const n = size(net.layers[net.layers.length - 1].shape);
-  appendLayer(net, { kind: 'affine', scale: randArray(r, n, 2), shift: randArray(r, n, 0.5) });
-  appendLayer(net, { kind: 'permute', perm: Int32Array.from({ length: n }, (_, i) => (i * 7) % n) });
-  appendLayer(net, { kind: 'reshape' }, 'flatten', [n]);
-  appendLayer(net, dense(r, n, 19));
-  appendLayer(net, { kind: 'sigmoid' });
-  appendLayer(net, dense(r, 19, 7));
+  const net = allOpsNet('all-ops', r, conv(r, 2, 5, [3, 2], [1, 2], [1, 0, 1, 1]), (n) => Int32Array.from({ length: n }, (_, i) => (i * 7) % n));
   await checkNet(net, randomBoxes(52, 2 * 9 * 11, 3, 0.05), 'all-ops net');
 });
 

@@ -8,17 +8,14 @@ import { boundNetworkCpu } from '../src/bounds/index.js';
 import type { BoundEngine, BoundMethod, Spec } from '../src/bounds/types.js';
 import { marginSpec, marginsOf } from '../src/spec/margins.js';
 import { outputSize } from '../src/network.js';
-import { randomMlp, randomBoxes, forward, assertEnclosesCpu, rng } from './gpu-helpers.js';
+import { forward } from '../src/forward.js';
+import { randomMlp, randomBoxes, assertEnclosesCpu, rng, gpuEngineForTests } from './gpu-helpers.js';
 
 let engine: BoundEngine;
 // Stated tolerance: the outward error terms (≈ 2γ_n·Σ|terms| per layer) cost ~1e-4 relative on these nets.
 const TOL = 1e-3;
 
-test.before(async () => {
-  const e = await createGpuEngine({ allowSoftware: true });
-  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected at /usr/lib/chromium/vk_swiftshader_icd.json)');
-  engine = e;
-});
+test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
 test('describe names the adapter', () => {
@@ -53,7 +50,7 @@ for (const method of ['ibp', 'crown'] as BoundMethod[]) {
           const lo = boxes.lower[b * 11 + i], hi = boxes.upper[b * 11 + i];
           x[i] = s < 2 ? (s === 0 ? lo : hi) : r() < 0.3 ? (r() < 0.5 ? lo : hi) : lo + r() * (hi - lo);
         }
-        const m = marginsOf(forward(net, x), labels[b]);
+        const m = marginsOf(forward(net, x, 1), labels[b]);
         m.forEach((v, k) => {
           assert.ok(res.lower[b * 5 + k] <= v && v <= res.upper[b * 5 + k], `box ${b} row ${k}: ${v} outside [${res.lower[b * 5 + k]}, ${res.upper[b * 5 + k]}]`);
         });

@@ -1,7 +1,9 @@
-// Test helpers for the GPU engine tests: seeded random networks and boxes, a tiny float64
-// forward pass for chains of the ops these tests build, and the comparison with the CPU engine.
+// Test helpers for the GPU engine tests: the engine on the software adapter, seeded random
+// networks and boxes, and the comparison with the CPU engine.
 import * as assert from 'uvu/assert';
-import type { Network, Op, Shape } from '../src/network.js';
+import { createGpuEngine } from '../src/kernels/index.js';
+import type { GpuEngine } from '../src/kernels/index.js';
+import type { Network, Op } from '../src/network.js';
 import { appendLayer, size } from '../src/network.js';
 import type { BoundResult, Boxes } from '../src/bounds/types.js';
 
@@ -37,54 +39,33 @@ export function randomBoxes(seed: number, n: number, count: number, eps: number)
   return { lower, upper, count, centres };
 }
 
-/** Float64 forward pass of a chain (the ops the tests build). */
-export function forward(net: Network, x: Float64Array): Float64Array {
-  let v = x;
-  let shape: Shape = net.inputShape;
-  for (const layer of net.layers) {
-    const op = layer.op;
-    const out = new Float64Array(size(layer.shape));
-    switch (op.kind) {
-      case 'dense':
-        for (let j = 0; j < op.outFeatures; j++) {
-          let s = op.bias[j];
-          for (let i = 0; i < op.inFeatures; i++) s += op.weight[j * op.inFeatures + i] * v[i];
-          out[j] = s;
-        }
-        break;
-      case 'relu': for (let i = 0; i < v.length; i++) out[i] = Math.max(0, v[i]); break;
-      case 'sigmoid': for (let i = 0; i < v.length; i++) out[i] = 1 / (1 + Math.exp(-v[i])); break;
-      case 'affine': for (let i = 0; i < v.length; i++) out[i] = v[i] * op.scale[i] + op.shift[i]; break;
-      case 'reshape': out.set(v); break;
-      case 'permute': for (let i = 0; i < out.length; i++) out[i] = v[op.perm[i]]; break;
-      case 'conv2d': case 'maxpool2d': case 'avgpool2d': case 'pad': {
-        const [c, h, w] = shape; const [oc, oh, ow] = layer.shape;
-        const [kh, kw] = op.kind === 'pad' ? [1, 1] : op.kernel;
-        const [sh, sw] = op.kind === 'pad' ? [1, 1] : op.stride;
-        const [pt, pl] = op.pads;
-        for (let o = 0; o < oc; o++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) {
-          let acc = op.kind === 'conv2d' ? op.bias[o] : op.kind === 'maxpool2d' ? -Infinity : 0;
-          let cnt = 0;
-          for (let ic = 0; ic < (op.kind === 'conv2d' ? c : 1); ic++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-            const iy = y * sh + ky - pt, ix = xx * sw + kx - pl;
-            if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
-            const val = v[((op.kind === 'conv2d' ? ic : o) * h + iy) * w + ix];
-            cnt++;
-            if (op.kind === 'conv2d') acc += op.weight[((o * c + ic) * kh + ky) * kw + kx] * val;
-            else if (op.kind === 'maxpool2d') acc = Math.max(acc, val);
-            else acc += val;
-          }
-          if (op.kind === 'avgpool2d') acc /= op.countIncludePad ? kh * kw : cnt;
-          out[(o * oh + y) * ow + xx] = acc;
-        }
-        break;
-      }
-      default: throw new Error(`test forward: ${op.kind}`);
-    }
-    v = out;
-    shape = layer.shape;
-  }
-  return v;
+/** The GPU engine the GPU suites share; the software adapter will do (SwiftShader in CI). */
+export async function gpuEngineForTests(): Promise<GpuEngine> {
+  const e = await createGpuEngine({ allowSoftware: true });
+  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected at /usr/lib/chromium/vk_swiftshader_icd.json)');
+  return e as GpuEngine;
+}
+
+/**
+ * Every op the GPU engine has, in one chain on 2×9×11 inputs: `conv` (2 → 5 channels, kernel
+ * [3, 2], stride [1, 2], pads [1, 0, 1, 1]) → relu → maxpool → pad → avgpool → affine → `perm`
+ * → flatten → dense → sigmoid → dense. `r` draws the affine and dense weights.
+ */
+export function allOpsNet(name: string, r: () => number, conv: Op, perm: (n: number) => Int32Array): Network {
+  const net: Network = { name, inputShape: [2, 9, 11], layers: [], warnings: [] };
+  appendLayer(net, conv);
+  appendLayer(net, { kind: 'relu' });
+  appendLayer(net, { kind: 'maxpool2d', kernel: [2, 2], stride: [2, 1], pads: [0, 0, 1, 0] });
+  appendLayer(net, { kind: 'pad', pads: [1, 0, 0, 1] });
+  appendLayer(net, { kind: 'avgpool2d', kernel: [2, 2], stride: [1, 1], pads: [0, 1, 0, 0], countIncludePad: false });
+  const n = size(net.layers[net.layers.length - 1].shape);
+  appendLayer(net, { kind: 'affine', scale: randArray(r, n, 2), shift: randArray(r, n, 0.5) });
+  appendLayer(net, { kind: 'permute', perm: perm(n) });
+  appendLayer(net, { kind: 'reshape' }, 'flatten', [n]);
+  appendLayer(net, dense(r, n, 19));
+  appendLayer(net, { kind: 'sigmoid' });
+  appendLayer(net, dense(r, 19, 7));
+  return net;
 }
 
 /**

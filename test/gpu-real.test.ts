@@ -3,13 +3,12 @@
 import { test } from 'uvu';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGpuEngine } from '../src/kernels/index.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
 import { loadOnnxFile } from '../src/onnx/load.js';
 import type { BoundEngine } from '../src/bounds/types.js';
 import { marginSpec } from '../src/spec/margins.js';
 import { inputSize } from '../src/network.js';
-import { randomBoxes, assertEnclosesCpu } from './gpu-helpers.js';
+import { randomBoxes, assertEnclosesCpu, gpuEngineForTests } from './gpu-helpers.js';
 
 const shared = path.resolve('..', 'shared', 'benchmarks');
 // CROWN on the ERAN conv net and on the maxpool/sigmoid nets takes minutes on the software
@@ -24,11 +23,7 @@ const nets = [
 ];
 
 let engine: BoundEngine;
-test.before(async () => {
-  const e = await createGpuEngine({ allowSoftware: true });
-  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected)');
-  engine = e;
-});
+test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
 for (const { file, eps, ibpBoxes, crownBoxes, tol } of nets) {

@@ -5,20 +5,16 @@
 // (CROWN through Conv2d, pools and Sigmoid: gpu-crown.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGpuEngine } from '../src/kernels/index.js';
 import { f32Down, f32Up, gamma } from '../src/kernels/fp.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
 import type { BoundEngine, BoundMethod } from '../src/bounds/types.js';
-import type { Network } from '../src/network.js';
-import { appendLayer, size } from '../src/network.js';
-import { rng, randArray, dense, randomBoxes, forward, assertEnclosesCpu } from './gpu-helpers.js';
+import type { Network, Op } from '../src/network.js';
+import { appendLayer } from '../src/network.js';
+import { forward } from '../src/forward.js';
+import { rng, randArray, dense, randomBoxes, assertEnclosesCpu, gpuEngineForTests, allOpsNet } from './gpu-helpers.js';
 
 let engine: BoundEngine;
-test.before(async () => {
-  const e = await createGpuEngine({ allowSoftware: true });
-  if (!e) throw new Error('no WebGPU adapter (SwiftShader expected)');
-  engine = e;
-});
+test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
 test('f32Down / f32Up give the nearest f32 on the right side', () => {
@@ -36,25 +32,12 @@ test('f32Down / f32Up give the nearest f32 on the right side', () => {
   assert.ok(gamma(1000) > 1000 * 2 ** -24);
 });
 
-/** conv → relu → maxpool → pad → avgpool → affine → permute → reshape → dense → sigmoid → dense */
+/** Every op in one chain (allOpsNet), conv weights and the permutation drawn from `seed`. */
 function convNet(seed: number): Network {
   const r = rng(seed);
-  const net: Network = { name: 'conv-random', inputShape: [2, 9, 11], layers: [], warnings: [] };
   const [ic, oc, kh, kw] = [2, 5, 3, 2];
-  appendLayer(net, { kind: 'conv2d', inChannels: ic, outChannels: oc, kernel: [kh, kw], stride: [1, 2], pads: [1, 0, 1, 1], weight: randArray(r, oc * ic * kh * kw, 0.5), bias: randArray(r, oc, 0.2) });
-  appendLayer(net, { kind: 'relu' });
-  appendLayer(net, { kind: 'maxpool2d', kernel: [2, 2], stride: [2, 1], pads: [0, 0, 1, 0] });
-  appendLayer(net, { kind: 'pad', pads: [1, 0, 0, 1] });
-  appendLayer(net, { kind: 'avgpool2d', kernel: [2, 2], stride: [1, 1], pads: [0, 1, 0, 0], countIncludePad: false });
-  const n = size(net.layers[net.layers.length - 1].shape);
-  appendLayer(net, { kind: 'affine', scale: randArray(r, n, 2), shift: randArray(r, n, 0.5) });
-  const perm = Int32Array.from({ length: n }, (_, i) => i).sort(() => r() - 0.5);
-  appendLayer(net, { kind: 'permute', perm });
-  appendLayer(net, { kind: 'reshape' }, 'flatten', [n]);
-  appendLayer(net, dense(r, n, 19));
-  appendLayer(net, { kind: 'sigmoid' });
-  appendLayer(net, dense(r, 19, 7));
-  return net;
+  const conv: Op = { kind: 'conv2d', inChannels: ic, outChannels: oc, kernel: [kh, kw], stride: [1, 2], pads: [1, 0, 1, 1], weight: randArray(r, oc * ic * kh * kw, 0.5), bias: randArray(r, oc, 0.2) };
+  return allOpsNet('conv-random', r, conv, (n) => Int32Array.from({ length: n }, (_, i) => i).sort(() => r() - 0.5));
 }
 
 test('ibp: every interval kernel encloses the CPU bounds (conv/pool/pad/affine/permute/sigmoid)', async () => {
@@ -73,7 +56,7 @@ test('ibp: every interval kernel encloses the CPU bounds (conv/pool/pad/affine/p
         const lo = boxes.lower[b * n + i], hi = boxes.upper[b * n + i];
         x[i] = r() < 0.5 ? (r() < 0.5 ? lo : hi) : lo + r() * (hi - lo);
       }
-      forward(net, x).forEach((v, k) => {
+      forward(net, x, 1).forEach((v, k) => {
         assert.ok(gpu.lower[b * 7 + k] <= v && v <= gpu.upper[b * 7 + k], `box ${b} out ${k}: ${v}`);
       });
     }

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { shadersDir } from '../paths.js';
 
 export type Consts = Record<string, number | boolean>;
+/** A kernel names the shared snippets it needs (shaders/<snippet>.wgsl) on a line `// include: a b`. */
+const INCLUDE = /^\/\/ include:(.*)$/m;
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const PARAM_SLOTS = 512;
 
@@ -45,7 +47,11 @@ export class GpuRuntime {
     return s;
   }
 
-  /** Compiled pipeline for shaders/<name>.wgsl with `const` declarations prepended (specialisation). */
+  /**
+   * Compiled pipeline for shaders/<name>.wgsl with `const` declarations prepended (specialisation),
+   * then common.wgsl and the snippets the kernel includes (module-scope WGSL may be used before
+   * it is declared, so a snippet may read the kernel's own `p` and buffers).
+   */
   pipeline(name: string, consts: Consts = {}): GPUComputePipeline {
     const key = `${name}|${JSON.stringify(consts)}`;
     let p = this.pipelines.get(key);
@@ -53,7 +59,9 @@ export class GpuRuntime {
       const header = Object.entries(consts)
         .map(([k, v]) => (typeof v === 'boolean' ? `const ${k}: bool = ${v};` : Number.isInteger(v) ? `const ${k}: u32 = ${v}u;` : `const ${k}: f32 = ${v};`))
         .join('\n');
-      const code = `${header}\n${this.source('common')}\n${this.source(name)}`;
+      const main = this.source(name);
+      const snippets = (INCLUDE.exec(main)?.[1].trim().split(/\s+/) ?? []).filter(Boolean).map((n) => this.source(n));
+      const code = [header, this.source('common'), ...snippets, main].join('\n');
       const module = this.device.createShaderModule({ code, label: name });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: name });
       this.pipelines.set(key, p);

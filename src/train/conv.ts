@@ -6,17 +6,9 @@
 // backward pass walks only the non-zero output gradients: below a ReLU and a max-pool most
 // of them are zero, which makes it several times cheaper than a dense GEMM.
 import type { Conv2dOp, Shape } from '../network.js';
-import type { TrainModule } from './module.js';
+import { WeightedModule } from './weighted.js';
 
-export class ConvModule implements TrainModule {
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly params: Float64Array[];
-  readonly grads: Float64Array[];
-  private readonly w: Float64Array;
-  private readonly b: Float64Array;
-  private readonly gw: Float64Array;
-  private readonly gb: Float64Array;
+export class ConvModule extends WeightedModule {
   private readonly K: number;
   private readonly P: number;
   private readonly cols: Float64Array;
@@ -36,14 +28,7 @@ export class ConvModule implements TrainModule {
     const [kh, kw] = op.kernel;
     const [sh, sw] = op.stride;
     const [pt, pl] = op.pads;
-    this.inSize = c * h * wd;
-    this.outSize = op.outChannels * oh * ow;
-    this.w = op.weight;
-    this.b = op.bias;
-    this.gw = new Float64Array(op.weight.length);
-    this.gb = new Float64Array(op.bias.length);
-    this.params = [this.w, this.b];
-    this.grads = [this.gw, this.gb];
+    super(op, c * h * wd, op.outChannels * oh * ow);
     const K = (this.K = c * kh * kw);
     const P = (this.P = oh * ow);
     this.cols = new Float64Array(maxBatch * K * P);

@@ -2,31 +2,16 @@
 // register-blocked four rows at a time so each weight/input load feeds four multiply-adds.
 // Mostly-zero inputs (MNIST pixels are ~80% zero) take a gather path over the non-zeros.
 import type { DenseOp } from '../network.js';
-import type { TrainModule } from './module.js';
+import { WeightedModule } from './weighted.js';
 
-export class DenseModule implements TrainModule {
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly params: Float64Array[];
-  readonly grads: Float64Array[];
-  private readonly w: Float64Array;
-  private readonly b: Float64Array;
-  private readonly gw: Float64Array;
-  private readonly gb: Float64Array;
+export class DenseModule extends WeightedModule {
   /** Non-zero input positions of each sample of the last forward batch (when it was sparse). */
   private readonly nzIdx: Int32Array;
   private readonly nzCount: Int32Array;
   private sparse = false;
 
   constructor(op: DenseOp, maxBatch: number) {
-    this.inSize = op.inFeatures;
-    this.outSize = op.outFeatures;
-    this.w = op.weight;
-    this.b = op.bias;
-    this.gw = new Float64Array(op.weight.length);
-    this.gb = new Float64Array(op.bias.length);
-    this.params = [this.w, this.b];
-    this.grads = [this.gw, this.gb];
+    super(op, op.inFeatures, op.outFeatures);
     this.nzIdx = new Int32Array(maxBatch * op.inFeatures);
     this.nzCount = new Int32Array(maxBatch);
   }

@@ -2,6 +2,7 @@
 // backward routes the gradient to it (padded positions never win).
 import type { MaxPool2dOp, Shape } from '../network.js';
 import type { TrainModule } from './module.js';
+import { windowsOf } from '../bounds/ops/window.js';
 
 export class MaxPoolModule implements TrainModule {
   readonly inSize: number;
@@ -17,31 +18,18 @@ export class MaxPoolModule implements TrainModule {
   }
 
   forward(x: Float64Array, y: Float64Array, B: number): void {
-    const [c, h, w] = this.inShape;
-    const [, oh, ow] = this.outShape;
-    const [kh, kw] = this.op.kernel, [sh, sw] = this.op.stride, [pt, pl] = this.op.pads;
+    const { start, idx } = windowsOf(this.op, this.inShape, this.outShape);
     const am = this.argmax;
     for (let s = 0; s < B; s++) {
-      const xs = s * this.inSize;
-      let o = s * this.outSize;
-      for (let ch = 0; ch < c; ch++) {
-        for (let oy = 0; oy < oh; oy++) {
-          for (let ox = 0; ox < ow; ox++, o++) {
-            let best = -Infinity, bi = -1;
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * sh - pt + ky;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * sw - pl + kx;
-                if (ix < 0 || ix >= w) continue;
-                const j = (ch * h + iy) * w + ix;
-                if (x[xs + j] > best || bi < 0) { best = x[xs + j]; bi = j; }
-              }
-            }
-            y[o] = best;
-            am[o] = bi;
-          }
+      const xs = s * this.inSize, os = s * this.outSize;
+      for (let o = 0; o < this.outSize; o++) {
+        let best = -Infinity, bi = -1;
+        for (let t = start[o]; t < start[o + 1]; t++) {
+          const j = idx[t];
+          if (x[xs + j] > best || bi < 0) { best = x[xs + j]; bi = j; }
         }
+        y[os + o] = best;
+        am[os + o] = bi;
       }
     }
   }

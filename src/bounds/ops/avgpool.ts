@@ -2,7 +2,7 @@
 // lower bounds and of the upper bounds, and the backward rule scatters a/divisor to the window.
 import type { AvgPool2dOp } from '../../network.js';
 import type { OpRule } from './rule.js';
-import { windowsOf } from './window.js';
+import { poolInterval, windowsOf } from './window.js';
 
 function divisor(op: AvgPool2dOp, start: Int32Array, o: number): number {
   return op.countIncludePad ? op.kernel[0] * op.kernel[1] : start[o + 1] - start[o];
@@ -11,24 +11,11 @@ function divisor(op: AvgPool2dOp, start: Int32Array, o: number): number {
 export const avgpoolRule: OpRule<AvgPool2dOp> = {
   nonlinear: false,
   interval(op, [x], ctx) {
-    const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
-    const n = ctx.inSizes[0], m = ctx.outSize;
-    const lower = new Float64Array(ctx.count * m);
-    const upper = new Float64Array(ctx.count * m);
-    for (let b = 0; b < ctx.count; b++) {
-      const xo = b * n;
-      for (let o = 0; o < m; o++) {
-        let lo = 0, hi = 0;
-        for (let t = start[o]; t < start[o + 1]; t++) {
-          lo += x.lower[xo + idx[t]];
-          hi += x.upper[xo + idx[t]];
-        }
-        const d = divisor(op, start, o);
-        lower[b * m + o] = lo / d;
-        upper[b * m + o] = hi / d;
-      }
-    }
-    return { lower, upper };
+    return poolInterval(op, x, ctx, (v, xo, o, { start, idx }) => {
+      let s = 0;
+      for (let t = start[o]; t < start[o + 1]; t++) s += v[xo + idx[t]];
+      return s / divisor(op, start, o);
+    });
   },
   backward(op, A, rows, ctx) {
     const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);

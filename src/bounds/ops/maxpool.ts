@@ -8,7 +8,7 @@
 //          always wins and m = x_j* exactly. This plane is never above the constant u*.
 import type { MaxPool2dOp } from '../../network.js';
 import type { OpRule } from './rule.js';
-import { windowsOf } from './window.js';
+import { poolInterval, windowsOf } from './window.js';
 
 interface MaxPoolRelax {
   lowIdx: Int32Array;
@@ -20,24 +20,11 @@ interface MaxPoolRelax {
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
   interval(op, [x], ctx) {
-    const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
-    const n = ctx.inSizes[0], m = ctx.outSize;
-    const lower = new Float64Array(ctx.count * m);
-    const upper = new Float64Array(ctx.count * m);
-    for (let b = 0; b < ctx.count; b++) {
-      const xo = b * n;
-      for (let o = 0; o < m; o++) {
-        let lo = -Infinity, hi = -Infinity;
-        for (let t = start[o]; t < start[o + 1]; t++) {
-          const i = xo + idx[t];
-          if (x.lower[i] > lo) lo = x.lower[i];
-          if (x.upper[i] > hi) hi = x.upper[i];
-        }
-        lower[b * m + o] = lo;
-        upper[b * m + o] = hi;
-      }
-    }
-    return { lower, upper };
+    return poolInterval(op, x, ctx, (v, xo, o, { start, idx }) => {
+      let best = -Infinity;
+      for (let t = start[o]; t < start[o + 1]; t++) if (v[xo + idx[t]] > best) best = v[xo + idx[t]];
+      return best;
+    });
   },
   relax(op, [x], ctx): MaxPoolRelax {
     const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);

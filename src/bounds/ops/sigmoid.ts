@@ -6,6 +6,8 @@
 // at least min(σ'(l), σ'(u)) on [l, u] and σ rises at least that fast between any two points.
 import type { SigmoidOp } from '../../network.js';
 import type { OpRule } from './rule.js';
+import { backwardThroughLines, monotoneInterval } from './activation.js';
+import type { NeuronLines } from './activation.js';
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -18,26 +20,12 @@ function dsigmoid(x: number): number {
 /** Below this width a chord is numerically meaningless; the constant bounds σ(l), σ(u) are used. */
 const TINY = 1e-9;
 
-interface SigmoidRelax {
-  lowSlope: Float64Array;
-  lowIcpt: Float64Array;
-  upSlope: Float64Array;
-  upIcpt: Float64Array;
-}
-
 export const sigmoidRule: OpRule<SigmoidOp> = {
   nonlinear: true,
   interval(_op, [x]) {
-    const n = x.lower.length;
-    const lower = new Float64Array(n);
-    const upper = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      lower[i] = sigmoid(x.lower[i]);
-      upper[i] = sigmoid(x.upper[i]);
-    }
-    return { lower, upper };
+    return monotoneInterval(x, sigmoid);
   },
-  relax(_op, [x]): SigmoidRelax {
+  relax(_op, [x]): NeuronLines {
     const n = x.lower.length;
     const lowSlope = new Float64Array(n), lowIcpt = new Float64Array(n);
     const upSlope = new Float64Array(n), upIcpt = new Float64Array(n);
@@ -61,23 +49,6 @@ export const sigmoidRule: OpRule<SigmoidOp> = {
     return { lowSlope, lowIcpt, upSlope, upIcpt };
   },
   backward(_op, A, rows, ctx, relax) {
-    const { lowSlope, lowIcpt, upSlope, upIcpt } = relax as SigmoidRelax;
-    const n = ctx.outSize;
-    for (let r = 0; r < rows.n; r++) {
-      const ao = r * n, ro = rows.box[r] * n;
-      let bias = 0;
-      for (let j = 0; j < n; j++) {
-        const a = A[ao + j];
-        if (a > 0) {
-          A[ao + j] = a * lowSlope[ro + j];
-          bias += a * lowIcpt[ro + j];
-        } else if (a < 0) {
-          A[ao + j] = a * upSlope[ro + j];
-          bias += a * upIcpt[ro + j];
-        }
-      }
-      rows.bias[r] += bias;
-    }
-    return [A];
+    return backwardThroughLines(A, rows, ctx.outSize, relax as NeuronLines);
   },
 };

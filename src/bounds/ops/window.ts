@@ -1,6 +1,8 @@
 // Which input positions each output of a pooling window reads (CHW, padded positions left
-// out), computed once per op and shared by maxpool and avgpool.
+// out), computed once per op and shared by maxpool and avgpool, and their common interval rule.
 import type { Shape } from '../../network.js';
+import type { LayerBounds } from '../types.js';
+import type { RuleCtx } from './rule.js';
 
 export interface Windows {
   /** Output o reads input indices idx[start[o] .. start[o+1]). */
@@ -8,15 +10,17 @@ export interface Windows {
   idx: Int32Array;
 }
 
-const cache = new WeakMap<object, Windows>();
+// per op, for the shapes last asked (tests reuse one op object in networks of other shapes)
+const cache = new WeakMap<object, { shapes: string; win: Windows }>();
 
 export function windowsOf(
   op: { kernel: [number, number]; stride: [number, number]; pads: [number, number, number, number] },
   inShape: Shape,
   outShape: Shape,
 ): Windows {
+  const shapes = `${inShape}|${outShape}`;
   const hit = cache.get(op);
-  if (hit) return hit;
+  if (hit?.shapes === shapes) return hit.win;
   const [c, h, w] = inShape;
   const [, oh, ow] = outShape;
   const [kh, kw] = op.kernel;
@@ -43,6 +47,30 @@ export function windowsOf(
   }
   start[o] = idx.length;
   const win = { start, idx: Int32Array.from(idx) };
-  cache.set(op, win);
+  cache.set(op, { shapes, win });
   return win;
+}
+
+/**
+ * Interval image of a pooling op that is non-decreasing in every input (max, average): each
+ * output applies `pool` to the lower bounds of its window and to the upper bounds. `pool(v, xo,
+ * o)` reduces v[xo + idx[t]] over output o's window t ∈ [start[o], start[o+1]).
+ */
+export function poolInterval(
+  op: Parameters<typeof windowsOf>[0],
+  x: LayerBounds,
+  ctx: RuleCtx,
+  pool: (v: Float64Array, xo: number, o: number, win: Windows) => number,
+): LayerBounds {
+  const win = windowsOf(op, ctx.inShapes[0], ctx.outShape);
+  const n = ctx.inSizes[0], m = ctx.outSize;
+  const lower = new Float64Array(ctx.count * m);
+  const upper = new Float64Array(ctx.count * m);
+  for (let b = 0; b < ctx.count; b++) {
+    for (let o = 0; o < m; o++) {
+      lower[b * m + o] = pool(x.lower, b * n, o, win);
+      upper[b * m + o] = pool(x.upper, b * n, o, win);
+    }
+  }
+  return { lower, upper };
 }
