@@ -44,6 +44,28 @@ test('minimal L∞ distance equals a bisection over ε of the MILP verifier', as
   assert.ok(d >= lo - 1e-6 && d <= hi + 1e-6, `adversarial ${d} outside bisection [${lo}, ${hi}]`);
 });
 
+test('bisection and one distance-minimising MILP bracket the same minimal L∞ distance', async () => {
+  let compared = 0;
+  for (const seed of [11, 12, 13, 14]) {
+    const n = 4;
+    const net4 = randomPoolNet(seed, n, 3);
+    const x4 = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.1 * i);
+    const c = predictedClass(forward(net4, x4, 1));
+    const bis = await minimalAdversarial(net4, x4, c, { norm: 'linf', timeLimitS: 30, tolerance: 1e-4 });
+    const one = await minimalAdversarial(net4, x4, c, { norm: 'linf', timeLimitS: 30, tolerance: 0 });
+    if (one.status === 'infeasible') { assert.is(bis.status, 'infeasible', `seed ${seed}`); continue; }
+    assert.is(one.status, 'optimal', `seed ${seed}`);
+    assert.ok(bis.status === 'optimal' || bis.status === 'bracketed', `seed ${seed}: ${bis.status}`);
+    // both brackets are proven: each lower bound lies below the other's example
+    assert.ok(bis.lowerBound <= one.distance! + 1e-9 && one.lowerBound <= bis.distance! + 1e-9, `seed ${seed}: [${bis.lowerBound}, ${bis.distance}] vs [${one.lowerBound}, ${one.distance}]`);
+    assert.ok(bis.distance! - bis.lowerBound <= 1e-4 + 1e-12 && Math.abs(bis.distance! - one.distance!) <= 1e-4 + 1e-9, `seed ${seed}: ${bis.distance} vs ${one.distance}`);
+    assert.is.not(predictedClass(forward(net4, bis.adversarial!, 1)), c, 'the example replays');
+    assert.ok(linf(bis.adversarial!, x4) <= bis.distance! + 1e-12);
+    compared++;
+  }
+  assert.ok(compared >= 2, `only ${compared} seeds had an adversarial example`);
+});
+
 test('L1, per-value cap and target', async () => {
   const inf = await minimalAdversarial(net, x, label, { norm: 'linf', timeLimitS: 30 });
   const l1 = await minimalAdversarial(net, x, label, { norm: 'l1', timeLimitS: 30 });

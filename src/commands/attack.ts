@@ -34,6 +34,9 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
                       as an L-infinity change of at most B allows (with --max-change, the smaller
                       cap holds); reports the most negative margin y_label - y_j reachable
   --delta D           margin by which the new class must win (default 0.001)
+  --tolerance T       L-infinity without --target: bisect over the radius with the MILP decision
+                      query until the distance is bracketed this tightly (default 1e-4; 0: one
+                      distance-minimising MILP instead)
   --timeout S         solver time limit in seconds for the whole attack (default 60)
   --png FILE          write original | adversarial | difference side by side, enlarged
   --transfer FILE     also run the example through this other network
@@ -68,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       target: { type: 'string' },
       budget: { type: 'string' },
       delta: { type: 'string', default: '0.001' },
+      tolerance: { type: 'string', default: '1e-4' },
       timeout: { type: 'string', default: '60' },
       png: { type: 'string' },
       transfer: { type: 'string' },
@@ -80,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxChange = number(values['max-change'], '--max-change', 0, 1);
   const radius = number(values.radius, '--radius', 0, 1);
   const delta = number(values.delta, '--delta', 0)!;
+  const tolerance = number(values.tolerance, '--tolerance', 0, 1)!;
   const timeout = number(values.timeout, '--timeout', 0.001)!;
   const full = loadNetwork(values.net!);
   const net = logitNetwork(full);
@@ -100,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json!, png: values.png, shape: ds.shape, other, otherFile: values.transfer });
   }
   const result = await minimalAdversarial(net, x, original, {
-    norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout,
+    norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout, tolerance,
     boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
   });
   const transfer = other && result.adversarial ? transferResult(other, values.transfer!, x, result.adversarial) : undefined;
@@ -165,7 +170,9 @@ function text(r: { net: string; index: number; label: number; original_class: nu
   const lines = [`${r.net}, test image ${r.index} (label ${r.label}, classified ${r.original_class})`];
   const solved = `${a.solves.length} MILP solve(s), ${a.binaries} binaries, ${a.timeS.toFixed(2)} s`;
   if (a.distance !== undefined) {
-    const exact = a.status === 'optimal' ? 'minimal' : `best found (${a.status}; the minimum is >= ${a.lowerBound.toPrecision(4)})`;
+    const exact = a.status === 'optimal' ? 'minimal'
+      : a.status === 'bracketed' ? `minimal to within ${(a.distance - a.lowerBound).toPrecision(2)} (the minimum is >= ${a.lowerBound.toPrecision(6)})`
+        : `best found (${a.status}; the minimum is >= ${a.lowerBound.toPrecision(4)})`;
     lines.push(`${exact} ${r.norm} distance ${a.distance.toPrecision(6)}: classified ${a.newClass} (margins ${a.margins!.map((m) => m.toFixed(4)).join(' ')})`);
   } else if (a.status === 'infeasible') lines.push(`no input within ${a.radius} (${r.norm === 'linf' ? 'L-infinity' : 'per value'}) changes the decision`);
   else lines.push(`no example found: ${a.status}; the ${r.norm} distance is >= ${a.lowerBound.toPrecision(4)}`);
