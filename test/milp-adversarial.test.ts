@@ -46,7 +46,7 @@ test('minimal L∞ distance equals a bisection over ε of the MILP verifier', as
 
 test('bisection and one distance-minimising MILP bracket the same minimal L∞ distance', async () => {
   let compared = 0;
-  for (const seed of [11, 12, 13, 14]) {
+  for (let seed = 11; seed < 40 && compared < 3; seed++) {
     const n = 4;
     const net4 = randomPoolNet(seed, n, 3);
     const x4 = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.1 * i);
@@ -63,7 +63,7 @@ test('bisection and one distance-minimising MILP bracket the same minimal L∞ d
     assert.ok(linf(bis.adversarial!, x4) <= bis.distance! + 1e-12);
     compared++;
   }
-  assert.ok(compared >= 2, `only ${compared} seeds had an adversarial example`);
+  assert.ok(compared >= 3, `only ${compared} seeds had an adversarial example`);
 });
 
 test('L1, per-value cap and target', async () => {
