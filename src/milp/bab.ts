@@ -126,11 +126,12 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       // still warm-start from a basis) is 3–6× faster than the simplex on large encodings
       const ipm = nodes === 0 && data.values.length > (opts.rootIpmAbove ?? IPM_ABOVE_NNZ);
       if (ipm) model.options.set({ solver: 'ipm', run_crossover: 'on' });
-      model.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard });
+      let failed = false;
+      try { model.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard }); } catch { failed = true; }
       if (ipm) model.options.set({ solver: 'simplex' });
       let status = model.getModelStatus();
-      // a warm start that leaves the simplex at 'unknown' (numerical trouble) gets one cold retry
-      if (status === S.unknown && !reason) {
+      // a warm start that fails or ends at 'unknown' (numerical trouble) gets one cold retry
+      if ((failed || status === S.unknown) && !reason) {
         model.setLogicalBasis();
         model.run({ [C.simplexInterrupt]: guard });
         status = model.getModelStatus();

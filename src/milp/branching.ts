@@ -121,7 +121,11 @@ export class Brancher {
   private strongGain(n: NodeLp, k: number, v: number): number {
     this.strongLps++;
     n.model.changeColsBounds({ kind: 'set', indices: Int32Array.of(n.bins[k]) }, Float64Array.of(v), Float64Array.of(v));
-    n.model.run({ [n.highs.constants.callbackType.simplexInterrupt]: n.guard });
+    try {
+      n.model.run({ [n.highs.constants.callbackType.simplexInterrupt]: n.guard });
+    } catch {
+      return this.estimate(k, v); // an estimate is all this LP was for; the caller restores the basis
+    }
     const S = n.highs.constants.modelStatus;
     const st = n.model.getModelStatus();
     let gain: number;
