@@ -3,7 +3,9 @@
 // in [0, 1]; any choice gives a sound lower bound of C·y, so α is moved by projected Adam
 // ascent on the bound itself (gradient by a reverse pass over the recorded backward pass),
 // batched over the rows still undecided. Pre-activation bounds come from CROWN with the
-// adaptive slope (intersected with IBP) — computed here, or tighter ones passed in.
+// adaptive slope (intersected with IBP) — computed here, or tighter ones passed in, e.g.
+// from optimisedPreBounds, which runs the same loop on the rows ±e_i of every unstable
+// neuron of each intermediate layer in turn.
 import type { DenseChain } from './dense-chain.js';
 
 /** Pre-activation bounds of each ReLU layer k (the output of maps[k]), k < maps.length − 1. */
@@ -24,18 +26,7 @@ function backward(chain: DenseChain, top: number, A0: Float64Array, R: number, c
   for (let k = top; k >= 0; k--) {
     const { w, b, out, in: inn } = chain.maps[k];
     const next = new Float64Array(R * inn);
-    for (let r = 0; r < R; r++) {
-      const row = next.subarray(r * inn, (r + 1) * inn);
-      let c = 0;
-      for (let o = 0; o < out; o++) {
-        const a = A[r * out + o];
-        if (a === 0) continue;
-        c += a * b[o];
-        const wr = w.subarray(o * inn, (o + 1) * inn);
-        for (let j = 0; j < inn; j++) row[j] += a * wr[j];
-      }
-      cst[r] += c;
-    }
+    rowsTimesMap(A, R, w, b, out, inn, next, cst);
     A = next;
     if (k === 0) break;
     if (tape) tape[k - 1] = next.slice();
@@ -137,34 +128,53 @@ export function alphaCrown(chain: DenseChain, lower: Float64Array, upper: Float6
   opts: AlphaCrownOptions & { stopAbove?: Float64Array } = {}): AlphaCrownResult {
   const K = chain.maps.length - 1;
   const pre = opts.pre ?? chainPreBounds(chain, lower, upper);
-  const iterations = opts.iterations ?? 50;
-  const lr = opts.lr ?? 0.1;
-  const deadline = opts.deadline ?? Infinity;
-  const x = { lower, upper };
+  const res = optimiseRows(chain, K, c, R, { lower, upper }, pre, {
+    iterations: opts.iterations ?? 50, lr: opts.lr ?? 0.1, deadline: opts.deadline ?? Infinity, stopAbove: opts.stopAbove,
+  });
+  return { lower: res.best, pre, iterations: res.iterations };
+}
+
+interface OptimiseOptions {
+  iterations: number;
+  lr: number;
+  deadline: number;
+  stopAbove?: Float64Array;
+}
+
+/**
+ * The α-CROWN loop for R rows on z_top (the output of maps[top]; top = maps.length − 1 is the
+ * network's output): lower bounds of coef·z_top over the box, relaxing the ReLUs of layers
+ * top − 1 … 0 with `pre`, their lower slopes free per (row, neuron) and moved by projected
+ * Adam ascent. Returns the best bound of each row over all iterations (every α is sound).
+ */
+function optimiseRows(chain: DenseChain, top: number, coef: Float64Array, R: number, x: { lower: Float64Array; upper: Float64Array },
+  pre: PreBounds, opts: OptimiseOptions): { best: Float64Array; iterations: number } {
+  const { iterations, lr, deadline, stopAbove } = opts;
   const best = new Float64Array(R).fill(-Infinity);
   let rows = [...Array(R).keys()];
-  // α per (row, neuron), started at the adaptive CROWN choice
-  const init = pre.lower.map((l, k) => adaptiveSlopes(l, pre.upper[k]));
+  // α per (row, neuron) of the ReLU layers below top, started at the adaptive CROWN choice
+  const below = { lower: pre.lower.slice(0, top), upper: pre.upper.slice(0, top) };
+  const init = below.lower.map((l, k) => adaptiveSlopes(l, below.upper[k]));
   const alpha: Float64Array[] = init.map((a) => { const t = new Float64Array(R * a.length); for (let r = 0; r < R; r++) t.set(a, r * a.length); return t; });
   const m1 = alpha.map((a) => new Float64Array(a.length)), m2 = alpha.map((a) => new Float64Array(a.length));
-  const outSize = chain.maps[K].out;
+  const outSize = chain.maps[top].out;
   let it = 0;
   for (; it <= iterations && rows.length && Date.now() <= deadline; it++) {
     const computed = rows;
     const Rr = computed.length;
     const A = new Float64Array(Rr * outSize);
-    computed.forEach((r, q) => A.set(c.subarray(r * outSize, (r + 1) * outSize), q * outSize));
-    const sub = alpha.map((a, k) => gatherRows(a, computed, pre.lower[k].length));
+    computed.forEach((r, q) => A.set(coef.subarray(r * outSize, (r + 1) * outSize), q * outSize));
+    const sub = alpha.map((a, k) => gatherRows(a, computed, below.lower[k].length));
     const tape: Float64Array[] = [];
-    const lb = backward(chain, K, A, Rr, new Float64Array(Rr), x, pre, sub, false, tape);
+    const lb = backward(chain, top, A, Rr, new Float64Array(Rr), x, below, sub, false, tape);
     computed.forEach((r, q) => { if (lb[q] > best[r]) best[r] = lb[q]; });
-    if (opts.stopAbove) rows = computed.filter((r) => !(best[r] > opts.stopAbove![r]));
-    if (it === iterations || !rows.length || K === 0) break;
-    const grad = alphaGradient(chain, K, Rr, x, pre, sub, tape);
+    if (stopAbove) rows = computed.filter((r) => !(best[r] > stopAbove[r]));
+    if (it === iterations || !rows.length || top === 0) break;
+    const grad = alphaGradient(chain, top, Rr, x, below, sub, tape);
     // projected Adam ascent on the rows computed this round
     const t = it + 1;
-    for (let k = 0; k < K; k++) {
-      const n = pre.lower[k].length;
+    for (let k = 0; k < top; k++) {
+      const n = below.lower[k].length;
       const a = alpha[k], g = grad[k], mk = m1[k], vk = m2[k];
       for (let q = 0; q < Rr; q++) {
         const r = computed[q];
@@ -180,7 +190,145 @@ export function alphaCrown(chain: DenseChain, lower: Float64Array, upper: Float6
       }
     }
   }
-  return { lower: best, pre, iterations: it };
+  return { best, iterations: it };
+}
+
+export interface IntermediateOptions {
+  /** Adam steps per batch of rows. Default 20. */
+  iterations?: number;
+  /** Adam learning rate on α. Default 0.1. */
+  lr?: number;
+  /** Stop optimising after this Date.now() value (layers not reached keep `crown`). */
+  deadline?: number;
+  /** Most rows optimised at once (memory: α and Adam state are rows × neurons per layer). Default 256. */
+  batch?: number;
+  /** chainPreBounds of the box, when the caller already has them. */
+  crown?: PreBounds;
+}
+
+/**
+ * Pre-activation bounds tightened layer by layer with α-CROWN: for each ReLU layer k ≥ 1 in
+ * order, the rows +e_i and −e_i of every neuron i still unstable on z_k are optimised (α free
+ * per row and neuron on the layers below, relaxed with the bounds already tightened there).
+ * Every bound seen is sound, so each neuron keeps the best one, intersected with `crown` and
+ * with IBP from the tightened layer below. Layer 0 is exact (an affine map over the box).
+ */
+export function optimisedPreBounds(chain: DenseChain, lower: Float64Array, upper: Float64Array, opts: IntermediateOptions = {}): PreBounds {
+  const crown = opts.crown ?? chainPreBounds(chain, lower, upper);
+  const pre: PreBounds = { lower: crown.lower.map((a) => a.slice()), upper: crown.upper.map((a) => a.slice()) };
+  const K = pre.lower.length;
+  const iterations = opts.iterations ?? 20, lr = opts.lr ?? 0.1, deadline = opts.deadline ?? Infinity;
+  const batch = Math.max(2, opts.batch ?? 256);
+  const x = { lower, upper };
+  for (let k = 1; k < K; k++) {
+    if (Date.now() > deadline) break;
+    const l = pre.lower[k], u = pre.upper[k];
+    // IBP from the tightened layer below
+    {
+      const { w, b, out, in: inn } = chain.maps[k];
+      const hl = pre.lower[k - 1], hu = pre.upper[k - 1];
+      for (let o = 0; o < out; o++) {
+        let lo = b[o], hi = b[o];
+        for (let j = 0; j < inn; j++) {
+          const v = w[o * inn + j], a = Math.max(0, hl[j]), z = Math.max(0, hu[j]);
+          if (v > 0) { lo += v * a; hi += v * z; } else { lo += v * z; hi += v * a; }
+        }
+        if (lo > l[o]) l[o] = lo;
+        if (hi < u[o]) u[o] = hi;
+      }
+    }
+    const unstable: number[] = [];
+    for (let i = 0; i < l.length; i++) if (l[i] < 0 && u[i] > 0) unstable.push(i);
+    if (!unstable.length) continue;
+    // time: a share of what is left, weighted by depth (deeper layers cost more per row)
+    let weights = 0;
+    for (let j = k; j < K; j++) weights += j + 1;
+    const layerDeadline = Math.min(deadline, Date.now() + (deadline - Date.now()) * (k + 1) / weights);
+    const out = chain.maps[k].out;
+    const perBatch = Math.floor(batch / 2);
+    const batches = Math.ceil(unstable.length / perBatch);
+    for (let bt = 0; bt < batches; bt++) {
+      const now = Date.now();
+      if (now > layerDeadline) break;
+      const neurons = unstable.slice(bt * perBatch, (bt + 1) * perBatch);
+      const R = 2 * neurons.length;
+      // rows 2q: +e_i (lower bound of z_i); 2q+1: −e_i (minus the upper bound)
+      const coef = new Float64Array(R * out);
+      neurons.forEach((i, q) => { coef[2 * q * out + i] = 1; coef[(2 * q + 1) * out + i] = -1; });
+      // a row whose bound passes 0 has made its neuron stable: no need to push it further
+      const res = optimiseRows(chain, k, coef, R, x, pre, {
+        iterations, lr, deadline: now + (layerDeadline - now) / (batches - bt), stopAbove: new Float64Array(R),
+      });
+      neurons.forEach((i, q) => {
+        if (res.best[2 * q] > l[i]) l[i] = res.best[2 * q];
+        if (-res.best[2 * q + 1] < u[i]) u[i] = -res.best[2 * q + 1];
+      });
+    }
+  }
+  return pre;
+}
+
+/** next[r] += Σ_o A[r, o]·w[o, ·] and cst[r] += Σ_o A[r, o]·b[o], four rows per pass over w. */
+function rowsTimesMap(A: Float64Array, R: number, w: Float64Array, b: Float64Array, out: number, inn: number, next: Float64Array, cst: Float64Array): void {
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const r0 = next.subarray(r * inn, (r + 1) * inn), r1 = next.subarray((r + 1) * inn, (r + 2) * inn);
+    const r2 = next.subarray((r + 2) * inn, (r + 3) * inn), r3 = next.subarray((r + 3) * inn, (r + 4) * inn);
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    for (let o = 0; o < out; o++) {
+      const a0 = A[r * out + o], a1 = A[(r + 1) * out + o], a2 = A[(r + 2) * out + o], a3 = A[(r + 3) * out + o];
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      const bo = b[o];
+      c0 += a0 * bo; c1 += a1 * bo; c2 += a2 * bo; c3 += a3 * bo;
+      const base = o * inn;
+      for (let j = 0; j < inn; j++) {
+        const v = w[base + j];
+        r0[j] += a0 * v; r1[j] += a1 * v; r2[j] += a2 * v; r3[j] += a3 * v;
+      }
+    }
+    cst[r] += c0; cst[r + 1] += c1; cst[r + 2] += c2; cst[r + 3] += c3;
+  }
+  for (; r < R; r++) {
+    const row = next.subarray(r * inn, (r + 1) * inn);
+    let c = 0;
+    for (let o = 0; o < out; o++) {
+      const a = A[r * out + o];
+      if (a === 0) continue;
+      c += a * b[o];
+      const base = o * inn;
+      for (let j = 0; j < inn; j++) row[j] += a * w[base + j];
+    }
+    cst[r] += c;
+  }
+}
+
+/** g[q, o] = b[o] + G[q, ·]·w[o, ·] for the (q, o) that `need(q·out + o)`, four rows per pass over w. */
+function mapTimesRows(G: Float64Array, R: number, w: Float64Array, b: Float64Array, out: number, inn: number, need: (idx: number) => boolean, g: Float64Array): void {
+  let q = 0;
+  for (; q + 4 <= R; q += 4) {
+    const g0 = q * inn, g1 = g0 + inn, g2 = g1 + inn, g3 = g2 + inn;
+    for (let o = 0; o < out; o++) {
+      const i0 = q * out + o, i1 = i0 + out, i2 = i1 + out, i3 = i2 + out;
+      if (!need(i0) && !need(i1) && !need(i2) && !need(i3)) continue;
+      const base = o * inn;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < inn; j++) {
+        const v = w[base + j];
+        s0 += G[g0 + j] * v; s1 += G[g1 + j] * v; s2 += G[g2 + j] * v; s3 += G[g3 + j] * v;
+      }
+      g[i0] = b[o] + s0; g[i1] = b[o] + s1; g[i2] = b[o] + s2; g[i3] = b[o] + s3;
+    }
+  }
+  for (; q < R; q++) {
+    const gq = q * inn;
+    for (let o = 0; o < out; o++) {
+      if (!need(q * out + o)) continue;
+      const base = o * inn;
+      let s = b[o];
+      for (let j = 0; j < inn; j++) s += G[gq + j] * w[base + j];
+      g[q * out + o] = s;
+    }
+  }
 }
 
 function gatherRows(a: Float64Array, rows: number[], n: number): Float64Array {
@@ -204,18 +352,11 @@ function alphaGradient(chain: DenseChain, K: number, R: number, x: { lower: Floa
   for (let k = 0; k < K; k++) {
     // G is on the input of maps[k]; step to its output z_k (coefficients after relaxation)
     const { w, b, out, in: inn } = chain.maps[k];
-    const gRel = new Float64Array(R * out);
-    for (let q = 0; q < R; q++) {
-      const gq = G.subarray(q * inn, (q + 1) * inn);
-      for (let o = 0; o < out; o++) {
-        const wr = w.subarray(o * inn, (o + 1) * inn);
-        let s = b[o];
-        for (let j = 0; j < inn; j++) s += gq[j] * wr[j];
-        gRel[q * out + o] = s;
-      }
-    }
-    // through the relaxation of h_k = relu(z_k); tape[k] holds the coefficients on h_k
+    // through the relaxation of h_k = relu(z_k); tape[k] holds the coefficients on h_k, and
+    // only where one is non-zero on a neuron that is not dead does the gradient go on
     const pa = tape[k], l = pre.lower[k], u = pre.upper[k], al = alpha[k];
+    const gRel = new Float64Array(R * out);
+    mapTimesRows(G, R, w, b, out, inn, (q) => pa[q] !== 0 && u[q % out] > 0, gRel);
     const ga = new Float64Array(R * out);
     const gPre = new Float64Array(R * out);
     for (let q = 0; q < R * out; q++) {

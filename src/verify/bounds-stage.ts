@@ -6,7 +6,7 @@ import type { BoundEngine, BoundMethod } from '../bounds/types.js';
 import type { OpenSet } from './open-set.js';
 import type { DenseChain } from './dense-chain.js';
 import type { PreBounds } from './alpha-crown.js';
-import { alphaCrown } from './alpha-crown.js';
+import { alphaCrown, optimisedPreBounds } from './alpha-crown.js';
 
 export async function engineStage(engine: BoundEngine, net: Network, open: OpenSet, method: BoundMethod): Promise<number> {
   let closed = 0;
@@ -23,19 +23,43 @@ export async function engineStage(engine: BoundEngine, net: Network, open: OpenS
 export interface AlphaStageOptions {
   iterations: number;
   deadline: number;
+  /** Adam steps for the intermediate (pre-activation) bounds; 0 or absent: plain CROWN pre-bounds. */
+  intermediateIterations?: number;
 }
 
-/** α-CROWN on every region with open disjuncts; returns the closed count and each region's pre-activation bounds. */
+/**
+ * α-CROWN on every region with open disjuncts; returns the closed count and each region's
+ * pre-activation bounds. Each region gets an equal share of the time left. With
+ * intermediate iterations, a region that the first pass (on CROWN pre-bounds, a quarter of
+ * its share) leaves open gets its pre-bounds optimised layer by layer (up to half of what
+ * is left) and the spec rows optimised again on them (the rest).
+ */
 export function alphaStage(chain: DenseChain, open: OpenSet, opts: AlphaStageOptions): { closed: number; pre: (PreBounds | undefined)[] } {
   let closed = 0;
   const pre: (PreBounds | undefined)[] = [];
-  for (let r = 0; r < open.prop.regions.length; r++) {
+  const regions = open.prop.regions.length;
+  for (let r = 0; r < regions; r++) {
     const rows = open.rows(r);
     if (!rows) continue;
     const { lower, upper } = open.prop.regions[r];
-    const res = alphaCrown(chain, lower, upper, rows.c, rows.rows, { iterations: opts.iterations, deadline: opts.deadline, stopAbove: rows.b });
+    let pending = 0;
+    for (let q = r; q < regions; q++) if (open.regionOpen(q)) pending++;
+    const share = (opts.deadline - Date.now()) / Math.max(1, pending);
+    const regionDeadline = Date.now() + share;
+    const inter = opts.intermediateIterations ?? 0;
+    const res = alphaCrown(chain, lower, upper, rows.c, rows.rows, {
+      iterations: opts.iterations, deadline: inter > 0 ? Date.now() + 0.25 * share : regionDeadline, stopAbove: rows.b,
+    });
     pre[r] = res.pre;
     closed += open.closeByLowerBounds(r, rows, res.lower);
+    const left = open.rows(r);
+    if (inter <= 0 || !left || chain.maps.length < 3 || Date.now() >= regionDeadline) continue;
+    const tight = optimisedPreBounds(chain, lower, upper, {
+      crown: res.pre, iterations: inter, deadline: Date.now() + 0.5 * (regionDeadline - Date.now()),
+    });
+    pre[r] = tight;
+    const again = alphaCrown(chain, lower, upper, left.c, left.rows, { iterations: opts.iterations, deadline: regionDeadline, stopAbove: left.b, pre: tight });
+    closed += open.closeByLowerBounds(r, left, again.lower);
   }
   return { closed, pre };
 }

@@ -26,6 +26,8 @@ export interface CascadeOptions {
   startedAt?: number;
   seed?: number;
   alphaIterations?: number;
+  /** Adam steps per batch for α-CROWN's intermediate bounds (default 20; 0: plain CROWN pre-bounds). */
+  alphaIntermediateIterations?: number;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -85,7 +87,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (chain) {
       const c = chain;
       await stage('alpha-crown', async () => {
-        const res = alphaStage(c, open, { iterations: opts.alphaIterations ?? 60, deadline: Date.now() + 0.3 * timeLeft() });
+        const res = alphaStage(c, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
         pre = res.pre;
         return { note: '' };
       });
