@@ -11,7 +11,8 @@ import { wasmGemmAvailable } from '../src/bounds/wasm/gemm.js';
 import { gemmWat } from '../src/bounds/wasm/gemm-wat.js';
 import { GEMM_WASM_BASE64 } from '../src/bounds/wasm/gemm-binary.js';
 import { boundNetworkThreaded, workerJobs } from '../src/bounds/threads.js';
-import { boundNetworkCpu, CpuEngine } from '../src/bounds/index.js';
+import { boundNetworkCpu, CpuEngine, crownLayerBounds } from '../src/bounds/index.js';
+import { planOf } from '../src/bounds/plan.js';
 import { UserError } from '../src/errors.js';
 import { marginSpec } from '../src/spec/margins.js';
 import { outputSize } from '../src/network.js';
@@ -35,6 +36,31 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 1], [2, 3, 2], [3, 5, 9], [4, 8, 8], [5, 1, 13], [6, 50, 3], [7, 33, 17], [9, 64, 64],
   [13, 50, 784], [17, 256, 31], [64, 100, 101], [3, 300, 5],
 ];
+
+test('layers the plan leaves untightened (exactly bounded) would not have tightened', () => {
+  const rng = seededRng(404);
+  let skipped = 0;
+  for (let t = 0; t < 12; t++) {
+    const net = randomNetwork(rng, { kind: t % 2 ? 'conv' : 'dense', depth: 2 });
+    const { boxes } = randomBoxes(rng, net, 3, { clip01: true });
+    const fast = crownLayerBounds(net, boxes);
+    // the same net under another key, its plan forced to back-substitute every layer a nonlinear op reads
+    const twin = { ...net };
+    const plan = planOf(twin);
+    plan.layers.forEach((p) => {
+      if (!p.rule.nonlinear) return;
+      for (const src of p.inputs) if (src >= 0 && plan.layers[src].tighten === 'none') { plan.layers[src].tighten = p.rule.onlyUnstable ? 'unstable' : 'all'; skipped++; }
+    });
+    const slow = crownLayerBounds(twin, boxes);
+    fast.forEach((b, i) => {
+      for (let k = 0; k < b.lower.length; k++) {
+        const tol = 1e-9 * (1 + Math.abs(b.lower[k]) + Math.abs(b.upper[k]));
+        assert.ok(Math.abs(b.lower[k] - slow[i].lower[k]) <= tol && Math.abs(b.upper[k] - slow[i].upper[k]) <= tol, `net ${t} layer ${i}[${k}]: [${b.lower[k]}, ${b.upper[k]}] vs [${slow[i].lower[k]}, ${slow[i].upper[k]}]`);
+      }
+    });
+  }
+  assert.ok(skipped > 0, 'no layer was left untightened');
+});
 
 test('the SIMD GEMM equals the JS loop bit for bit and a naive product within 1e-12', () => {
   assert.ok(wasmGemmAvailable(), 'WebAssembly SIMD kernel did not load');

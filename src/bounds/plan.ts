@@ -58,11 +58,19 @@ export function planOf(net: Network): NetPlan {
   }
   // A linear layer of coordinate-wise functions of the input (reshape, permute, pad, affine of
   // it) is bounded exactly by its interval image: back-substitution cannot tighten it.
+  // The same holds one step further: a Dense or Conv2d of such a box is bounded exactly by its
+  // centre–radius image (each output's range over a box is W·μ ± |W|·r), and a ReLU of exactly
+  // bounded inputs is bounded as tightly as back-substitution through its relaxation could
+  // (its upper line passes through (u, u), its lower bound is max(0, l)), so neither is tightened.
   const coordwise: boolean[] = [];
+  const exact: boolean[] = [];
   layers.forEach((p, i) => {
-    const fromCoords = p.inputs.length === 1 && (p.inputs[0] === INPUT || coordwise[p.inputs[0]]);
+    const src = p.inputs.length === 1 ? p.inputs[0] : undefined;
+    const fromCoords = src !== undefined && (src === INPUT || coordwise[src]);
     coordwise[i] = fromCoords && ['reshape', 'permute', 'pad', 'affine'].includes(p.op.kind);
-    if (fromCoords && !p.rule.nonlinear) p.tighten = 'none';
+    exact[i] = coordwise[i] || (fromCoords && (p.op.kind === 'dense' || p.op.kind === 'conv2d'))
+      || (src !== undefined && src !== INPUT && exact[src] && p.op.kind === 'relu');
+    if ((fromCoords && !p.rule.nonlinear) || exact[i]) p.tighten = 'none';
   });
   const inSize = size(net.inputShape);
   const maxWidth = Math.max(inSize, ...layers.map((p) => p.outSize));
