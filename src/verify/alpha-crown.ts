@@ -111,6 +111,8 @@ export interface AlphaCrownOptions {
   deadline?: number;
   /** Tighter pre-activation bounds than chainPreBounds would compute. */
   pre?: PreBounds;
+  /** Also return the α (per row and neuron) at which each row reached its best bound. */
+  keepAlpha?: boolean;
 }
 
 export interface AlphaCrownResult {
@@ -118,6 +120,8 @@ export interface AlphaCrownResult {
   lower: Float64Array;
   pre: PreBounds;
   iterations: number;
+  /** With keepAlpha: per ReLU layer k, R × n_k lower slopes at each row's best bound. */
+  alpha?: Float64Array[];
 }
 
 /**
@@ -129,9 +133,9 @@ export function alphaCrown(chain: DenseChain, lower: Float64Array, upper: Float6
   const K = chain.maps.length - 1;
   const pre = opts.pre ?? chainPreBounds(chain, lower, upper);
   const res = optimiseRows(chain, K, c, R, { lower, upper }, pre, {
-    iterations: opts.iterations ?? 50, lr: opts.lr ?? 0.1, deadline: opts.deadline ?? Infinity, stopAbove: opts.stopAbove,
+    iterations: opts.iterations ?? 50, lr: opts.lr ?? 0.1, deadline: opts.deadline ?? Infinity, stopAbove: opts.stopAbove, keepAlpha: opts.keepAlpha,
   });
-  return { lower: res.best, pre, iterations: res.iterations };
+  return { lower: res.best, pre, iterations: res.iterations, alpha: res.bestAlpha };
 }
 
 interface OptimiseOptions {
@@ -139,6 +143,7 @@ interface OptimiseOptions {
   lr: number;
   deadline: number;
   stopAbove?: Float64Array;
+  keepAlpha?: boolean;
 }
 
 /**
@@ -148,7 +153,7 @@ interface OptimiseOptions {
  * Adam ascent. Returns the best bound of each row over all iterations (every α is sound).
  */
 function optimiseRows(chain: DenseChain, top: number, coef: Float64Array, R: number, x: { lower: Float64Array; upper: Float64Array },
-  pre: PreBounds, opts: OptimiseOptions): { best: Float64Array; iterations: number } {
+  pre: PreBounds, opts: OptimiseOptions): { best: Float64Array; iterations: number; bestAlpha?: Float64Array[] } {
   const { iterations, lr, deadline, stopAbove } = opts;
   const best = new Float64Array(R).fill(-Infinity);
   let rows = [...Array(R).keys()];
@@ -157,6 +162,7 @@ function optimiseRows(chain: DenseChain, top: number, coef: Float64Array, R: num
   const init = below.lower.map((l, k) => adaptiveSlopes(l, below.upper[k]));
   const alpha: Float64Array[] = init.map((a) => { const t = new Float64Array(R * a.length); for (let r = 0; r < R; r++) t.set(a, r * a.length); return t; });
   const m1 = alpha.map((a) => new Float64Array(a.length)), m2 = alpha.map((a) => new Float64Array(a.length));
+  const bestAlpha = opts.keepAlpha ? alpha.map((a) => a.slice()) : undefined;
   const outSize = chain.maps[top].out;
   let it = 0;
   for (; it <= iterations && rows.length && Date.now() <= deadline; it++) {
@@ -167,7 +173,11 @@ function optimiseRows(chain: DenseChain, top: number, coef: Float64Array, R: num
     const sub = alpha.map((a, k) => gatherRows(a, computed, below.lower[k].length));
     const tape: Float64Array[] = [];
     const lb = backward(chain, top, A, Rr, new Float64Array(Rr), x, below, sub, false, tape);
-    computed.forEach((r, q) => { if (lb[q] > best[r]) best[r] = lb[q]; });
+    computed.forEach((r, q) => {
+      if (!(lb[q] > best[r])) return;
+      best[r] = lb[q];
+      if (bestAlpha) bestAlpha.forEach((a, k) => { const n = below.lower[k].length; a.set(sub[k].subarray(q * n, (q + 1) * n), r * n); });
+    });
     if (stopAbove) rows = computed.filter((r) => !(best[r] > stopAbove[r]));
     if (it === iterations || !rows.length || top === 0) break;
     const grad = alphaGradient(chain, top, Rr, x, below, sub, tape);
@@ -190,7 +200,7 @@ function optimiseRows(chain: DenseChain, top: number, coef: Float64Array, R: num
       }
     }
   }
-  return { best, iterations: it };
+  return { best, iterations: it, bestAlpha };
 }
 
 export interface IntermediateOptions {

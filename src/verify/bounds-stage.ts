@@ -34,9 +34,10 @@ export interface AlphaStageOptions {
  * its share) leaves open gets its pre-bounds optimised layer by layer (up to half of what
  * is left) and the spec rows optimised again on them (the rest).
  */
-export function alphaStage(chain: DenseChain, open: OpenSet, opts: AlphaStageOptions): { closed: number; pre: (PreBounds | undefined)[] } {
+export function alphaStage(chain: DenseChain, open: OpenSet, opts: AlphaStageOptions): { closed: number; pre: (PreBounds | undefined)[]; alpha: RowAlphas[] } {
   let closed = 0;
   const pre: (PreBounds | undefined)[] = [];
+  const alpha: RowAlphas[] = open.prop.regions.map(() => new Map());
   const regions = open.prop.regions.length;
   for (let r = 0; r < regions; r++) {
     const rows = open.rows(r);
@@ -48,9 +49,10 @@ export function alphaStage(chain: DenseChain, open: OpenSet, opts: AlphaStageOpt
     const regionDeadline = Date.now() + share;
     const inter = opts.intermediateIterations ?? 0;
     const res = alphaCrown(chain, lower, upper, rows.c, rows.rows, {
-      iterations: opts.iterations, deadline: inter > 0 ? Date.now() + 0.25 * share : regionDeadline, stopAbove: rows.b,
+      iterations: opts.iterations, deadline: inter > 0 ? Date.now() + 0.25 * share : regionDeadline, stopAbove: rows.b, keepAlpha: true,
     });
     pre[r] = res.pre;
+    keepRowAlphas(alpha[r], rows.owner, res.alpha);
     closed += open.closeByLowerBounds(r, rows, res.lower);
     const left = open.rows(r);
     if (inter <= 0 || !left || chain.maps.length < 3 || Date.now() >= regionDeadline) continue;
@@ -58,8 +60,28 @@ export function alphaStage(chain: DenseChain, open: OpenSet, opts: AlphaStageOpt
       crown: res.pre, iterations: inter, deadline: Date.now() + 0.5 * (regionDeadline - Date.now()),
     });
     pre[r] = tight;
-    const again = alphaCrown(chain, lower, upper, left.c, left.rows, { iterations: opts.iterations, deadline: regionDeadline, stopAbove: left.b, pre: tight });
+    const again = alphaCrown(chain, lower, upper, left.c, left.rows, { iterations: opts.iterations, deadline: regionDeadline, stopAbove: left.b, pre: tight, keepAlpha: true });
+    keepRowAlphas(alpha[r], left.owner, again.alpha);
     closed += open.closeByLowerBounds(r, left, again.lower);
   }
-  return { closed, pre };
+  return { closed, pre, alpha };
+}
+
+/** Lower slopes per ReLU layer (one value per neuron) of one spec row, keyed by rowKey. */
+export type RowAlphas = Map<string, Float64Array[]>;
+
+/** Key of row i of disjunct k of a region. */
+export function rowKey(k: number, i: number): string {
+  return `${k}:${i}`;
+}
+
+/** Files the α of each row of OpenSet.rows (owner: disjunct per row, rows of one disjunct consecutive). */
+function keepRowAlphas(into: RowAlphas, owner: number[], alpha: Float64Array[] | undefined): void {
+  if (!alpha) return;
+  const R = owner.length;
+  let i = 0;
+  owner.forEach((k, q) => {
+    i = q > 0 && owner[q - 1] === k ? i + 1 : 0;
+    into.set(rowKey(k, i), alpha.map((a) => { const n = a.length / R; return a.slice(q * n, (q + 1) * n); }));
+  });
 }

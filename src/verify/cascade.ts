@@ -14,6 +14,9 @@ import { alphaStage, engineStage } from './bounds-stage.js';
 import { denseChain, type DenseChain } from './dense-chain.js';
 import type { PreBounds } from './alpha-crown.js';
 import { milpStage } from './milp-stage.js';
+import { reluBabStage } from './relu-bab.js';
+import { loadHighs } from '../milp/highs.js';
+import type { RowAlphas } from './bounds-stage.js';
 
 export interface CascadeOptions {
   timeoutS: number;
@@ -28,6 +31,8 @@ export interface CascadeOptions {
   alphaIterations?: number;
   /** Adam steps per batch for α-CROWN's intermediate bounds (default 20; 0: plain CROWN pre-bounds). */
   alphaIntermediateIterations?: number;
+  /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
+  reluBabShare?: number;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -82,13 +87,15 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // (c) α-CROWN on dense ReLU chains
   let chain: DenseChain | null = null;
   let pre: (PreBounds | undefined)[] = [];
+  let alpha: RowAlphas[] = [];
+  chain = denseChain(net);
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
-    chain = denseChain(net);
     if (chain) {
       const c = chain;
       await stage('alpha-crown', async () => {
         const res = alphaStage(c, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
         pre = res.pre;
+        alpha = res.alpha;
         return { note: '' };
       });
       if (open.count() === 0) return done('unsat', 'alpha-crown');
@@ -107,7 +114,21 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) the MILP with the rest of the time
+  // (d) branch and bound over ReLU splits with cheap CROWN bounds per domain (dense chains)
+  if (chain && timeLeft() > 0) {
+    const c = chain;
+    cex = await stage('relu-bab', async () => {
+      const highs = await loadHighs();
+      const res = reluBabStage(net, c, open, {
+        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, incumbents: attack?.perDisjunct, log, highs,
+      });
+      return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
+    });
+    if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
+    if (open.count() === 0) return done('unsat', 'relu-bab');
+  }
+
+  // (e) the MILP with the rest of the time
   if (timeLeft() <= 0) return done('timeout', null);
   let timedOut = false;
   cex = await stage('milp', async () => {
