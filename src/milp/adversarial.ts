@@ -89,7 +89,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
   const done = (r: Partial<AdversarialResult>): AdversarialResult => ({ ...base, ...r, timeS: (performance.now() - t0) / 1000 });
   const y0 = forward(net, x, 1);
   // nothing to move when the input itself is already on the other side
-  if (isAdversarial(y0, label, opts.target)) return done({ status: 'optimal', distance: 0, adversarial: x.slice(), output: y0, newClass: predictedClass(y0), margins: marginsOf(y0, label) });
+  if (isAdversarial(y0, label, opts.target)) return done({ status: 'optimal', ...example(x.slice(), y0, 0, label) });
 
   let incumbent = opts.incumbent;
   let radii = opts.radius !== undefined ? [cap] : [...RADII.filter((r) => r < cap), cap];
@@ -116,21 +116,19 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
       if (b.stopped) return done({ status: b.stopped });
       return done({ status: 'infeasible', radius: cap, lowerBound: cap }); // every step up to the cap was proven safe
     }
-    incumbent = b.point;
-    radii = [b.upper!];
-    const y = forward(net, b.point, 1);
-    const found = { adversarial: b.point, output: y, distance: b.upper!, newClass: predictedClass(y), margins: marginsOf(y, label), radius: b.upper! };
+    const up = b.upper!;
+    const found = { ...example(b.point, forward(net, b.point, 1), up, label), radius: up };
     // the exact minimum inside the ball of the best example; a bracket within the tolerance stands if it does not close
-    const s = await solveAt(net, x, label, b.upper!, delta, [dLo, dHi], opts, incumbent, b.lower, deadline);
-    base.solves.push({ radius: b.upper!, status: s.status, binaries: s.binaries, timeS: s.timeS });
+    const s = await solveAt(net, x, label, up, delta, [dLo, dHi], opts, b.point, b.lower, deadline);
+    base.solves.push({ radius: up, status: s.status, binaries: s.binaries, timeS: s.timeS });
     base.binaries = Math.max(base.binaries, s.binaries);
     if (s.message) base.messages.push(s.message);
     if (s.status === 'optimal' && s.point) {
       const d = norm(s.point.adv, x, 'linf');
-      if (d <= b.upper!) return done({ status: 'optimal', lowerBound: Math.max(b.lower, Math.min(s.bound, d)), adversarial: s.point.adv, output: s.point.y, distance: d, newClass: predictedClass(s.point.y), margins: marginsOf(s.point.y, label), radius: b.upper! });
+      if (d <= up) return done({ status: 'optimal', lowerBound: Math.max(b.lower, Math.min(s.bound, d)), ...example(s.point.adv, s.point.y, d, label), radius: up });
     }
-    const lowerBound = Math.max(b.lower, s.status === 'infeasible' ? b.lower : Math.min(s.bound, b.upper!));
-    const status = b.upper! - lowerBound <= tolerance ? 'bracketed' : b.stopped ?? 'timeout';
+    const lowerBound = Math.max(b.lower, s.status === 'infeasible' ? b.lower : Math.min(s.bound, up));
+    const status = up - lowerBound <= tolerance ? 'bracketed' : b.stopped ?? 'timeout';
     return done({ status, lowerBound, ...found });
   }
   for (let k = 0; k < radii.length; k++) {
@@ -145,7 +143,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     if (!s.point) return done({ status: s.status === 'timeout' ? 'timeout' : 'unknown', lowerBound: Math.max(base.lowerBound, s.bound) });
     const { adv, y } = s.point;
     const distance = norm(adv, x, opts.norm);
-    const found = { adversarial: adv, output: y, distance, newClass: predictedClass(y), margins: marginsOf(y, label) };
+    const found = example(adv, y, distance, label);
     const lowerBound = Math.max(base.lowerBound, Math.min(s.bound, distance));
     // an L1 optimum within the box can hide a closer example that moves one value further than r
     if (opts.norm === 'l1' && s.status === 'optimal' && distance > r + 1e-12 && r < cap) {
@@ -157,6 +155,11 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     return done({ status: s.status === 'optimal' ? 'optimal' : s.status === 'timeout' ? 'timeout' : 'unknown', lowerBound, ...found });
   }
   return done({ status: 'infeasible' });
+}
+
+/** The result fields of an adversarial example and its replayed output. */
+function example(adversarial: Float64Array, output: Float64Array, distance: number, label: number) {
+  return { adversarial, output, distance, newClass: predictedClass(output), margins: marginsOf(output, label) };
 }
 
 function isAdversarial(y: ArrayLike<number>, label: number, target?: number): boolean {

@@ -1,5 +1,6 @@
-// The minimal L∞ adversarial distance by bisection over ε with the MILP *decision* query ("is
-// any point of the ε-ball classified otherwise, by a margin of δ?"). Each query stops as soon as
+// The minimal L∞ adversarial distance by bisection over ε with the *decision* query ("is any
+// point of the ε-ball classified otherwise, by a margin of δ?"), asked of relu-bab first on
+// dense ReLU chains and of the MILP verifier for what it leaves open. Each query stops as soon as
 // a bound proves the ball safe or a replayed point refutes it, which on MNIST nets is seconds,
 // while minimising the distance itself (adversarial.ts) keeps the whole ball open to the
 // branch-and-bound and rarely closes. A refuting point's own distance (≤ ε) becomes the new upper
@@ -12,12 +13,13 @@ import { marginSpec } from '../spec/margins.js';
 import type { Box } from './encode/input.js';
 import type { MilpSolver } from './problem.js';
 import { remaining } from './problem.js';
-import { marginVector, milpVerify } from './verify.js';
+import { milpVerify } from './verify.js';
 import { loadHighs } from './highs.js';
-import { forward } from '../forward.js';
+import { adversarialSet } from './bracket.js';
 import { denseChain, type DenseChain } from '../verify/dense-chain.js';
 import { optimisedPreBounds } from '../verify/alpha-crown.js';
-import { reluBab } from '../verify/relu-bab.js';
+import { OpenSet } from '../verify/open-set.js';
+import { reluBabStage } from '../verify/relu-bab-stage.js';
 
 export interface BisectOptions {
   delta: number;
@@ -66,34 +68,35 @@ export async function bisectLinfDistance(
     const others = out === 1 ? [1 - label] : [...Array(out).keys()].filter((j) => j !== label);
     // easiest first: time a class does not use rolls over to the harder ones after it
     const classes = others.map((j, k) => ({ j, lb: crown[k] })).filter((c) => !(c.lb > -o.delta)).sort((p, q) => q.lb - p.lb).map((c) => c.j);
-    if (!classes.length) { lo = r; steps.push({ radius: r, status: 'verified (CROWN)', binaries: 0, timeS: (performance.now() - t0) / 1000 }); continue; }
     // a third of what is left (at least 5 s), so a hard radius leaves time to probe easier ones
     const budgetS = Math.min(remaining(o.deadline), Math.max(5, remaining(o.deadline) / 3));
-    if (chain) {
+    let decided: 'verified' | 'falsified' | 'timeout' | 'unknown' | undefined, by = '', found: Float64Array | undefined, used = 0;
+    if (!classes.length) { decided = 'verified'; by = ' (CROWN)'; }
+    else if (chain) {
       // dense ReLU chains: the ReLU-split branch and bound first (cheap bounds, many domains;
       // on mnist-mlp at ε = 0.027 it decides in 12 s what the MILP needs 85 s for)
-      const b = await babDecide(net, chain, x, box, label, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
-      if (b.status === 'verified') { lo = r; steps.push({ radius: r, status: 'verified (relu-bab)', binaries: 0, timeS: (performance.now() - t0) / 1000 }); continue; }
-      if (b.point) {
-        point = b.point;
-        hi = Math.max(linf(point, x), lo);
-        probeHi = Math.min(probeHi, hi);
-        steps.push({ radius: r, status: 'falsified (relu-bab)', binaries: 0, timeS: (performance.now() - t0) / 1000 });
-        continue;
-      }
-      classes.splice(0, classes.length, ...b.open);
+      const b = await babDecide(net, chain, box, label, others, crown, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
+      if (b.point) { decided = 'falsified'; found = b.point; }
+      else if (!b.open.length) decided = 'verified';
+      else classes.splice(0, classes.length, ...b.open);
+      by = decided ? ' (relu-bab)' : '';
     }
-    const v = await milpVerify(net, box, label, {
-      timeLimitS: Math.max(0.001, budgetS - (performance.now() - t0) / 1000), layerBounds: o.boundsFor?.(box), incumbent: point, pool: o.pool, solver: o.solver, classes, delta: o.delta,
-    });
-    binaries = Math.max(binaries, v.binaries);
-    steps.push({ radius: r, status: v.status, binaries: v.binaries, timeS: (performance.now() - t0) / 1000 });
-    if (v.status === 'verified') lo = r;
-    else if (v.status === 'falsified' && v.counterexample) {
-      point = v.counterexample;
+    if (!decided) {
+      const v = await milpVerify(net, box, label, {
+        timeLimitS: Math.max(0.001, budgetS - (performance.now() - t0) / 1000), layerBounds: o.boundsFor?.(box), incumbent: point, pool: o.pool, solver: o.solver, classes, delta: o.delta,
+      });
+      used = v.binaries;
+      binaries = Math.max(binaries, v.binaries);
+      decided = v.status;
+      found = v.counterexample;
+    }
+    steps.push({ radius: r, status: decided + by, binaries: used, timeS: (performance.now() - t0) / 1000 });
+    if (decided === 'verified') lo = r;
+    else if (decided === 'falsified' && found) {
+      point = found;
       hi = Math.max(linf(point, x), lo); // the distance ≥ lo always holds (lo is proven); max only guards rounding
       probeHi = Math.min(probeHi, hi);
-    } else if (v.status === 'timeout') probeHi = r;
+    } else if (decided === 'timeout') probeHi = r;
     else return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'unknown' };
   }
   return { lower: lo, upper: point ? hi : undefined, point, steps, binaries };
@@ -106,37 +109,22 @@ function linf(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * The decision query by relu-bab (src/verify/relu-bab.ts), class by class: 'verified' when
- * every class's margin is proven > −δ over the box; a point whose replayed margin is < −δ;
- * otherwise the classes left open (for the MILP).
+ * The decision query by the cascade's relu-bab stage on the adversarial set (one disjunct per
+ * class j in `others`, margin y_label − y_j ≤ −δ), only the classes in `classes` open: a point
+ * it found and replayed, else the classes it left open (none: every margin proven > −δ).
  */
 async function babDecide(
-  net: Network, chain: DenseChain, x: Float64Array, box: Box, label: number, classes: number[], delta: number, deadline: number,
-): Promise<{ status: 'verified' | 'open'; point?: Float64Array; open: number[] }> {
+  net: Network, chain: DenseChain, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
+): Promise<{ point?: Float64Array; open: number[] }> {
   const out = outputSize(net);
+  const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
+  const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
+  open.open[0] = others.map((j) => classes.includes(j));
   const start = Date.now(), until = start + Math.max(0, deadline - performance.now());
   const pre = optimisedPreBounds(chain, box.lower, box.upper, { deadline: start + 0.25 * (until - start) });
-  const highs = await loadHighs();
-  const open: number[] = [];
-  for (let q = 0; q < classes.length; q++) {
-    const j = classes[q];
-    const left = until - Date.now();
-    if (left <= 10) { open.push(...classes.slice(q)); break; }
-    const a = marginVector(out, label, j);
-    let found: Float64Array | undefined;
-    const res = reluBab(chain, box.lower, box.upper, pre, [{ a, b: -delta }], {
-      deadline: Date.now() + left / (classes.length - q), highs,
-      candidate: (p) => {
-        const y = forward(net, p, 1);
-        let m = 0;
-        for (let k = 0; k < out; k++) m += a[k] * y[k];
-        if (!(m < -delta) || p.some((v, i) => v < box.lower[i] || v > box.upper[i])) return false;
-        found = p;
-        return true;
-      },
-    });
-    if (res.status === 'counterexample' && found) return { status: 'open', point: found, open: [] };
-    if (res.status !== 'proved') open.push(j);
-  }
-  return { status: open.length ? 'open' : 'verified', open };
+  // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
+  const res = reluBabStage(net, chain, open, {
+    deadline: until, pre: [pre], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], highs: await loadHighs(), log: () => {},
+  });
+  return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]) };
 }

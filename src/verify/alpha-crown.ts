@@ -7,6 +7,8 @@
 // from optimisedPreBounds, which runs the same loop on the rows ±e_i of every unstable
 // neuron of each intermediate layer in turn.
 import type { DenseChain } from './dense-chain.js';
+import { matmulRows, transposeOf } from '../bounds/linalg.js';
+import type { LayerBounds } from '../bounds/types.js';
 
 /** Pre-activation bounds of each ReLU layer k (the output of maps[k]), k < maps.length − 1. */
 export interface PreBounds {
@@ -65,17 +67,8 @@ export function chainPreBounds(chain: DenseChain, lower: Float64Array, upper: Fl
   const x = { lower, upper };
   let hl = lower, hu = upper; // IBP bounds of the current layer's input
   for (let k = 0; k < chain.maps.length - 1; k++) {
-    const { w, b, out, in: inn } = chain.maps[k];
-    // IBP
-    const il = new Float64Array(out), iu = new Float64Array(out);
-    for (let o = 0; o < out; o++) {
-      let lo = b[o], hi = b[o];
-      for (let j = 0; j < inn; j++) {
-        const v = w[o * inn + j];
-        if (v > 0) { lo += v * hl[j]; hi += v * hu[j]; } else { lo += v * hu[j]; hi += v * hl[j]; }
-      }
-      il[o] = lo; iu[o] = hi;
-    }
+    const { out } = chain.maps[k];
+    const { lower: il, upper: iu } = intervalOfMap(chain.maps[k], hl, hu);
     if (k > 0) {
       // rows e_o and −e_o on z_k, all at once
       const R = 2 * out;
@@ -90,10 +83,26 @@ export function chainPreBounds(chain: DenseChain, lower: Float64Array, upper: Fl
     }
     pre.lower.push(il);
     pre.upper.push(iu);
-    hl = il.map((v) => Math.max(0, v));
-    hu = iu.map((v) => Math.max(0, v));
+    hl = il.map(relu);
+    hu = iu.map(relu);
   }
   return pre;
+}
+
+const relu = (v: number): number => Math.max(0, v);
+
+/** Interval image of one affine map over the box [hl, hu] of its input. */
+function intervalOfMap({ w, b, out, in: inn }: DenseChain['maps'][number], hl: Float64Array, hu: Float64Array): LayerBounds {
+  const lower = new Float64Array(out), upper = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    let lo = b[o], hi = b[o];
+    for (let j = 0; j < inn; j++) {
+      const v = w[o * inn + j];
+      if (v > 0) { lo += v * hl[j]; hi += v * hu[j]; } else { lo += v * hu[j]; hi += v * hl[j]; }
+    }
+    lower[o] = lo; upper[o] = hi;
+  }
+  return { lower, upper };
 }
 
 function adaptiveSlopes(l: Float64Array, u: Float64Array): Float64Array {
@@ -234,18 +243,10 @@ export function optimisedPreBounds(chain: DenseChain, lower: Float64Array, upper
     if (Date.now() > deadline) break;
     const l = pre.lower[k], u = pre.upper[k];
     // IBP from the tightened layer below
-    {
-      const { w, b, out, in: inn } = chain.maps[k];
-      const hl = pre.lower[k - 1], hu = pre.upper[k - 1];
-      for (let o = 0; o < out; o++) {
-        let lo = b[o], hi = b[o];
-        for (let j = 0; j < inn; j++) {
-          const v = w[o * inn + j], a = Math.max(0, hl[j]), z = Math.max(0, hu[j]);
-          if (v > 0) { lo += v * a; hi += v * z; } else { lo += v * z; hi += v * a; }
-        }
-        if (lo > l[o]) l[o] = lo;
-        if (hi < u[o]) u[o] = hi;
-      }
+    const ibp = intervalOfMap(chain.maps[k], pre.lower[k - 1].map(relu), pre.upper[k - 1].map(relu));
+    for (let o = 0; o < l.length; o++) {
+      if (ibp.lower[o] > l[o]) l[o] = ibp.lower[o];
+      if (ibp.upper[o] < u[o]) u[o] = ibp.upper[o];
     }
     const unstable: number[] = [];
     for (let i = 0; i < l.length; i++) if (l[i] < 0 && u[i] > 0) unstable.push(i);
@@ -278,66 +279,13 @@ export function optimisedPreBounds(chain: DenseChain, lower: Float64Array, upper
   return pre;
 }
 
-/** next[r] += Σ_o A[r, o]·w[o, ·] and cst[r] += Σ_o A[r, o]·b[o], four rows per pass over w. */
+/** next (R × inn) = A (R × out) · w, and cst[r] += A[r, ·]·b: one step of the backward pass through a map. */
 function rowsTimesMap(A: Float64Array, R: number, w: Float64Array, b: Float64Array, out: number, inn: number, next: Float64Array, cst: Float64Array): void {
-  let r = 0;
-  for (; r + 4 <= R; r += 4) {
-    const r0 = next.subarray(r * inn, (r + 1) * inn), r1 = next.subarray((r + 1) * inn, (r + 2) * inn);
-    const r2 = next.subarray((r + 2) * inn, (r + 3) * inn), r3 = next.subarray((r + 3) * inn, (r + 4) * inn);
-    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-    for (let o = 0; o < out; o++) {
-      const a0 = A[r * out + o], a1 = A[(r + 1) * out + o], a2 = A[(r + 2) * out + o], a3 = A[(r + 3) * out + o];
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
-      const bo = b[o];
-      c0 += a0 * bo; c1 += a1 * bo; c2 += a2 * bo; c3 += a3 * bo;
-      const base = o * inn;
-      for (let j = 0; j < inn; j++) {
-        const v = w[base + j];
-        r0[j] += a0 * v; r1[j] += a1 * v; r2[j] += a2 * v; r3[j] += a3 * v;
-      }
-    }
-    cst[r] += c0; cst[r + 1] += c1; cst[r + 2] += c2; cst[r + 3] += c3;
-  }
-  for (; r < R; r++) {
-    const row = next.subarray(r * inn, (r + 1) * inn);
+  matmulRows(A, R, out, transposeOf(w, out, inn), inn, next);
+  for (let r = 0; r < R; r++) {
     let c = 0;
-    for (let o = 0; o < out; o++) {
-      const a = A[r * out + o];
-      if (a === 0) continue;
-      c += a * b[o];
-      const base = o * inn;
-      for (let j = 0; j < inn; j++) row[j] += a * w[base + j];
-    }
+    for (let o = 0; o < out; o++) c += A[r * out + o] * b[o];
     cst[r] += c;
-  }
-}
-
-/** g[q, o] = b[o] + G[q, ·]·w[o, ·] for the (q, o) that `need(q·out + o)`, four rows per pass over w. */
-function mapTimesRows(G: Float64Array, R: number, w: Float64Array, b: Float64Array, out: number, inn: number, need: (idx: number) => boolean, g: Float64Array): void {
-  let q = 0;
-  for (; q + 4 <= R; q += 4) {
-    const g0 = q * inn, g1 = g0 + inn, g2 = g1 + inn, g3 = g2 + inn;
-    for (let o = 0; o < out; o++) {
-      const i0 = q * out + o, i1 = i0 + out, i2 = i1 + out, i3 = i2 + out;
-      if (!need(i0) && !need(i1) && !need(i2) && !need(i3)) continue;
-      const base = o * inn;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < inn; j++) {
-        const v = w[base + j];
-        s0 += G[g0 + j] * v; s1 += G[g1 + j] * v; s2 += G[g2 + j] * v; s3 += G[g3 + j] * v;
-      }
-      g[i0] = b[o] + s0; g[i1] = b[o] + s1; g[i2] = b[o] + s2; g[i3] = b[o] + s3;
-    }
-  }
-  for (; q < R; q++) {
-    const gq = q * inn;
-    for (let o = 0; o < out; o++) {
-      if (!need(q * out + o)) continue;
-      const base = o * inn;
-      let s = b[o];
-      for (let j = 0; j < inn; j++) s += G[gq + j] * w[base + j];
-      g[q * out + o] = s;
-    }
   }
 }
 
@@ -362,11 +310,11 @@ function alphaGradient(chain: DenseChain, K: number, R: number, x: { lower: Floa
   for (let k = 0; k < K; k++) {
     // G is on the input of maps[k]; step to its output z_k (coefficients after relaxation)
     const { w, b, out, in: inn } = chain.maps[k];
-    // through the relaxation of h_k = relu(z_k); tape[k] holds the coefficients on h_k, and
-    // only where one is non-zero on a neuron that is not dead does the gradient go on
+    // through the relaxation of h_k = relu(z_k); tape[k] holds the coefficients on h_k
     const pa = tape[k], l = pre.lower[k], u = pre.upper[k], al = alpha[k];
     const gRel = new Float64Array(R * out);
-    mapTimesRows(G, R, w, b, out, inn, (q) => pa[q] !== 0 && u[q % out] > 0, gRel);
+    matmulRows(G, R, inn, w, out, gRel);
+    for (let q = 0; q < R * out; q++) gRel[q] += b[q % out];
     const ga = new Float64Array(R * out);
     const gPre = new Float64Array(R * out);
     for (let q = 0; q < R * out; q++) {

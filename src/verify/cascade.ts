@@ -11,10 +11,10 @@ import { OpenSet } from './open-set.js';
 import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } from './outcome.js';
 import { attackStage, type AttackStageResult } from './attack.js';
 import { alphaStage, engineStage } from './bounds-stage.js';
-import { denseChain, type DenseChain } from './dense-chain.js';
+import { denseChain } from './dense-chain.js';
 import type { PreBounds } from './alpha-crown.js';
 import { milpStage } from './milp-stage.js';
-import { reluBabStage } from './relu-bab.js';
+import { reluBabStage } from './relu-bab-stage.js';
 import { loadHighs } from '../milp/highs.js';
 import type { RowAlphas } from './bounds-stage.js';
 
@@ -85,15 +85,13 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   }
 
   // (c) α-CROWN on dense ReLU chains
-  let chain: DenseChain | null = null;
+  const chain = denseChain(net);
   let pre: (PreBounds | undefined)[] = [];
   let alpha: RowAlphas[] = [];
-  chain = denseChain(net);
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
     if (chain) {
-      const c = chain;
       await stage('alpha-crown', async () => {
-        const res = alphaStage(c, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
+        const res = alphaStage(chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
         pre = res.pre;
         alpha = res.alpha;
         return { note: '' };
@@ -116,10 +114,9 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
 
   // (d) branch and bound over ReLU splits with cheap CROWN bounds per domain (dense chains)
   if (chain && timeLeft() > 0) {
-    const c = chain;
     cex = await stage('relu-bab', async () => {
       const highs = await loadHighs();
-      const res = reluBabStage(net, c, open, {
+      const res = reluBabStage(net, chain, open, {
         deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, incumbents: attack?.perDisjunct, log, highs,
       });
       return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };

@@ -5,6 +5,7 @@
 // give null and the stage is skipped for them.
 import type { Network } from '../network.js';
 import { inputSize, isSequential } from '../network.js';
+import { matmulRows } from '../bounds/linalg.js';
 
 export interface AffineMap {
   /** out × in, row-major. */
@@ -100,4 +101,20 @@ export function denseChain(net: Network): DenseChain | null {
   }
   maps.push(cur ?? identity(width));
   return { maps, preLayer };
+}
+
+/** The chain's output at B inputs (float64), to screen candidates before the real replay. */
+export function chainForward(chain: DenseChain, X: Float64Array, B: number): Float64Array {
+  let h = X;
+  chain.maps.forEach((m, k) => {
+    const z = new Float64Array(B * m.out);
+    // z = h · wᵀ: matmulRows's right factor is wᵀ (in × out), given transposed, i.e. w itself
+    matmulRows(h, B, m.in, m.w, m.out, z);
+    for (let q = 0; q < B; q++) for (let o = 0; o < m.out; o++) {
+      const v = z[q * m.out + o] + m.b[o];
+      z[q * m.out + o] = k < chain.maps.length - 1 ? Math.max(0, v) : v;
+    }
+    h = z;
+  });
+  return h;
 }
