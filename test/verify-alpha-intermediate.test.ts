@@ -1,6 +1,7 @@
 // α-CROWN-optimised intermediate (pre-activation) bounds: sound at sampled points and corners,
 // never looser than CROWN, strictly tighter on some neurons; the spec bounds computed on them
-// stay sound; the α stage hands them on.
+// stay sound; the α stage hands them on. The exact extremes of every pre-activation (MILP, on
+// the network cut after that layer) lie inside them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
@@ -13,6 +14,7 @@ import type { PreBounds } from '../src/verify/alpha-crown.js';
 import { alphaCrown, chainPreBounds, optimisedPreBounds } from '../src/verify/alpha-crown.js';
 import { alphaStage } from '../src/verify/bounds-stage.js';
 import { OpenSet } from '../src/verify/open-set.js';
+import { milpMinimizeLinear } from '../src/milp/verify.js';
 import { seededRng, gaussian, randomNetwork, randomBoxes, pointsInBox, randInt } from './helpers/random-network.js';
 
 const TOL = 1e-9;
@@ -87,6 +89,35 @@ test('optimised intermediate bounds contain sampled and corner pre-activations, 
   }
   assert.ok(tighter > 0, `no neuron tightened (${neurons} neurons)`);
   assert.ok(unstableOpt < unstableCrown, `unstable: ${unstableOpt} optimised vs ${unstableCrown} CROWN`);
+});
+
+test('optimised intermediate bounds contain the exact (MILP) minimum and maximum of every pre-activation', async () => {
+  const rng = seededRng(77);
+  let checked = 0;
+  for (let trial = 0; trial < 6; trial++) {
+    const net = deepNet(rng);
+    const chain = denseChain(net)!;
+    const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.8 });
+    const box = { lower: boxes.lower, upper: boxes.upper };
+    const opt = optimisedPreBounds(chain, box.lower, box.upper, { iterations: 25, batch: 6 });
+    for (let k = 1; k < opt.lower.length; k++) {
+      // the network cut after the layer that outputs z_k: its exact extremes are the strongest attack
+      const cut: Network = { ...net, layers: net.layers.slice(0, chain.preLayer[k] + 1) };
+      for (let i = 0; i < opt.lower[k].length; i++) {
+        const e = new Float64Array(opt.lower[k].length);
+        e[i] = 1;
+        const min = await milpMinimizeLinear(cut, box, e, { timeLimitS: 20 });
+        e[i] = -1;
+        const max = await milpMinimizeLinear(cut, box, e, { timeLimitS: 20 });
+        assert.is(min.status, 'optimal');
+        assert.is(max.status, 'optimal');
+        assert.ok(opt.lower[k][i] <= min.value! + 1e-7 && opt.upper[k][i] >= -max.value! - 1e-7,
+          `trial ${trial} layer ${k} neuron ${i}: [${opt.lower[k][i]}, ${opt.upper[k][i]}] vs exact [${min.value}, ${-max.value!}]`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 20, `only ${checked} neurons checked`);
 });
 
 test('spec bounds on the optimised pre-bounds stay below the values at sampled points', () => {
