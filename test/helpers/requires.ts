@@ -48,7 +48,7 @@ const noHook = Object.assign(() => {}, { each: () => {} });
  */
 export function guard(test: Test, reason: string | undefined): Test {
   if (reason === undefined) return test;
-  let stand: (name: string, fn: () => unknown) => void;
+  let stand: (name: string, fn: () => void | Promise<void>) => void;
   if (required()) {
     stand = (name) => test(name, () => { throw new Error(`required by VERIBOUND_TEST_REQUIRE_ALL=1, but ${reason}`); });
   } else {
