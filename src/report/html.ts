@@ -6,7 +6,7 @@ import pngjs from 'pngjs';
 import type { Shape } from '../network.js';
 import { size } from '../network.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../sweep/report.js';
+import { writeFileAtomic } from '../outputs.js';
 import { renderAdversarial } from './adversarial-png.js';
 
 const { PNG } = pngjs;
