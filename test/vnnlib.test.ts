@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseVnnlib, readVnnlib } from '../src/spec/vnnlib.js';
+import { MAX_DEPTH, parseVnnlib, readVnnlib } from '../src/spec/vnnlib.js';
 import { conjunctionViolation, insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { UserError } from '../src/errors.js';
 
@@ -124,6 +124,30 @@ test('malformed properties give errors naming the file, line and token', () => {
   throwsUser('(declare-const X_0 Int)', /expected sort 'Real' at 'Int'/);
   throwsUser('(declare-const X_0 Real)(declare-const Y_1 Real)', /Y_0 is never declared/);
   throwsUser(decl(1, 1) + '(check-sat) (push 1)', /unsupported command 'push'/);
+});
+
+test('degenerate properties are errors, not verdicts: an empty input box, no output constraint', () => {
+  const box = '(assert (>= X_0 0)) (assert (<= X_0 1))';
+  // lower above upper: no input at all, which a verifier would answer unsat
+  throwsUser(decl(1, 1) + '(assert (>= X_0 0.5)) (assert (<= X_0 0.2)) (assert (>= Y_0 1))',
+    /^bad\.vnnlib: the input box is empty \(X_0 >= 0\.5 but X_0 <= 0\.2\)/);
+  // every disjunct of an input or is empty
+  throwsUser(decl(1, 1) + '(assert (or (and (>= X_0 2) (<= X_0 1) (>= Y_0 1)) (and (>= X_0 5) (<= X_0 4) (>= Y_0 1))))',
+    /the input box is empty \(X_0 >= 2 but X_0 <= 1\)/);
+  // no output assert (a file truncated after its input bounds): every input would be a counterexample
+  throwsUser(decl(1, 1) + box, /^bad\.vnnlib: the property constrains no output Y_i.*truncated/);
+  // one disjunct without an output constraint is as degenerate
+  throwsUser(decl(1, 1) + box + '(assert (or (>= Y_0 1) (and (>= X_0 0))))', /a disjunct of the property constrains no output/);
+  throwsUser(decl(1, 1) + box + '(assert (or))', /'or' needs at least one operand/);
+  throwsUser(decl(1, 1) + '(assert (<= X_0 1e400))', /the number 1e400 is out of range/);
+});
+
+test('nesting is limited instead of overflowing the stack; ordinary depth still parses', () => {
+  const nest = (depth: number) => decl(1, 2) + '(assert (>= X_0 0)) (assert (<= X_0 1))\n(assert ' +
+    '(and '.repeat(depth) + '(>= Y_1 Y_0)' + ')'.repeat(depth) + ')';
+  const ok = parseVnnlib(nest(MAX_DEPTH - 3));
+  assert.is(ok.regions[0].unsafe[0].rows, 1);
+  throwsUser(nest(20_000), new RegExp(`bad\\.vnnlib:5: parentheses nested more than ${MAX_DEPTH} deep`));
 });
 
 test.run();
