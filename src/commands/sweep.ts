@@ -7,7 +7,8 @@ import os from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { createProgress } from '../progress.js';
-import { svgLinePlot } from '../report/svg-plot.js';
+import { pictureFormat, writePicture } from '../report/plot-file.js';
+import { sweepPlotSvg } from '../report/sweep-plot.js';
 import { writeHtmlReport } from '../report/html.js';
 import { sweepHtmlReport } from '../report/sweep-html.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
@@ -41,7 +42,7 @@ usage: veribound sweep [options]
   --batch N           boxes per engine call (default 4096)
   --out FILE.json     results (per epsilon, per input, and pairs bounded vs total)
   --csv FILE          one row per (method, eps)
-  --plot FILE.svg     robust accuracy vs epsilon, one line per method
+  --plot FILE.svg     robust accuracy vs epsilon, one line per method (.png: rasterised, for slides)
   --html FILE.html    one self-contained report page: network, curve, table, example images
   --milp              decide the (input, eps) pairs the bounds leave undecided: a short PGD attack,
                       then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
@@ -83,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const milpTimeout = parseSeconds(values['milp-timeout'] ?? '10', '--milp-timeout');
   if (values.out !== undefined) checkWritable(values.out, '--out');
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
-  if (values.plot !== undefined) checkWritable(values.plot, '--plot');
+  if (values.plot !== undefined) { pictureFormat(values.plot, '--plot'); checkWritable(values.plot, '--plot'); }
   if (values.html !== undefined) checkWritable(values.html, '--html');
 
   const t0 = performance.now();
@@ -149,22 +150,7 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(formatTable(report) + '\n');
   if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
   if (values.csv !== undefined) writeFileAtomic(values.csv, toCsv(report), '--csv');
-  if (values.plot !== undefined) {
-    const series = methods.map((method) => {
-      const rows = report.rows.filter((r) => r.method === method);
-      // with --milp the line is the proven lower end and the band reaches up to 1 - falsified
-      const band = pool ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
-      return { label: method.toUpperCase() + (pool ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
-    });
-    const svg = svgLinePlot(series, {
-      title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}${pool ? ' (band: not yet decided)' : ''}`,
-      xLabel: 'epsilon (L-infinity radius)',
-      xRange: [0, eps[eps.length - 1]],
-      yLabel: 'robust accuracy (%)',
-      reference: { label: 'clean accuracy', y: (100 * correct) / data.count },
-    });
-    writeFileAtomic(values.plot, svg, '--plot');
-  }
+  if (values.plot !== undefined) writePicture(values.plot, sweepPlotSvg(report, `${net.name}: ${data.count} inputs of ${data.source}`), '--plot');
   if (values.html !== undefined) writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs }));
   return 0;
 }

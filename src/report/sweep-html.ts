@@ -8,7 +8,7 @@ import { describeLayer, inputSize, outputSize, parameterCount } from '../network
 import type { SweepReport, SweepSample } from '../sweep/report.js';
 import { formatInterval } from '../sweep/report.js';
 import type { HtmlReport, ReportExample } from './html.js';
-import { svgLinePlot } from './svg-plot.js';
+import { sweepPlotSvg } from './sweep-plot.js';
 import { pgdAttack } from '../attack/pgd.js';
 import type { Conjunction } from '../spec/property.js';
 import { marginVector } from '../milp/verify.js';
@@ -100,26 +100,11 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
       head,
       rows,
     },
-    plotSvg: curve(rep),
+    plotSvg: sweepPlotSvg(rep),
     examples,
     imageShape: net.inputShape,
     notes: ['Verified: the bound method proved that no input in the ball changes the decision. Falsified: a counterexample exists. Unverified: the bounds were too loose to decide.'],
   };
-}
-
-/** Robust accuracy per method, shaded up to the upper bound; the page's headings name the network. */
-function curve(rep: SweepReport): string {
-  const series = rep.methods.map((m) => {
-    const rows = rep.rows.filter((r) => r.method === m);
-    const band = rep.milp ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
-    return { label: m.toUpperCase() + (rep.milp ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
-  });
-  return svgLinePlot(series, {
-    title: `robust accuracy on ${rep.samples} inputs`,
-    xLabel: 'epsilon (L-infinity radius)',
-    yLabel: 'robust accuracy (%)',
-    reference: { label: 'clean accuracy', y: (100 * rep.correct) / rep.samples },
-  });
 }
 
 /**
