@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   const transfer = other && result.adversarial ? transferResult(other, values.transfer!, x, result.adversarial) : undefined;
   let png: string | undefined;
   if (values.png !== undefined) {
-    if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape); png = values.png; }
+    if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape, { caption: { originalClass: original, newClass: result.newClass, norm: values.norm as 'linf' | 'l1' } }); png = values.png; }
     else process.stderr.write(`veribound: no adversarial example (${result.status}), ${values.png} not written\n`);
   }
   const report = {
@@ -136,7 +136,7 @@ interface PushArgs {
 async function pushMode(net: Network, x: Float64Array, a: PushArgs): Promise<number> {
   const r = await pushWithinBudget(net, x, a.original, { budget: a.budget, maxChange: a.maxChange, target: a.target, timeLimitS: a.timeout });
   const transfer = a.other && r.input ? transferResult(a.other, a.otherFile!, x, r.input) : undefined;
-  if (a.png !== undefined && r.input) writeAdversarialPng(a.png, x, r.input, a.shape);
+  if (a.png !== undefined && r.input) writeAdversarialPng(a.png, x, r.input, a.shape, { caption: { originalClass: a.original, newClass: r.newClass, norm: 'linf' } });
   const exact = r.perClass.every((p) => p.status === 'optimal' || p.status === 'infeasible');
   const report = {
     net: net.name, index: a.index, label: a.label, original_class: a.original, mode: 'push', budget: a.budget,
