@@ -107,7 +107,7 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions = {}): strin
   });
   if (opts.reference) {
     const { label, y } = opts.reference;
-    const text = `${label} ${fmt(y)}${unit}`;
+    const text = `${label} ${Number(y.toFixed(2))}${unit}`;
     entries.push({ label: text, width: 30 + textW(text), draw: (x, ly) => `<line x1="${x}" y1="${ly}" x2="${x + 24}" y2="${ly}" stroke="#666" stroke-width="1.2" stroke-dasharray="5 3"/>` });
   }
   const legendRows: LegendEntry[][] = [];
