@@ -49,7 +49,7 @@ test('series differ in dash pattern, marker shape and marker fill, not only in c
   assert.not.match(lines[0], /stroke-dasharray/);
   assert.match(lines[1], /stroke-dasharray="7 4"/);
   assert.match(svg, /<circle [^>]*class="marker"/);
-  assert.match(svg, /<rect [^>]*class="marker" fill="white"/);
+  assert.match(svg, /<rect [^>]*class="marker" fill="none"/, 'the second series has hollow markers');
 });
 
 test('percent on the axis and in the legend, ε and ℓ∞ in the label, the band named in the legend', () => {
@@ -62,6 +62,19 @@ test('percent on the axis and in the legend, ε and ℓ∞ in the label, the ban
   assert.is((milp.match(/<polygon class="band"/g) ?? []).length, 2);
   assert.is((milp.match(/class="band-key"/g) ?? []).length, 2);
   assert.ok(milp.includes('>undecided (CROWN + MILP)</text>') && milp.includes('>CROWN + MILP</text>'));
+});
+
+test('identical bands are drawn once, in grey, under one legend entry naming both series', () => {
+  const x = [0, 1, 2];
+  const band = { lower: [90, 50, 10], upper: [95, 80, 40] };
+  const svg = svgLinePlot([{ label: 'A', x, y: band.lower, band }, { label: 'B', x, y: band.lower, band: { ...band } }, { label: 'C', x, y: [1, 1, 1], band: { lower: [0, 0, 0], upper: [2, 2, 2] } }], { yUnit: '%' });
+  assert.is((svg.match(/<polygon class="band"/g) ?? []).length, 2);
+  assert.match(svg, /<polygon class="band" data-label="A" [^>]*fill="#777777"/);
+  assert.ok(svg.includes('>undecided (A, B)</text>') && svg.includes('>undecided (C)</text>'));
+  assert.not.ok(svg.includes('>undecided (B)</text>'));
+  // a closed interval (zero width everywhere) is not a band
+  const closed = svgLinePlot([{ label: 'D', x, y: [5, 5, 5], band: { lower: [5, 5, 5], upper: [5, 5, 5] } }]);
+  assert.not.match(closed, /class="band|undecided/);
 });
 
 test('the clean-accuracy line and the bands are drawn before (under) the curves; the legend is below the plot', () => {

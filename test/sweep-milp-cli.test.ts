@@ -78,9 +78,10 @@ test('sweep --milp: counts equal brute force, the interval closes, files carry i
     assert.is(cells[head.indexOf('undecided')], '0');
     assert.is(cells[head.indexOf('robust_accuracy')], cells[head.indexOf('robust_accuracy_upper')]);
   }
-  // the plot: one band per method, with the line inside it
+  // the plot: the interval closed, so no undecided band is drawn or named (report-plot.test.ts checks open bands)
   const text = fs.readFileSync(svg, 'utf8');
-  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 2);
+  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 0);
+  assert.not.ok(text.includes('>undecided'));
   assert.ok(text.includes('>CROWN + MILP<'));
   // the table: falsified / undecided / interval columns and the completion summary
   assert.match(r.out, /method\s+eps\s+clean acc\s+verified\s+robust acc\s+falsified\s+undecided\s+robust acc interval/);
@@ -160,9 +161,10 @@ test('--data folder:PATH is resized to the network\'s input (sweep, bounds)', ()
     const s = veribound('sweep', '--net', file, '--data', `folder:${dir}`, '--samples', '2', '--eps', '0.01,0.5', '--backend', 'cpu', '--milp', '--html', html);
     assert.is(s.code, 0, s.err);
     assert.match(s.out, /crown\s+0\.01\s+100\.00%\s+2\/2/);
-    // the page: the interval per epsilon and the shaded curve
+    // the page: the interval per epsilon and the curve; the band only where the interval stayed open
     const page = fs.readFileSync(html, 'utf8');
-    assert.is((page.match(/<polygon class="band"/g) ?? []).length, 1);
+    const open = /undecided \(CROWN \+ MILP\)/.test(page);
+    assert.is((page.match(/<polygon class="band"/g) ?? []).length, open ? 1 : 0);
     assert.match(page, /CROWN\+MILP falsified/);
   }
   // shapes an image folder cannot give: one line naming the network's shape

@@ -55,10 +55,11 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
 const fmt = (v: number) => Number(v.toPrecision(6)).toString();
 const num = (v: number) => v.toFixed(2);
 
-/** One marker of `kind` centred at (x, y); `open` ones are white inside (a second cue besides the shape). */
+/** One marker of `kind` centred at (x, y); `open` ones are hollow (a second cue besides the shape). */
 function marker(kind: Marker, x: number, y: number, color: string, open: boolean, title?: string): string {
   const r = 3.6;
-  const fill = open ? 'white' : color;
+  // open markers are hollow (no fill), so a filled marker of another series at the same point shows through
+  const fill = open ? 'none' : color;
   const attrs = `class="marker" fill="${fill}" stroke="${color}" stroke-width="1.4"`;
   const t = title ? `<title>${escapeXml(title)}</title>` : '';
   const poly = (pts: [number, number][]) => `<polygon points="${pts.map(([a, b]) => `${num(x + a)},${num(y + b)}`).join(' ')}" ${attrs}>${t}</polygon>`;
@@ -94,15 +95,30 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions = {}): strin
 
   // the legend: one entry per series line, per band, and the reference; rows below the plot
   const entries: LegendEntry[] = [];
+  // bands with the same points (e.g. two methods whose undecided intervals the MILP closed alike)
+  // are drawn once, under one legend entry, instead of stacking into a muddy colour
+  const bandKey = (s: PlotSeries) => (s.band ? s.x.map((x, k) => `${x},${s.band!.lower[k]},${s.band!.upper[k]}`).join(';') : '');
+  const bandGroups = new Map<string, number[]>();
+  series.forEach((s, i) => {
+    // a band of zero width everywhere (an interval that closed) has nothing undecided to show
+    if (!s.band || s.band.upper.every((u, k) => u === s.band!.lower[k])) return;
+    const key = bandKey(s);
+    bandGroups.set(key, [...(bandGroups.get(key) ?? []), i]);
+  });
+  const bandOwner = new Map<number, number[]>([...bandGroups.values()].map((g) => [g[0], g]));
+  /** A band of one series in its colour; one shared by several in a neutral grey. */
+  const bandColor = (i: number) => ((bandOwner.get(i)?.length ?? 1) > 1 ? '#777777' : seriesStyle(i).color);
   series.forEach((s, i) => {
     const st = seriesStyle(i);
     entries.push({
       label: s.label, width: 30 + textW(s.label),
       draw: (x, ly) => `<line x1="${x}" y1="${ly}" x2="${x + 24}" y2="${ly}" stroke="${st.color}" stroke-width="2"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>${marker(st.marker, x + 12, ly, st.color, st.open)}`,
     });
-    if (s.band) {
-      const text = s.band.label ?? `undecided (${s.label})`;
-      entries.push({ label: text, width: 30 + textW(text), draw: (x, ly) => `<rect class="band-key" x="${x}" y="${ly - 6}" width="24" height="12" fill="${st.color}" fill-opacity="0.2" stroke="${st.color}" stroke-opacity="0.5" stroke-width="0.8"/>` });
+    const group = bandOwner.get(i);
+    if (s.band && group) {
+      const text = group.length === 1 ? (s.band.label ?? `undecided (${s.label})`) : `undecided (${group.map((j) => series[j].label).join(', ')})`;
+      const color = bandColor(i);
+      entries.push({ label: text, width: 30 + textW(text), draw: (x, ly) => `<rect class="band-key" x="${x}" y="${ly - 6}" width="24" height="12" fill="${color}" fill-opacity="0.2" stroke="${color}" stroke-opacity="0.5" stroke-width="0.8"/>` });
     }
   });
   if (opts.reference) {
@@ -162,8 +178,8 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions = {}): strin
 
   // under everything else: bands, then the reference line; the curves come last, on top
   series.forEach((s, i) => {
-    if (!s.band) return;
-    const { color } = seriesStyle(i);
+    if (!s.band || !bandOwner.has(i)) return;
+    const color = bandColor(i);
     const up = s.x.map((x, k) => `${num(X(x))},${num(Y(s.band!.upper[k]))}`);
     const down = s.x.map((x, k) => `${num(X(x))},${num(Y(s.band!.lower[k]))}`).reverse();
     out.push(`<polygon class="band" data-label="${escapeXml(s.label)}" points="${[...up, ...down].join(' ')}" fill="${color}" fill-opacity="0.2" stroke="none"/>`);
