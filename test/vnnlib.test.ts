@@ -144,6 +144,17 @@ test('degenerate properties are errors, not verdicts: an empty input box, no out
   throwsUser(decl(1, 1) + '(assert (<= X_0 1e400))', /the number 1e400 is out of range/);
 });
 
+test('an ImageNet-sized property (3x224x224 inputs, one and of all bounds) parses: no spread of 10^5 values', () => {
+  const n = 3 * 224 * 224;
+  const parts = [decl(n, 2), '(assert (and'];
+  for (let i = 0; i < n; i++) parts.push(` (>= X_${i} 0) (<= X_${i} ${(i % 7) / 7 + 0.1})`);
+  parts.push('))\n(assert (>= Y_1 Y_0))\n');
+  const p = parseVnnlib(parts.join(''));
+  assert.is(p.numInputs, n);
+  assert.is(p.regions.length, 1);
+  assert.is(p.regions[0].upper[n - 1], ((n - 1) % 7) / 7 + 0.1);
+});
+
 test('nesting is limited instead of overflowing the stack; ordinary depth still parses', () => {
   const nest = (depth: number) => decl(1, 2) + '(assert (>= X_0 0)) (assert (<= X_0 1))\n(assert ' +
     '(and '.repeat(depth) + '(>= Y_1 Y_0)' + ')'.repeat(depth) + ')';

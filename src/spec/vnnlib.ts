@@ -148,14 +148,23 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
       case '<=': case '>=': case '<': case '>':
         return [[comparison(e, head.atom)]];
       case 'and': {
+        // single-term children (plain constraints) are gathered once; only disjunctions multiply.
+        // Concatenating term by term would copy the growing term for every child: quadratic in an
+        // (and ...) of 300k bounds, the shape of an ImageNet property.
+        const flat: Atom[] = [];
         let acc: Dnf = [[]];
-        for (const child of e.list.slice(1)) acc = product(acc, dnf(child), e);
-        return acc;
+        for (const child of e.list.slice(1)) {
+          const d = dnf(child);
+          if (d.length === 1) for (const a of d[0]) flat.push(a);
+          else acc = product(acc, d, e);
+        }
+        return acc.map((t) => (t.length ? t.concat(flat) : flat));
       }
       case 'or': {
         if (e.list.length === 1) fail(e, "'or' needs at least one operand");
         const terms: Dnf = [];
-        for (const child of e.list.slice(1)) terms.push(...dnf(child));
+        // loops, not push(...xs): spreading 10^5 elements overflows the stack
+        for (const child of e.list.slice(1)) for (const t of dnf(child)) terms.push(t);
         if (terms.length > MAX_TERMS) fail(e, `more than ${MAX_TERMS} disjuncts`);
         return terms;
       }
@@ -188,7 +197,7 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
     } else if (head.atom === 'assert') {
       if (list.length !== 2) fail(form, 'assert takes one expression');
       const d = dnf(list[1]);
-      if (d.length === 1) common.push(...d[0]);
+      if (d.length === 1) for (const a of d[0]) common.push(a);
       else groups.push(d);
     } else if (!IGNORED.has(head.atom)) {
       fail(head, `unsupported command '${head.atom}' (supported: declare-const, assert)`);
@@ -254,7 +263,8 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
 
 function contiguous(set: Set<number>, kind: string, file: string): number {
   if (set.size === 0) throw new UserError(`${file}: no ${kind}_i variables are declared`);
-  const n = Math.max(...set) + 1;
+  let n = 0;
+  for (const i of set) if (i + 1 > n) n = i + 1; // not Math.max(...set): an ImageNet property declares 150528 inputs
   if (n !== set.size) {
     for (let i = 0; i < n; i++) if (!set.has(i)) throw new UserError(`${file}: ${kind}_${i} is never declared but ${kind}_${n - 1} is`);
   }
