@@ -161,6 +161,15 @@ test('each example says at which ε it was verified, falsified or left undecided
   for (const ex of r.examples.filter((x) => x.status === 'misclassified')) assert.match(ex.lines.join(' '), /misclassified without any perturbation/);
 });
 
+test('inputs that are not images (a feature vector) are listed as values instead of failing the page', async () => {
+  const { rep, net, inputs } = await sweepReport();
+  const r = sweepHtmlReport(rep, net, { inputs, attackBudget: 0 });
+  const html = renderHtmlReport({ ...r, imageShape: [7, 3, 3, 1] });
+  assert.ok(r.examples.length > 0);
+  assert.is(count(html, /<pre class="values">x = \[/g), r.examples.length);
+  assert.not.match(html, /<img /);
+});
+
 test('the page records the command line and the veribound version', async () => {
   const { rep, net, inputs } = await sweepReport();
   const version = JSON.parse(fs.readFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../package.json'), 'utf8')).version;

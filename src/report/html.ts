@@ -116,7 +116,7 @@ figure img { image-rendering: pixelated; display: block; } figcaption { font-siz
 .status.verified { background: #2e7d32; } .status.falsified { background: #c62828; } .status.unverified, .status.undecided { background: #ef6c00; }
 .status.misclassified { background: #6a1b9a; }
 .provenance { color: #555; font-size: 13px; margin: 6px 0 0; } .provenance code { background: #f0f2f5; padding: 1px 5px; border-radius: 3px; word-break: break-all; }
-.notes { color: #555; font-size: 13px; }
+.notes { color: #555; font-size: 13px; } pre.values { font-size: 12px; margin: 0; max-width: 320px; white-space: pre-wrap; }
 `;
 
 export function renderHtmlReport(r: HtmlReport): string {
@@ -151,7 +151,16 @@ export function renderHtmlReport(r: HtmlReport): string {
   if (r.examples.length) {
     out.push('<section id="examples"><h2>Examples</h2><div class="examples">');
     const scale = scaleFor(r.imageShape);
+    const drawable = chw(r.imageShape) !== undefined;
     for (const ex of r.examples) {
+      if (!drawable) {
+        // not an image (e.g. a feature vector): the values themselves, and the change of a counterexample
+        const show = (v: ArrayLike<number>) => `[${Array.from(v).slice(0, 12).map((x) => Number(x.toPrecision(4))).join(', ')}${v.length > 12 ? `, … (${v.length} values)` : ''}]`;
+        const vals = [`x = ${show(ex.image)}`, ...(ex.adversarial ? [`x' = ${show(ex.adversarial)}`] : [])];
+        out.push(`<figure class="example ${e(ex.status)}"><pre class="values">${vals.map(e).join('\n')}</pre>`);
+        out.push(`<figcaption><span class="status ${e(ex.status)}">${e(ex.status)}</span> ${e(ex.title)}${ex.lines.map((l) => `<br>${e(l)}`).join('')}</figcaption></figure>`);
+        continue;
+      }
       const img = ex.adversarial
         ? renderAdversarial(ex.image, ex.adversarial, r.imageShape, { scale, gap: 6 })
         : renderImage(ex.image, r.imageShape, scale);
