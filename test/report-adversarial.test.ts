@@ -6,8 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import pngjs from 'pngjs';
-import { adversarialFigurePng, adversarialFigureSvg, distances, writeAdversarialPng } from '../src/report/adversarial-png.js';
-import { tempDir } from './helpers/cli-contract.js';
+import { adversarialFigurePng, adversarialFigureSvg, checkAdversarialFigure, distances, writeAdversarialPng } from '../src/report/adversarial-png.js';
+import { model, node, numbers } from './fixtures-onnx.js';
+import { refuses, tempDir } from './helpers/cli-contract.js';
 
 const { PNG } = pngjs;
 const tmp = tempDir('vb-report-adv-');
@@ -68,6 +69,19 @@ test('written whole to the named file; an unwritable path is one UserError', () 
   assert.equal([...fs.readFileSync(f).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   assert.throws(() => writeAdversarialPng(tmp.file('no/such/dir/adv.png'), x, adv, [1, 8, 8]), /--png .*adv\.png: cannot write it \(ENOENT\)/);
   assert.equal(fs.readdirSync(tmp.dir), ['adv.png'], 'no temporary file left');
+});
+
+test('attack --png: a .svg name gets the SVG figure; a non-image input or another extension is refused before the search', () => {
+  const svgFile = tmp.file('adv.svg');
+  writeAdversarialPng(svgFile, x, adv, [1, 8, 8], { caption: { originalClass: 1, newClass: 2, norm: 'l1' } });
+  assert.match(fs.readFileSync(svgFile, 'utf8'), /^<svg [^>]*>[\s\S]*ℓ1 distance 0\.35[\s\S]*<\/svg>\n$/);
+  assert.throws(() => checkAdversarialFigure('a.jpg', [1, 8, 8], 64), /--png a\.jpg: unknown picture format '\.jpg'/);
+  assert.throws(() => checkAdversarialFigure('a.png', [5], 5), /--png needs an image input/);
+  checkAdversarialFigure('a.png', [1, 8, 8], 64);
+  const onnx = tmp.file('vec.onnx');
+  fs.writeFileSync(onnx, model({ input: { name: 'x', dims: [1, 784] }, nodes: [node('Gemm', ['x', 'W'], ['y'], { transB: 1 })], inits: [{ name: 'W', dims: [10, 784], data: numbers(3, 7840) }], output: 'y' }));
+  const out = tmp.file('refused.gif');
+  refuses(['attack', '--net', onnx, '--index', '0', '--png', out], { says: [/--png .*refused\.gif: unknown picture format '\.gif'/], outputs: [out] });
 });
 
 test.after(() => tmp.remove());

@@ -13,7 +13,7 @@ import { predictedClass } from '../spec/margins.js';
 import { crownLayerBounds } from '../bounds/index.js';
 import { minimalAdversarial } from '../milp/adversarial.js';
 import type { AdversarialResult } from '../milp/adversarial.js';
-import { writeAdversarialPng } from '../report/adversarial-png.js';
+import { checkAdversarialFigure, writeAdversarialPng } from '../report/adversarial-png.js';
 import { pushWithinBudget } from '../milp/push.js';
 import { datasetShapeFor } from '../sweep/setup.js';
 
@@ -100,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   const label = ds.labels[index];
   const original = predictedClass(forward(net, x, 1));
   if (target === original) throw new UserError(`--target ${target}: the network already classifies image ${index} as ${target}`);
+  if (values.png !== undefined) checkAdversarialFigure(values.png, ds.shape, x.length);
   const budget = number(values.budget, '--budget', 0, 1);
   if (budget !== undefined) {
     return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json!, png: values.png, shape: ds.shape, other, otherFile: values.transfer });

@@ -11,7 +11,7 @@ import pngjs from 'pngjs';
 import { UserError } from '../errors.js';
 import type { Shape } from '../network.js';
 import { escapeXml } from './svg-plot.js';
-import { svgToPng, writeBytesAtomic } from './plot-file.js';
+import { pictureFormat, svgToPng, writeBytesAtomic } from './plot-file.js';
 
 const { PNG } = pngjs;
 
@@ -134,8 +134,19 @@ export function adversarialFigurePng(original: ArrayLike<number>, adversarial: A
   return svgToPng(adversarialFigureSvg(original, adversarial, shape, opts, 2), 2);
 }
 
+/**
+ * Checks, before the search starts, that a figure can be written for inputs of `shape` (n values)
+ * to `file`: an image input, and a .png or .svg name. Throws the UserError the write would.
+ */
+export function checkAdversarialFigure(file: string, shape: Shape, n: number): void {
+  pictureFormat(file, '--png');
+  imageShape(shape, n);
+}
+
+/** The figure to `file`: PNG, or SVG when the name ends in .svg. */
 export function writeAdversarialPng(file: string, original: ArrayLike<number>, adversarial: ArrayLike<number>, shape: Shape, opts: PngOptions = {}): void {
-  writeBytesAtomic(file, adversarialFigurePng(original, adversarial, shape, opts), '--png');
+  const svg = pictureFormat(file, '--png') === '.svg';
+  writeBytesAtomic(file, svg ? adversarialFigureSvg(original, adversarial, shape, opts) : adversarialFigurePng(original, adversarial, shape, opts), '--png');
 }
 
 /** [channels, height, width] of an image input: CHW, HW, or a flat square of 1 or 3 channels. */
