@@ -51,7 +51,9 @@ function showError(line: string | null): void {
   el.hidden = line === null;
 }
 
-const newWorker = () => new WorkerCpuEngine(new Worker(new URL('cpu-worker.js', import.meta.url)), log);
+/** The CPU engine: as many Web Workers as cores, at most 4 (the CLI takes the cores, at most 2). */
+const newWorker = () => new WorkerCpuEngine(() => new Worker(new URL('cpu-worker.js', import.meta.url)),
+  Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)), log);
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
@@ -121,14 +123,20 @@ function pct(v: number): string {
   return `${(100 * v).toFixed(2)}%`;
 }
 
+/** One row per epsilon, a column group per method (the CLI prints one row per method and epsilon). */
 function renderTable(rep: PageReport): void {
-  const head = ['method', 'ε', 'verified', 'robust acc', 'falsified', 'clean acc', 'bounded', 'time (s)'];
-  const rows = rep.results.map((r) => [r.method, String(r.eps), `${r.verified}/${r.samples}`, pct(r.robustAccuracy), String(r.falsified),
-    pct(r.correct / r.samples), String(r.pairsBounded), r.timeS.toFixed(3)]);
-  const esc = (s: string) => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
-  $('table').innerHTML = `<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>` +
-    rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('') + '</tbody>' +
-    `<caption class="muted">${esc(rep.net)} on ${rep.samples} images of ${esc(rep.data)}; engine ${esc(rep.engine)}; schedule ${rep.schedule}; ${rep.timeS.toFixed(2)} s</caption>`;
+  const esc = (t: string) => t.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+  const at = (method: string, eps: number) => rep.results.find((r) => r.method === method && r.eps === eps)!;
+  const head = `<tr><th rowspan="2">ε</th>${rep.methods.map((m) => `<th colspan="3">${m.toUpperCase()}</th>`).join('')}</tr>` +
+    `<tr>${rep.methods.map(() => '<th>verified</th><th>robust acc</th><th>time (s)</th>').join('')}</tr>`;
+  const body = rep.eps.map((eps) => `<tr><td>${eps}</td>${rep.methods.map((m) => {
+    const r = at(m, eps);
+    return `<td>${r.verified}/${r.samples}</td><td>${pct(r.robustAccuracy)}</td><td>${r.timeS.toFixed(3)}</td>`;
+  }).join('')}</tr>`).join('');
+  const falsified = rep.samples - rep.cleanCorrect;
+  $('table').innerHTML = `<thead>${head}</thead><tbody>${body}</tbody>` +
+    `<caption class="muted">${esc(rep.net)} on ${rep.samples} images of ${esc(rep.data)}: clean accuracy ${pct(rep.cleanAccuracy)} ` +
+    `(${falsified} misclassified = falsified at every ε); engine ${esc(rep.engine)}; schedule ${rep.schedule}; ${rep.timeS.toFixed(2)} s</caption>`;
 }
 
 function renderPlot(rep: PageReport): void {
