@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Times one sweep in the browser page against the same sweep by the CLI on this machine:
 //   node scripts/time-web-page.mjs [--backend cpu|gpu] [--net mnist-mlp] [--samples 100] [--eps 0.005:0.05:10]
-//                                  [--method ibp,crown] [--schedule bisect] [--screenshot OUT.png]
+//                                  [--method ibp,crown] [--schedule bisect] [--screenshot OUT.png] [--page-only]
 // Needs `npx tsc -p .` and `npm run build:web` first (serves dist-web/), and Debian's chromium
 // (or $CHROMIUM); WebGPU runs on whatever adapter Chromium offers (SwiftShader without a GPU).
-// Prints both sweep times (the page's report.timeS and the CLI's JSON seconds, loading excluded),
+// Prints both sweep times (the bound runs of every method, as the page's and the CLI's reports time them),
 // the wall time of each, and whether the verified counts agree.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ const { values: v } = parseArgs({
   options: {
     backend: { type: 'string', default: 'gpu' }, net: { type: 'string', default: 'mnist-mlp' }, samples: { type: 'string', default: '100' },
     eps: { type: 'string', default: '0.005:0.05:10' }, method: { type: 'string', default: 'ibp,crown' }, schedule: { type: 'string', default: 'bisect' },
-    screenshot: { type: 'string' },
+    screenshot: { type: 'string' }, 'page-only': { type: 'boolean', default: false },
   },
 });
 const site = path.join(root, 'dist-web');
@@ -34,7 +34,7 @@ let page, browser;
 try {
   const w0 = performance.now();
   browser = await puppeteer.launch({
-    executablePath: chromium, headless: true, userDataDir: path.join(tmp, 'profile'),
+    executablePath: chromium, headless: true, userDataDir: path.join(tmp, 'profile'), protocolTimeout: 0, // a wait lasts the whole sweep
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars',
       '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-vulkan-surface'],
     env: { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json' },
@@ -48,6 +48,17 @@ try {
   const pageWall = (performance.now() - w0) / 1000;
   if (got.error) throw new Error(`the page failed: ${got.error}`);
   if (v.screenshot) await page.screenshot({ path: v.screenshot, fullPage: true });
+  const pageSweep = got.report.runs.reduce((t, r) => t + r.timeS, 0);
+  const pageLine = `${got.adapter}\npage: ${got.report.engine}: sweep ${pageSweep.toFixed(2)} s (browser start + page load + sweep ${pageWall.toFixed(1)} s)\n`;
+  if (v['page-only']) process.stdout.write(pageLine);
+  else await compareWithCli(got, pageLine);
+} finally {
+  await browser?.close();
+  await server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+async function compareWithCli(got, pageLine) {
   const out = path.join(tmp, 'cli.json');
   const c0 = performance.now();
   execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'sweep', '--net', v.net, '--samples', v.samples, '--eps', v.eps, '--method', v.method,
@@ -56,13 +67,7 @@ try {
   const cli = JSON.parse(fs.readFileSync(out, 'utf8'));
   const key = (rs) => JSON.stringify(rs.map((r) => [r.method, r.eps, r.verified]));
   const cliSweep = (cli.runs ?? []).reduce((s, r) => s + (r.seconds ?? r.timeS ?? 0), 0);
-  const pageSweep = got.report.runs.reduce((s, r) => s + r.timeS, 0);
-  process.stdout.write(`${got.adapter}\n` +
-    `page: ${got.report.engine}: sweep ${pageSweep.toFixed(2)} s (browser start + page load + sweep ${pageWall.toFixed(1)} s)\n` +
+  process.stdout.write(pageLine +
     `cli:  ${cli.engine}: sweep ${cliSweep.toFixed(2)} s (process ${cliWall.toFixed(1)} s)\n` +
     `verified counts ${key(got.report.results) === key(cli.results) ? 'agree' : 'DIFFER'}: ${key(got.report.results)}\n`);
-} finally {
-  await browser?.close();
-  await server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -55,6 +55,7 @@ web.before(async () => {
   browser = await puppeteer.launch({
     executablePath: chromiumPath,
     headless: true,
+    protocolTimeout: 330_000, // waitForFunction is one protocol call that lasts the whole sweep
     userDataDir: path.join(tmp, 'profile'),
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars',
       // WebGPU on SwiftShader, Chromium's software Vulkan

@@ -2,7 +2,7 @@
 // first N MNIST test images with IBP and/or CROWN, on WebGPU or on the CPU engine in a Web
 // Worker, and show the curve, the table, example images and a JSON download. Errors read as the
 // CLI prints them ("veribound: <message>"). For automation (test/web-page.test.ts) the form can
-// be filled from the query string (?net=…&samples=…&eps=…&method=ibp,crown&backend=…&schedule=…&run=1)
+// be filled from the query string (?net=…&data=…&samples=…&eps=…&method=ibp,crown&backend=…&schedule=…&run=1)
 // and <body data-state> ends as "done" or "error"; window.veribound holds the last report.
 import type { Network } from '../network.js';
 import { describeLayer, logitNetwork, parameterCount } from '../network.js';
@@ -15,6 +15,7 @@ import type { Schedule } from '../sweep/scheduler.js';
 import { svgLinePlot } from '../report/svg-plot.js';
 import { describeAdapter } from '../kernels/device.js';
 import type { GpuEngine } from '../kernels/engine.js';
+import { binarySubset } from '../data/subset.js';
 import { parseMnistSubset } from './mnist-subset.js';
 import { pageSweep, type PageReport } from './sweep.js';
 import { WorkerCpuEngine } from './worker-engine.js';
@@ -80,6 +81,7 @@ async function chooseFile(file: File): Promise<void> {
     const net = loadOnnxBytes(new Uint8Array(await file.arrayBuffer()), file.name);
     for (const w of net.warnings) log(`veribound: warning: ${w}`);
     userNet.net = net;
+    guessData(file.name);
     $('netinfo').textContent = describeNet(net);
     page.veribound.netError = null;
   } catch (err) {
@@ -117,6 +119,23 @@ async function engineFor(backend: string): Promise<BoundEngine> {
   gpuEngine ??= await createBrowserGpuEngine(adapter, newWorker);
   log(`backend ${backend}: ${describeAdapter(adapter.info)}`);
   return gpuEngine;
+}
+
+/** --data as the page has it: the bundled MNIST images, or mnist:AvB (the CLI's two-digit subset of them). */
+function datasetFor(spec: string): Dataset {
+  const s = spec.trim();
+  if (s === 'mnist') return dataset!;
+  const m = /^mnist:(\d)v(\d)$/.exec(s);
+  if (!m) throw new UserError(`dataset '${s}': the page has the bundled MNIST test images: expected 'mnist' or 'mnist:AvB' (e.g. mnist:3v5)`);
+  const a = Number(m[1]), b = Number(m[2]);
+  if (a === b) throw new UserError(`dataset '${s}': the two digits must differ`);
+  return binarySubset(dataset!, a, b, `mnist:${a}v${b}-test`);
+}
+
+/** A one-output network named like *3v5* is judged on those two digits (as `veribound info` guesses). */
+function guessData(name: string): void {
+  const m = /(\d)v(\d)/.exec(name);
+  ($('data') as HTMLInputElement).value = m && m[1] !== m[2] ? `mnist:${m[1]}v${m[2]}` : 'mnist';
 }
 
 function pct(v: number): string {
@@ -201,15 +220,16 @@ async function runOnce(): Promise<void> {
     const schedule = ($('schedule') as HTMLSelectElement).value as Schedule;
     const net = logitNetwork(await currentNet());
     $('netinfo').textContent = describeNet(net);
+    const ds = datasetFor(($('data') as HTMLInputElement).value);
     engine = await engineFor(($('backend') as HTMLSelectElement).value);
-    const rep = await pageSweep(net, dataset!, engine, {
+    const rep = await pageSweep(net, ds, engine, {
       samples, eps, methods, schedule,
       onProgress: (done, total) => { progress.max = Math.max(1, total); progress.value = done; text.textContent = `${done} / ${total} (input, ε) pairs`; },
     });
     page.veribound.report = rep;
     renderTable(rep);
     renderPlot(rep);
-    renderExamples(rep, dataset!);
+    renderExamples(rep, ds);
     const a = $('download') as HTMLAnchorElement;
     if (a.href.startsWith('blob:')) URL.revokeObjectURL(a.href);
     a.href = URL.createObjectURL(new Blob([JSON.stringify(rep, null, 1) + '\n'], { type: 'application/json' }));
@@ -230,7 +250,9 @@ async function runOnce(): Promise<void> {
 
 function applyQuery(q: URLSearchParams): void {
   const set = (id: string, key: string) => { const v = q.get(key); if (v !== null) ($(id) as HTMLInputElement).value = v; };
-  set('net', 'net'); set('samples', 'samples'); set('eps', 'eps'); set('schedule', 'schedule'); set('backend', 'backend');
+  set('net', 'net');
+  if (q.get('net') !== null) guessData(q.get('net')!);
+  set('data', 'data'); set('samples', 'samples'); set('eps', 'eps'); set('schedule', 'schedule'); set('backend', 'backend');
   const m = q.get('method');
   if (m !== null) {
     const wanted = m.split(',').map((s) => s.trim());
@@ -244,7 +266,8 @@ async function init(): Promise<void> {
     const select = $('net') as HTMLSelectElement;
     select.innerHTML = manifest.models.map((m) => `<option value="${m.name}">${m.name}</option>`).join('');
     select.value = manifest.models.some((m) => m.name === 'mnist-mlp') ? 'mnist-mlp' : manifest.models[0]?.name;
-    select.onchange = () => { userNet = null; ($('file') as HTMLInputElement).value = ''; showError(null); $('netinfo').textContent = ''; };
+    select.onchange = () => { userNet = null; ($('file') as HTMLInputElement).value = ''; showError(null); $('netinfo').textContent = ''; guessData(select.value); };
+    guessData(select.value);
     const [img, lbl] = await Promise.all([fetchBytes(manifest.mnist.images), fetchBytes(manifest.mnist.labels)]);
     dataset = parseMnistSubset(img, lbl, manifest.mnist.images);
     ($('samples') as HTMLInputElement).max = String(dataset.count);
