@@ -2,7 +2,8 @@
 // WebGPU on its SwiftShader adapter, loads the built page from a local static server and sweeps
 // a bundled network; its verified counts must equal `veribound sweep`'s on the same network,
 // images, epsilons and schedule — on the CPU engine (the page's Web Worker vs the CLI's threads,
-// both float64) and on WebGPU (the browser's Dawn vs the CLI's, the same kernels and rounding).
+// both float64) and on WebGPU (the browser's Dawn vs the CLI's, the same kernels and rounding);
+// a residual network the kernels do not cover goes to the page's CPU workers with the CLI's warning.
 // A malformed ONNX file and one with an unsupported operator, chosen on the page, must show the
 // CLI's error line. A screenshot goes to out/web-page.png (look at it). In-page expressions are
 // strings: this file is compiled without the DOM's types.
@@ -15,7 +16,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { chromiumMissing, chromiumPath, gpuMissing, guard, root } from './helpers/requires.js';
 import { serveStatic, type StaticServer } from '../src/serve/static.js';
-import { model, node } from './fixtures-onnx.js';
+import { model, node, numbers } from './fixtures-onnx.js';
 
 const web = guard(test, chromiumMissing());
 const webGpu = guard(test, chromiumMissing() ?? (await gpuMissing()));
@@ -44,13 +45,26 @@ const counts = (results: { method: string; eps: number; verified: number }[]) =>
 // the CLI's runs start at once and go on while the browser works (SwiftShader is slow on both sides)
 let cliCpu: Promise<CliResult> | undefined;
 let cliGpu: Promise<CliResult> | undefined;
+let cliResidual: Promise<CliResult> | undefined;
+const residualFile = path.join(tmp, 'residual.onnx');
+const RESIDUAL = { samples: '60', eps: '0.001,0.003,0.01', method: 'ibp,crown', schedule: 'all', backend: 'gpu' };
 
 web.before(async () => {
   const built = path.join(tmp, 'site');
   await new Promise<void>((resolve, reject) => execFile(process.execPath, [path.join(root, 'scripts/build-web.mjs'), '--no-check', '--out', built, '--mnist', '100'], { cwd: root },
     (err, _o, stderr) => (err ? reject(new Error(`build-web failed: ${stderr}`)) : resolve())));
   cliCpu = cli(sweepArgs('cpu'), path.join(tmp, 'cli-cpu.json'));
-  if (!(await gpuMissing())) cliGpu = cli(sweepArgs('gpu'), path.join(tmp, 'cli-gpu.json'));
+  if (!(await gpuMissing())) {
+    cliGpu = cli(sweepArgs('gpu'), path.join(tmp, 'cli-gpu.json'));
+    // x → Gemm → h; Relu(h) → Gemm → g; y = g + h: the Add of two computed tensors is not a chain
+    fs.writeFileSync(residualFile, model({
+      nodes: [node('Gemm', ['x', 'W1', 'b1'], ['h'], { transB: 1 }), node('Relu', ['h'], ['r']), node('Gemm', ['r', 'W2'], ['g'], { transB: 1 }), node('Add', ['g', 'h'], ['y'])],
+      inits: [{ name: 'W1', dims: [10, 784], data: numbers(1, 7840).map((v) => v / 20) }, { name: 'b1', dims: [10], data: numbers(2, 10) },
+        { name: 'W2', dims: [10, 10], data: numbers(3, 100).map((v) => v / 3) }],
+      input: { name: 'x', dims: [1, 784] }, output: 'y',
+    }));
+    cliResidual = cli(['sweep', '--net', residualFile, ...Object.entries(RESIDUAL).flatMap(([k, v]) => [`--${k}`, v])], path.join(tmp, 'cli-residual.json'));
+  }
   server = await serveStatic(built);
   browser = await puppeteer.launch({
     executablePath: chromiumPath,
@@ -70,7 +84,7 @@ web.before(async () => {
 web.after(async () => {
   await browser?.close();
   await server?.close();
-  await Promise.allSettled([cliCpu, cliGpu]);
+  await Promise.allSettled([cliCpu, cliGpu, cliResidual]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -112,6 +126,26 @@ webGpu('the page on WebGPU (SwiftShader in Chromium) verifies exactly what verib
   const cliRun = await cliGpu!;
   assert.is(cliRun.code, 0, cliRun.stderr);
   assert.equal(counts(got.report!.results), counts(cliRun.json!.results));
+  assert.equal(pageErrors, []);
+});
+
+webGpu('a residual network the GPU kernels do not cover runs on the page\'s CPU workers, with a warning, and matches the CLI', async () => {
+  const q = new URLSearchParams(RESIDUAL);
+  await page.goto(`${server.url}?${q}`);
+  await page.waitForFunction(`document.body.dataset.state === 'idle'`, { timeout: 60_000, polling: 100 });
+  await (await page.$('#file'))!.uploadFile(residualFile);
+  await page.waitForFunction(`document.getElementById('netinfo').textContent.startsWith('residual.onnx')`, { timeout: 30_000, polling: 100 });
+  await page.click('#run');
+  await page.waitForFunction(`['done', 'error'].includes(document.body.dataset.state)`, { timeout: 300_000, polling: 250 });
+  const got = await page.evaluate(`({ report: window.veribound.report, error: window.veribound.error, log: document.getElementById('log').textContent })`) as { report: PageState['report']; error: string | null; log: string };
+  assert.is(got.error, null);
+  assert.match(got.report!.engine, /^gpu: /);
+  assert.match(got.log, /the GPU engine cannot run ibp on residual\.onnx: the network is not a chain/);
+  const res = await cliResidual!;
+  assert.is(res.code, 0, res.stderr);
+  const want = counts(res.json!.results);
+  assert.equal(counts(got.report!.results), want);
+  assert.ok(Object.values(want).some((n) => n > 0), JSON.stringify(want));
   assert.equal(pageErrors, []);
 });
 
