@@ -70,7 +70,7 @@ test('bundled models load by name and match onnxruntime', async () => {
   }
 });
 
-test('structure: normalisation, NHWC transpose, sigmoid and pooling map to the right layers', () => {
+sharedTest('structure: normalisation, NHWC transpose, sigmoid and pooling map to the right layers', () => {
   const kinds = (rel: string) => loadOnnxFile(path.join(benchDir, rel)).layers.map((l) => l.op.kind);
   const conv = kinds('eran/nets/mnist_conv_maxpool.onnx');
   assert.is(conv[0], 'affine', 'Sub/Div merged into one affine');
