@@ -165,8 +165,8 @@ function renderPlot(rep: PageReport): void {
   });
   $('plot').innerHTML = svgLinePlot(series, {
     title: `${rep.net}: robust accuracy on ${rep.samples} inputs of ${rep.data}`,
-    xLabel: 'epsilon (L-infinity radius)', xRange: [0, rep.eps[rep.eps.length - 1]], yLabel: 'robust accuracy (%)',
-    reference: { label: 'clean accuracy', y: 100 * rep.cleanAccuracy }, width: 560, height: 360,
+    xLabel: 'ε (ℓ∞ radius)', xRange: [0, rep.eps[rep.eps.length - 1]], yLabel: 'robust accuracy', yUnit: '%',
+    reference: { label: 'clean accuracy', y: 100 * rep.cleanAccuracy }, width: 560,
   });
 }
 
