@@ -5,6 +5,7 @@
 import { runMeta } from './run-meta.js';
 import type { RunMeta } from './run-meta.js';
 import { writeFileAtomic } from './outputs.js';
+import { UserError } from './errors.js';
 
 const camel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -33,4 +34,9 @@ export function printJson(doc: JsonDoc): void {
 /** --out FILE: the same document, written whole (the path was claimed before the work started). */
 export function writeJsonOut(file: string | undefined, doc: JsonDoc): void {
   if (file !== undefined) writeFileAtomic(file, JSON.stringify(doc, null, 1) + '\n', '--out');
+}
+
+/** --out is always the JSON document: a path ending in another format's extension is a mistake. */
+export function checkJsonOut(file: string | undefined, hint: string): void {
+  if (file !== undefined && !/\.json$/i.test(file)) throw new UserError(`--out ${file}: --out writes the JSON document (FILE.json); ${hint}`);
 }

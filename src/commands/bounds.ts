@@ -12,7 +12,7 @@ import { predict } from '../sweep/classify.js';
 import { verifiedAt } from '../sweep/scheduler.js';
 import { loadTarget, parseMethods } from '../sweep/setup.js';
 import { parseOptions } from '../cli-args.js';
-import { jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
+import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
 import { claimOutput } from '../output-lock.js';
 
 export const summary = 'bound the margins of inputs in an L-infinity ball (IBP or CROWN)';
@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const batch = parseCount(values.batch, '--batch');
   if ((values.samples === undefined) === (values.inputs === undefined)) throw new UserError('bounds: give either --samples N or --inputs FILE.json');
   const samples = values.samples !== undefined ? parseCount(values.samples, '--samples') : undefined;
+  checkJsonOut(values.out, 'the table is what stdout shows without --json');
   if (values.out !== undefined) claimOutput(values.out, '--out');
   const { net, data } = await loadTarget({ net: values.net, data: values.data, samples, inputsFile: values.inputs });
   const { predicted } = predict(net, data.inputs, data.count);
