@@ -22,7 +22,7 @@ export function camelKeys(value: unknown): unknown {
 export type JsonDoc = Record<string, unknown> & { meta: RunMeta };
 
 /** `body` with camelCase keys and the run's meta (seed: null when the command is deterministic). */
-export function jsonDoc(body: Record<string, unknown>, meta: { seed?: number | null; engine?: string | null } = {}): JsonDoc {
+export function jsonDoc(body: unknown, meta: { seed?: number | null; engine?: string | null } = {}): JsonDoc {
   return { ...(camelKeys(body) as Record<string, unknown>), meta: runMeta(meta) };
 }
 

@@ -21,6 +21,7 @@ import { completionSummary } from '../sweep/report.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 import { completeSweep, newCompletionCache } from '../sweep/milp.js';
 import { MilpPool } from '../milp/index.js';
+import { jsonDoc, printJson } from '../json-doc.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -47,6 +48,8 @@ usage: veribound sweep [options]
                       then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
                       that closes where nothing is left undecided (the plot shades it)
   --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
+  --json              the --out JSON document on stdout instead of the table (camelCase keys,
+                      with "meta": {"version", "commandLine", "seed", "engine"})
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       html: { type: 'string' },
       milp: { type: 'boolean', default: false },
       'milp-timeout': { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -146,8 +150,10 @@ export async function run(argv: string[]): Promise<number> {
     seconds: (performance.now() - t0) / 1000,
     ...(pool ? { milp: { timeoutS: milpTimeout, workers: pool.size } } : {}),
   };
-  process.stdout.write(formatTable(report) + '\n');
-  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
+  const doc = jsonDoc(toJson(report), { engine: engineName });
+  if (values.json) printJson(doc);
+  else process.stdout.write(formatTable(report) + '\n');
+  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(doc, null, 1) + '\n', '--out');
   if (values.csv !== undefined) writeFileAtomic(values.csv, toCsv(report), '--csv');
   if (values.plot !== undefined) {
     const series = methods.map((method) => {
