@@ -23,6 +23,8 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify.js'),
   run: () => import('./commands/run.js'),
   attack: () => import('./commands/attack.js'),
+  bench: () => import('./commands/bench.js'),
+  check: () => import('./commands/check.js'),
 };
 
 /** Commands that handle SIGINT themselves (the sweep keeps its partial results). */
@@ -71,7 +73,24 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!OWN_INTERRUPT.has(name)) installInterruptHandler(name);
-  return (await cmd.run(rest)) ?? 0;
+  try {
+    return (await cmd.run(rest)) ?? 0;
+  } catch (err) {
+    throw suggestOption(err, name, cmd.usage);
+  }
+}
+
+/**
+ * A command that calls node's parseArgs itself (not cli-args.ts) still gets the nearest option
+ * for an unknown one: its options are the --names its usage text lists.
+ */
+function suggestOption(err: unknown, command: string, usage: string): unknown {
+  if ((err as NodeJS.ErrnoException)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return err;
+  const name = /Unknown option '-{1,2}([^'=]+)'/.exec((err as Error).message)?.[1];
+  if (!name) return err;
+  const known = [...new Set([...usage.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]))];
+  const guess = nearest(name, known);
+  return new UserError(`${command}: unknown option '--${name}'${guess ? ` (did you mean --${guess}?)` : ''}; see veribound ${command} --help`);
 }
 
 main(process.argv.slice(2)).then(
