@@ -30,7 +30,8 @@ usage: veribound sweep [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --samples N         the first N test images of --data (default 1000)
-  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
+  --data SPEC         mnist, mnist:AvB or folder:PATH (images resized to the network's input);
+                      default mnist, or mnist:AvB for a one-output network named like *AvB*
   --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
@@ -45,8 +46,9 @@ usage: veribound sweep [options]
   --plot FILE.svg     robust accuracy vs epsilon, one line per method
   --html FILE.html    one self-contained report page: network, curve, table, example images
   --milp              decide the (input, eps) pairs the bounds leave undecided: a short PGD attack,
-                      then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
-                      that closes where nothing is left undecided (the plot shades it)
+                      then the exact MILP; robust accuracy becomes an interval [verified,
+                      1 - falsified] that closes where nothing is left undecided (the plot
+                      shades it)
   --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
   --json              the --out JSON document on stdout instead of the table (camelCase keys,
                       with "meta": {"version", "commandLine", "seed", "engine"})

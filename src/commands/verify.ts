@@ -23,8 +23,8 @@ usage: veribound verify --net N.onnx --spec P.vnnlib [--timeout S] [--result FIL
   --backend B         bound engine: auto (default: a hardware GPU, else the CPU), gpu or cpu
   --seed N            attack seed (default 1)
   --json              one JSON document on stdout instead of the answer line: {"answer",
-                      "decidedBy", "timeS", "stages": [{"stage", "timeS", "closed", "open", "note"}],
-                      "counterexample": {"x", "y"} or null, "meta"}
+                      "decidedBy", "timeS", "stages": [{"stage", "timeS", "closed", "open",
+                      "note"}], "counterexample": {"x", "y"} or null, "meta"}
   --out FILE.json     write that JSON document to a file (--summary before 0.2)
 
 Prints sat, unsat, timeout or unknown on the first line of stdout (exit code 0); a sat
