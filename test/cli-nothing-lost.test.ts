@@ -81,6 +81,19 @@ test('verify: a second run on the same --out refuses; Ctrl-C exits 130 with one 
   for (const f of [out, result, `${out}.lock`, `${result}.lock`]) assert.not.ok(fs.existsSync(f), `${f} is left behind`);
 });
 
+test('attack: Ctrl-C exits 130 with one line, nothing written, no lock left', async () => {
+  const out = path.join(tmp, 'a.json'), png = path.join(tmp, 'a.png');
+  const a = start('attack', '--net', net, '--index', '0', '--timeout', '120', '--out', out, '--png', png);
+  await until('the first progress line', () => fs.existsSync(`${out}.lock`) && fs.existsSync(`${png}.lock`));
+  await sleep(1500);
+  a.child.kill('SIGINT');
+  const r = await a.done;
+  assert.is(r.code, 130, r.err);
+  assert.match(r.err.trim().split('\n').at(-1)!, /^veribound: attack interrupted \(SIGINT\); exiting$/);
+  assert.is(r.out, '');
+  for (const f of [out, png, `${out}.lock`, `${png}.lock`]) assert.not.ok(fs.existsSync(f), `${f} is left behind`);
+});
+
 test('verify: unwritable outputs fail before any work, one line', () => {
   let r = veribound('verify', '--net', net, '--spec', fast, '--out', path.join(tmp, 'no-such-dir', 'x.json'));
   assert.is(r.code, 2);

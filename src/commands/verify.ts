@@ -65,12 +65,13 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
-  if (values.result !== undefined) writeResultFile(values.result, outcome.answer, outcome.counterexample);
   const { answer, decidedBy, timeS, stages, counterexample } = outcome;
+  // the answer reaches stdout first: a file that fails to write at the end cannot take it away
+  if (!values.json) process.stdout.write(`${answer}\n`);
+  if (values.result !== undefined) writeResultFile(values.result, outcome.answer, outcome.counterexample);
   const doc = jsonDoc({ answer, decidedBy, timeS, stages, counterexample: counterexample ?? null, net: net.name, spec: values.spec }, { seed, engine: engine.describe() });
   writeJsonOut(values.out, doc);
   if (values.json) printJson(doc);
-  else process.stdout.write(`${answer}\n`);
   process.stderr.write(`veribound: ${answer}${decidedBy ? ` (decided by ${decidedBy})` : ''} in ${timeS.toFixed(2)}s\n`);
   return 0;
 }
