@@ -87,6 +87,14 @@ test('npm pack, install without network, type-check and run a consumer', async (
   doc.lower.forEach((v: number, r: number) => assert.ok(Math.abs(v - ref.lower[r]) <= 1e-9 * (1 + Math.abs(v)), `row ${r}: ${v} vs ${ref.lower[r]}`));
   doc.lower.forEach((v: number, r: number) => assert.ok(v <= doc.upper[r]));
 
+  // the README's library example type-checks against the installed package as it is written
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = /## As a library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'the README has a library example');
+  fs.writeFileSync(path.join(app, 'main.ts'), block!);
+  const example = sh(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], app);
+  assert.is(example.code, 0, example.out + example.err);
+
   // a misuse is a type error: the declarations carry the real types
   fs.writeFileSync(path.join(app, 'main.ts'), [
     "import { bound, boxesAround, loadNetwork } from 'veribound';",
