@@ -49,6 +49,7 @@ for (const c of COMMANDS) {
     assert.ok(a.out.startsWith(`usage: veribound ${c}`), a.out.slice(0, 80));
     a.out.split('\n').forEach((l) => assert.ok(l.length <= 100, `${c} --help: ${l.length} columns: ${l}`));
     assert.match(a.out, /--json/);
+    assert.match(a.out, /--out FILE\.json/, 'every command writes its JSON document with --out');
     const bad = veribound(c, '--jsno');
     assert.is(bad.code, 2, bad.err);
     assert.match(bad.err, /unknown option '--jsno' \(did you mean --json\?\)/);
@@ -122,6 +123,12 @@ for (const [c, args, seed] of jsonRuns) {
     assert.is(doc.meta.commandLine, ['veribound', c, ...args, '--json'].join(' '));
     assert.is(doc.meta.seed, seed);
     if (['bounds', 'sweep', 'verify', 'bench'].includes(c)) assert.match(doc.meta.engine, /^cpu float64/);
+    // --out writes the same document
+    const file = path.join(tmp, `${c}-out.json`);
+    const w = veribound(c, ...args.map((a) => (a === 'r.csv' ? 'r2.csv' : a === 't.onnx' ? 't2.onnx' : a)), '--out', file);
+    assert.is(w.code, 0, w.err);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(Object.keys(written).sort(), Object.keys(doc).sort());
   });
 }
 

@@ -3,7 +3,8 @@
 import { UserError } from '../errors.js';
 import { parseOptions } from '../cli-args.js';
 import { wrap } from '../help-text.js';
-import { jsonDoc, printJson } from '../json-doc.js';
+import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
+import { claimOutput } from '../output-lock.js';
 import { dataSpecFor, NO_DATA_SPEC } from '../data/for-network.js';
 import { describeLayer, inputSize, logitNetwork, outputShape, parameterCount } from '../network.js';
 import type { Network } from '../network.js';
@@ -28,6 +29,7 @@ usage: veribound info --net PATH|NAME [--samples N] [--data SPEC] [--json]
   --json            one JSON document on stdout: {"network", "inputShape", "outputShape",
                     "layers": [{"name", "op", "shape"}], "parameters", "warnings",
                     "cleanAccuracy": {"correct", "total", "data"} or null, "meta"}
+  --out FILE.json   write that JSON document to a file
 `;
 
 /** The test set accuracy is measured on (data/for-network.ts decides, as for every command). */
@@ -58,7 +60,9 @@ export function cleanAccuracy(net: Network, ds: Dataset, n: number): { correct: 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions('info', argv, { net: { type: 'string' }, samples: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseOptions('info', argv, { net: { type: 'string' }, samples: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  checkJsonOut(values.out, 'the table is what stdout shows without --json');
+  if (values.out !== undefined) claimOutput(values.out, '--out');
   if (!values.net) throw new UserError(`info: --net PATH|NAME is required (bundled: ${bundledModels().join(', ') || 'none'})`);
   const samplesArg = values.samples ?? '1000';
   const samples = Number(samplesArg);
@@ -91,12 +95,13 @@ export async function run(argv: string[]): Promise<number> {
   } else if (inputSize(net) !== 784) {
     out.push('clean accuracy: not measured (the input is not a 28x28 image)');
   }
-  if (values.json) {
-    printJson(jsonDoc({
-      network: net.name, inputShape: net.inputShape, outputShape: outputShape(net),
-      layers: net.layers.map((l) => ({ name: l.name, op: describeLayer(l), shape: l.shape })),
-      parameters: parameterCount(net), warnings: net.warnings, cleanAccuracy: accuracy,
-    }));
-  } else process.stdout.write(out.join('\n') + '\n');
+  const doc = jsonDoc({
+    network: net.name, inputShape: net.inputShape, outputShape: outputShape(net),
+    layers: net.layers.map((l) => ({ name: l.name, op: describeLayer(l), shape: l.shape })),
+    parameters: parameterCount(net), warnings: net.warnings, cleanAccuracy: accuracy,
+  });
+  writeJsonOut(values.out, doc);
+  if (values.json) printJson(doc);
+  else process.stdout.write(out.join('\n') + '\n');
   return 0;
 }
