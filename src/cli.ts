@@ -25,10 +25,11 @@ const commands: Record<string, () => Promise<Command>> = {
   attack: () => import('./commands/attack.js'),
   bench: () => import('./commands/bench.js'),
   check: () => import('./commands/check.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
-/** Commands that handle SIGINT themselves (the sweep keeps its partial results). */
-const OWN_INTERRUPT = new Set(['sweep']);
+/** Commands that handle SIGINT themselves (the sweep keeps its partial results, serve closes its server). */
+const OWN_INTERRUPT = new Set(['sweep', 'serve']);
 
 async function mainHelp(): Promise<string> {
   const lines = [
@@ -39,7 +40,7 @@ async function mainHelp(): Promise<string> {
     'commands:',
   ];
   for (const [c, load] of Object.entries(commands)) lines.push(`  ${c.padEnd(8)} ${(await load()).summary}`);
-  lines.push('', 'every command takes --help, and --json for one JSON document on stdout');
+  lines.push('', 'every command takes --help; those that compute take --json (one JSON document on stdout) and --out FILE.json');
   return lines.join('\n');
 }
 
