@@ -40,7 +40,7 @@ async function mainHelp(): Promise<string> {
     'commands:',
   ];
   for (const [c, load] of Object.entries(commands)) lines.push(`  ${c.padEnd(8)} ${(await load()).summary}`);
-  lines.push('', 'every command takes --help; those that compute take --json (one JSON document on stdout) and --out FILE.json');
+  lines.push('', 'every command takes --help; those that compute also take --json (one JSON document on', 'stdout) and --out FILE.json (the same document in a file)');
   return lines.join('\n');
 }
 
