@@ -22,6 +22,7 @@ import { completionSummary } from '../sweep/report.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 import { completeSweep, newCompletionCache } from '../sweep/milp.js';
 import { MilpPool } from '../milp/index.js';
+import { jsonDoc, printJson } from '../json-doc.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -30,7 +31,8 @@ usage: veribound sweep [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --samples N         the first N test images of --data (default 1000)
-  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
+  --data SPEC         mnist, mnist:AvB or folder:PATH (images resized to the network's input);
+                      default mnist, or mnist:AvB for a one-output network named like *AvB*
   --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
@@ -45,9 +47,12 @@ usage: veribound sweep [options]
   --plot FILE.svg     robust accuracy vs epsilon, one line per method (.png: rasterised, for slides)
   --html FILE.html    one self-contained report page: network, curve, table, example images
   --milp              decide the (input, eps) pairs the bounds leave undecided: a short PGD attack,
-                      then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
-                      that closes where nothing is left undecided (the plot shades it)
+                      then the exact MILP; robust accuracy becomes an interval [verified,
+                      1 - falsified] that closes where nothing is left undecided (the plot
+                      shades it)
   --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
+  --json              the --out JSON document on stdout instead of the table (camelCase keys,
+                      with "meta": {"version", "commandLine", "seed", "engine"})
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -69,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       html: { type: 'string' },
       milp: { type: 'boolean', default: false },
       'milp-timeout': { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -147,8 +153,10 @@ export async function run(argv: string[]): Promise<number> {
     seconds: (performance.now() - t0) / 1000,
     ...(pool ? { milp: { timeoutS: milpTimeout, workers: pool.size } } : {}),
   };
-  process.stdout.write(formatTable(report) + '\n');
-  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
+  const doc = jsonDoc(toJson(report), { engine: engineName });
+  if (values.json) printJson(doc);
+  else process.stdout.write(formatTable(report) + '\n');
+  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(doc, null, 1) + '\n', '--out');
   if (values.csv !== undefined) writeFileAtomic(values.csv, toCsv(report), '--csv');
   if (values.plot !== undefined) writePicture(values.plot, sweepPlotSvg(report, `${net.name}: ${data.count} inputs of ${data.source}`), '--plot');
   if (values.html !== undefined) writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs }));
