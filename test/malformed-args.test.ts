@@ -21,7 +21,7 @@ test('sweep --eps with a count in the billions is capped with a clear message', 
 test('train --arch with an empty width is refused instead of dropping the layer', () => {
   const onnx = tmp.file('t.onnx');
   for (const [arch, layer] of [['784--10', 2], ['784-50-', 3], ['-784-10', 1]] as const) {
-    refuses(['train', `--arch=${arch}`, '--epochs', '1', '--limit', '10', '--out', onnx], {
+    refuses(['train', `--arch=${arch}`, '--epochs', '1', '--limit', '10', '--onnx', onnx], {
       says: [new RegExp(`--arch '${arch}': layer ${layer} is empty`)], outputs: [onnx],
     });
   }
@@ -29,10 +29,10 @@ test('train --arch with an empty width is refused instead of dropping the layer'
 
 test('train --arch with a layer too large to allocate names the layer and its size', () => {
   const onnx = tmp.file('t.onnx');
-  refuses(['train', '--arch', '784-100000000-10', '--epochs', '1', '--out', onnx], {
+  refuses(['train', '--arch', '784-100000000-10', '--epochs', '1', '--onnx', onnx], {
     says: [/--arch '784-100000000-10': layer 1 would have 78400000000 weights; at most 100000000/], outputs: [onnx],
   });
-  refuses(['train', '--arch', 'conv100000-conv100000-10', '--epochs', '1', '--out', onnx], {
+  refuses(['train', '--arch', 'conv100000-conv100000-10', '--epochs', '1', '--onnx', onnx], {
     says: [/layer 2 would have 90000000000 weights/], outputs: [onnx],
   });
 });

@@ -1,5 +1,5 @@
 // Malformed and degenerate VNN-LIB properties through `veribound verify`: each is refused with
-// exit 2 and one line naming the file and the problem, and neither --out nor --summary is
+// exit 2 and one line naming the file and the problem, and neither --result nor --out is
 // written. The degenerate ones (empty input box, no output constraint) used to be answered
 // unsat and sat; the deeply nested one used to overflow the stack.
 import { test } from 'uvu';
@@ -21,7 +21,7 @@ const out = tmp.file('result.txt');
 const summary = tmp.file('summary.json');
 
 function verify(name: string, text: string): string[] {
-  return ['verify', '--net', net, '--spec', tmp.write(name, text), '--backend', 'cpu', '--timeout', '60', '--out', out, '--summary', summary];
+  return ['verify', '--net', net, '--spec', tmp.write(name, text), '--backend', 'cpu', '--timeout', '60', '--result', out, '--out', summary];
 }
 const refusesSpec = (name: string, text: string, ...says: RegExp[]) =>
   refuses(verify(name, text), { says: [new RegExp(name.replace('.', '\\.')), ...says], outputs: [out, summary] });
