@@ -9,6 +9,7 @@
 import type { DenseChain } from './dense-chain.js';
 import { matmulRows, transposeOf } from '../bounds/linalg.js';
 import type { LayerBounds } from '../bounds/types.js';
+import { adaptiveSlope } from '../bounds/ops/relu.js';
 
 /** Pre-activation bounds of each ReLU layer k (the output of maps[k]), k < maps.length − 1. */
 export interface PreBounds {
@@ -107,7 +108,7 @@ function intervalOfMap({ w, b, out, in: inn }: DenseChain['maps'][number], hl: F
 
 function adaptiveSlopes(l: Float64Array, u: Float64Array): Float64Array {
   const a = new Float64Array(l.length);
-  for (let i = 0; i < l.length; i++) a[i] = u[i] > -l[i] ? 1 : 0;
+  for (let i = 0; i < l.length; i++) a[i] = adaptiveSlope(l[i], u[i]);
   return a;
 }
 
