@@ -14,7 +14,8 @@
 // the coefficients at every layer, so a reverse sweep from the input upwards gives its
 // derivative with respect to them: at the input it is the minimising box corner (centre −
 // sign(A)·radius); through a linear op it is that op's forward pass (weights and bias); through
-// a nonlinear op it is the chosen relaxation lines (the rule's `reverse`). d bound / d α is then
+// a nonlinear op it is the chosen relaxation lines (the rule's `reverse`; dense has one too,
+// for the fast product). d bound / d α is then
 // (coefficient before the step) × (derivative on the input), and d bound / d β the derivative on
 // the ReLU's input itself.
 import { INPUT } from '../network.js';
@@ -105,8 +106,8 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Float64Array | unde
     const gins = p.inputs.map((src) => (src === INPUT ? gIn : G.get(src)!));
     const grad = params.grad?.[j];
     if (grad?.beta) grad.beta.set(gins[0].subarray(0, rows.n * p.inSizes[0]));
-    if (p.rule.nonlinear) {
-      G.set(j, p.rule.reverse!(p.op, gins[0], tape.get(j)!, rows, ctxOf(p, st.count), st.relax[j]!, params.layer?.[j], grad));
+    if (p.rule.reverse) {
+      G.set(j, p.rule.reverse(p.op, gins[0], tape.get(j), rows, ctxOf(p, st.count), st.relax[j], params.layer?.[j], grad));
     } else {
       G.set(j, applyLayer(plan.net, j, gins, rows.n) as Float64Array);
     }

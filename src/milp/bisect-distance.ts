@@ -17,7 +17,8 @@ import { milpVerify } from './verify.js';
 import { loadHighs } from './highs.js';
 import { adversarialSet } from './bracket.js';
 import { denseChain, type DenseChain } from '../verify/dense-chain.js';
-import { optimisedPreBounds } from '../verify/alpha-crown.js';
+import { chainPre } from '../verify/alpha-crown.js';
+import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
 import { reluBabStage } from '../verify/relu-bab-stage.js';
 
@@ -121,7 +122,11 @@ async function babDecide(
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
   open.open[0] = others.map((j) => classes.includes(j));
   const start = Date.now(), until = start + Math.max(0, deadline - performance.now());
-  const pre = optimisedPreBounds(chain, box.lower, box.upper, { deadline: start + 0.25 * (until - start) });
+  // α-optimised intermediate bounds from the engine (no spec rows to optimise: the ReLU inputs only)
+  const { bounds } = alphaBox(net, box.lower, box.upper, new Float64Array(out), 1, {
+    iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },
+  });
+  const pre = chainPre(chain, bounds, box.lower, box.upper);
   // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
   const res = reluBabStage(net, chain, open, {
     deadline: until, pre: [pre], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], highs: await loadHighs(), log: () => {},

@@ -1,5 +1,5 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → relu-bab (dense ReLU chains) → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
@@ -84,22 +84,18 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (open.count() === 0) return done('unsat', method);
   }
 
-  // (c) α-CROWN on dense ReLU chains
+  // (c) α-CROWN (every network: the engine's one backward pass)
   const chain = denseChain(net);
   let pre: (PreBounds | undefined)[] = [];
   let alpha: RowAlphas[] = [];
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
-    if (chain) {
-      await stage('alpha-crown', async () => {
-        const res = alphaStage(chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
-        pre = res.pre;
-        alpha = res.alpha;
-        return { note: '' };
-      });
-      if (open.count() === 0) return done('unsat', 'alpha-crown');
-    } else {
-      log('alpha-crown: skipped (only for sequential dense/ReLU networks)');
-    }
+    await stage('alpha-crown', async () => {
+      const res = alphaStage(net, chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
+      pre = res.pre;
+      alpha = res.alpha;
+      return { note: '' };
+    });
+    if (open.count() === 0) return done('unsat', 'alpha-crown');
   }
 
   // a longer attack on what is left, before the MILP spends the rest of the time

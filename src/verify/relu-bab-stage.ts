@@ -56,7 +56,7 @@ export function reluBabStage(net: Network, chain: DenseChain, open: OpenSet, opt
     if (!open.open[r][k]) continue;
     const region = regions[r];
     let pre = opts.pre[r] ?? preOf.get(r);
-    if (!pre) { pre = chainPreBounds(chain, region.lower, region.upper); preOf.set(r, pre); }
+    if (!pre) { pre = chainPreBounds(net, chain, region.lower, region.upper); preOf.set(r, pre); }
     const conj = region.unsafe[k];
     const m = open.prop.numOutputs;
     const rows: BabRow[] = [];

@@ -80,7 +80,7 @@ export const maxpoolRule: OpRule<MaxPool2dOp> = {
     for (let r = 0; r < rows.n; r++) {
       const ao = r * m, go = r * n, ro = rows.box[r] * m;
       for (let o = 0; o < m; o++) {
-        out[ao + o] = A[ao + o] < 0 ? upSlope[ro + o] * G[go + upIdx[ro + o]] + upIcpt[ro + o] : G[go + lowIdx[ro + o]];
+        out[ao + o] = A![ao + o] < 0 ? upSlope[ro + o] * G[go + upIdx[ro + o]] + upIcpt[ro + o] : G[go + lowIdx[ro + o]];
       }
     }
     return out;

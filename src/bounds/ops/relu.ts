@@ -44,6 +44,6 @@ export const reluRule: OpRule<ReluOp> = {
     return backwardThroughLines(A, rows, ctx.outSize, relax as LineRelax, param);
   },
   reverse(_op, G, A, rows, ctx, relax, param, grad) {
-    return reverseThroughLines(G, A, rows, ctx.outSize, relax as LineRelax, param, grad);
+    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad);
   },
 };

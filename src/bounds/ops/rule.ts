@@ -48,7 +48,8 @@ export interface OpRule<O extends Op = Op> {
    * Nonlinear ops, reverse sweep: from G (rows.n × inSize), the bound's derivative with respect
    * to the coefficients on the input, the derivative with respect to the coefficients A the
    * backward step was given on the output (A as it was before that step); adds d bound / d α
-   * into grad.alpha. (Linear ops need no rule: their derivative is their forward pass.)
+   * into grad.alpha. Linear ops may leave it out: their derivative is their forward pass
+   * (forward.ts), which the sweep then runs; A and relax are only given to nonlinear ops.
    */
-  reverse?(op: O, G: Float64Array, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: Relaxation, param?: LayerParams, grad?: LayerParams): Float64Array;
+  reverse?(op: O, G: Float64Array, A: Float64Array | undefined, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams, grad?: LayerParams): Float64Array;
 }

@@ -53,6 +53,6 @@ export const sigmoidRule: OpRule<SigmoidOp> = {
     return backwardThroughLines(A, rows, ctx.outSize, relax as LineRelax);
   },
   reverse(_op, G, A, rows, ctx, relax) {
-    return reverseThroughLines(G, A, rows, ctx.outSize, relax as LineRelax);
+    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax);
   },
 };
