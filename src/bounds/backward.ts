@@ -42,6 +42,10 @@ export interface PassParams {
   layer?: (LayerParams | undefined)[];
   /** Per layer: arrays (same layout as `layer`) that receive d bound / d α and d bound / d β. */
   grad?: (LayerParams | undefined)[];
+  /** With grad: receives each row's minimising input point (rows.n × inSize), the box corner its final coefficients pick. */
+  corner?: Float64Array;
+  /** Called with the coefficients on each nonlinear layer's output as the pass reaches it (read them at once: the pass overwrites them). */
+  onLayer?: (j: number, A: Float64Array) => void;
 }
 
 function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array {
@@ -68,6 +72,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Float64Array,
     visited.push(j);
     const p = plan.layers[j];
     if (wantGrad && p.rule.nonlinear) tape.set(j, A.slice());
+    if (p.rule.nonlinear) params?.onLayer?.(j, A);
     const param = params?.layer?.[j];
     const outs = p.rule.backward(p.op, A, rows, ctxOf(p, st.count), st.relax[j], param);
     if (param?.beta) addInto(outs[0], param.beta, rows.n * p.inSizes[0]);
@@ -100,6 +105,7 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Float64Array | unde
       }
     }
   }
+  params.corner?.set(gIn);
   const G = new Map<number, Float64Array>();
   for (const j of order) {
     const p = plan.layers[j];

@@ -1,11 +1,11 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → relu-bab (dense ReLU chains) → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
 import { inputSize, outputSize } from '../network.js';
 import { UserError } from '../errors.js';
-import type { BoundEngine } from '../bounds/types.js';
+import type { BoundEngine, LayerBounds } from '../bounds/types.js';
 import type { Property } from '../spec/property.js';
 import { OpenSet } from './open-set.js';
 import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } from './outcome.js';
@@ -88,11 +88,13 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   const chain = denseChain(net);
   let pre: (PreBounds | undefined)[] = [];
   let alpha: RowAlphas[] = [];
+  let alphaBounds: (LayerBounds[] | undefined)[] = [];
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
     await stage('alpha-crown', async () => {
       const res = alphaStage(net, chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
       pre = res.pre;
       alpha = res.alpha;
+      alphaBounds = res.bounds;
       return { note: '' };
     });
     if (open.count() === 0) return done('unsat', 'alpha-crown');
@@ -108,12 +110,12 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits with cheap CROWN bounds per domain (dense chains)
-  if (chain && timeLeft() > 0) {
+  // (d) branch and bound over ReLU splits (every network with ReLUs)
+  if (net.layers.some((l) => l.op.kind === 'relu') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const highs = await loadHighs();
       const res = reluBabStage(net, chain, open, {
-        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, incumbents: attack?.perDisjunct, log, highs,
+        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, bounds: alphaBounds, incumbents: attack?.perDisjunct, log, highs,
       });
       return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
     });

@@ -68,11 +68,11 @@ interface Domain {
 }
 
 /** A binary min-heap of domains by margin. */
-class Heap {
-  private a: Domain[] = [];
+export class Heap<T extends { margin: number } = Domain> {
+  private a: T[] = [];
   get size(): number { return this.a.length; }
-  peek(): Domain | undefined { return this.a[0]; }
-  push(d: Domain): void {
+  peek(): T | undefined { return this.a[0]; }
+  push(d: T): void {
     const a = this.a;
     a.push(d);
     let i = a.length - 1;
@@ -83,7 +83,7 @@ class Heap {
     }
     a[i] = d;
   }
-  pop(): Domain | undefined {
+  pop(): T | undefined {
     const a = this.a;
     if (!a.length) return undefined;
     const top = a[0], last = a.pop()!;
@@ -105,7 +105,7 @@ class Heap {
 }
 
 /** Two 32-bit FNV hashes of the sign pattern of a coefficient row (which corner it picks). */
-function cornerKey(A: Float64Array, off: number, n: number): string {
+export function cornerKey(A: Float64Array, off: number, n: number): string {
   let h1 = 0x811c9dc5, h2 = 0x01000193;
   for (let i = 0; i < n; i++) {
     const bit = A[off + i] > 0 ? 1 : 2;
