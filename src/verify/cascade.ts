@@ -33,6 +33,9 @@ export interface CascadeOptions {
   alphaIntermediateIterations?: number;
   /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
+  /** relu-bab on dense ReLU chains by the chain search (fixed α per row, leaf LPs) instead of the
+   *  engine's β-CROWN with joint α,β (the default on every network). */
+  chainBab?: boolean;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -114,7 +117,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   if (net.layers.some((l) => l.op.kind === 'relu') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const highs = await loadHighs();
-      const res = reluBabStage(net, chain, open, {
+      const res = reluBabStage(net, opts.chainBab ? chain : null, open, {
         deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, bounds: alphaBounds, incumbents: attack?.perDisjunct, log, highs,
       });
       return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };

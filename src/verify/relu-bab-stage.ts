@@ -1,6 +1,6 @@
-// The relu-bab stage of the cascade (cascade.ts) on every open disjunct: relu-bab.ts (the
-// dense-chain search with leaf LPs) on dense ReLU chains, bab/search.ts (β-CROWN with joint
-// α,β on the engine's one backward pass) on every other network.
+// The relu-bab stage of the cascade (cascade.ts) on every open disjunct: bab/search.ts (β-CROWN
+// with joint α,β on the engine's one backward pass, any network), or, given a dense chain,
+// relu-bab.ts (the chain search with fixed α and leaf LPs; the attack's bisection uses it).
 import type { Highs } from 'highs';
 import type { Network } from '../network.js';
 import type { DenseChain } from './dense-chain.js';

@@ -116,6 +116,26 @@ export function cornerKey(A: Float64Array, off: number, n: number): string {
 }
 
 /**
+ * The first of `picked` (outputs Y, picked × outputs, from a float64 forward pass) that satisfies
+ * every row a_j·y ≤ b_j up to a generous tolerance and that `candidate` (the replay on the
+ * real network) confirms.
+ */
+export function screenCandidates(picked: Float64Array[], Y: Float64Array, rows: { a: Float64Array; b: number }[], candidate: (x: Float64Array) => boolean): Float64Array | undefined {
+  const m = Y.length / picked.length;
+  for (let q = 0; q < picked.length; q++) {
+    let ok = true;
+    for (let j = 0; j < rows.length && ok; j++) {
+      let v = 0;
+      for (let o = 0; o < m; o++) v += rows[j].a[o] * Y[q * m + o];
+      // generous screen: the real replay decides
+      if (v > rows[j].b + 1e-6 * (1 + Math.abs(rows[j].b))) ok = false;
+    }
+    if (ok && candidate(picked[q])) return picked[q];
+  }
+  return undefined;
+}
+
+/**
  * Branch and bound for one conjunction: proves it unreachable on the box (status 'proved'),
  * or finds a candidate that `opts.candidate` confirms, or stops (time, domain limit, stuck).
  */
@@ -191,19 +211,8 @@ export function reluBab(chain: DenseChain, lower: Float64Array, upper: Float64Ar
     if (!picked.length) return { doms };
     const X = new Float64Array(picked.length * n0);
     picked.forEach((x, q) => X.set(x, q * n0));
-    const Y = chainForward(chain, X, picked.length);
-    const m = chain.maps[chain.maps.length - 1].out;
-    for (let q = 0; q < picked.length; q++) {
-      let ok = true;
-      for (let j = 0; j < J && ok; j++) {
-        let v = 0;
-        for (let o = 0; o < m; o++) v += rows[j].a[o] * Y[q * m + o];
-        // generous screen: the real replay decides
-        if (v > rows[j].b + 1e-6 * (1 + Math.abs(rows[j].b))) ok = false;
-      }
-      if (ok && opts.candidate(picked[q])) return { doms, cex: picked[q] };
-    }
-    return { doms };
+    const cex = screenCandidates(picked, chainForward(chain, X, picked.length), rows, opts.candidate);
+    return cex ? { doms, cex } : { doms };
   };
 
   // a fully split domain: the network is affine on it, so one LP decides it exactly

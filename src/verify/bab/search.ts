@@ -15,7 +15,7 @@ import { planOf } from '../../bounds/plan.js';
 import { crownChunk } from '../../bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
 import type { LayerBounds } from '../../bounds/types.js';
-import { cornerKey, Heap, type ReluBabResult, type ReluBabStatus } from '../relu-bab.js';
+import { cornerKey, Heap, screenCandidates, type ReluBabResult, type ReluBabStatus } from '../relu-bab.js';
 
 export interface BabRowSpec {
   a: Float64Array;
@@ -104,17 +104,8 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
     if (!picked.length) return { doms };
     const X = new Float64Array(picked.length * n0);
     picked.forEach((x, q) => X.set(x, q * n0));
-    const Y = forward(net, X, picked.length);
-    for (let q = 0; q < picked.length; q++) {
-      let ok = true;
-      for (let j = 0; j < J && ok; j++) {
-        let v = 0;
-        for (let o = 0; o < m; o++) v += rows[j].a[o] * Y[q * m + o];
-        if (v > rows[j].b + 1e-6 * (1 + Math.abs(rows[j].b))) ok = false;
-      }
-      if (ok && opts.candidate(picked[q])) return { doms, cex: picked[q] };
-    }
-    return { doms };
+    const cex = screenCandidates(picked, forward(net, X, picked.length), rows, opts.candidate);
+    return cex ? { doms, cex } : { doms };
   };
 
   const root = evaluate([[]], [undefined]);
