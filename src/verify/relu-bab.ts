@@ -116,11 +116,16 @@ export function cornerKey(A: Float64Array, off: number, n: number): string {
 }
 
 /**
- * The first of `picked` (outputs Y, picked × outputs, from a float64 forward pass) that satisfies
+ * The first of `picked` (inputs; `run` is a float64 forward pass of a batch) that satisfies
  * every row a_j·y ≤ b_j up to a generous tolerance and that `candidate` (the replay on the
  * real network) confirms.
  */
-export function screenCandidates(picked: Float64Array[], Y: Float64Array, rows: { a: Float64Array; b: number }[], candidate: (x: Float64Array) => boolean): Float64Array | undefined {
+export function screenCandidates(picked: Float64Array[], run: (X: Float64Array, batch: number) => Float64Array, rows: { a: Float64Array; b: number }[], candidate: (x: Float64Array) => boolean): Float64Array | undefined {
+  if (!picked.length) return undefined;
+  const n0 = picked[0].length;
+  const X = new Float64Array(picked.length * n0);
+  picked.forEach((x, q) => X.set(x, q * n0));
+  const Y = run(X, picked.length);
   const m = Y.length / picked.length;
   for (let q = 0; q < picked.length; q++) {
     let ok = true;
@@ -208,10 +213,7 @@ export function reluBab(chain: DenseChain, lower: Float64Array, upper: Float64Ar
       for (let i = 0; i < n0; i++) x[i] = res.coefX[off + i] > 0 ? lower[i] : upper[i];
       picked.push(x);
     }
-    if (!picked.length) return { doms };
-    const X = new Float64Array(picked.length * n0);
-    picked.forEach((x, q) => X.set(x, q * n0));
-    const cex = screenCandidates(picked, chainForward(chain, X, picked.length), rows, opts.candidate);
+    const cex = screenCandidates(picked, (X, B) => chainForward(chain, X, B), rows, opts.candidate);
     return cex ? { doms, cex } : { doms };
   };
 

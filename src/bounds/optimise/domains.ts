@@ -39,9 +39,10 @@ export interface DomainBounds {
   lb: Float64Array;
   /** Per domain: the parameters at the end (for the children). */
   params: DomainParams[];
-  /** D × J: the best-scored unsplit unstable ReLU of the row (layer, neuron), or layer −1. */
+  /** D × J × topK: the row's best-scored unsplit unstable ReLUs (layer, neuron), best first; layer −1: none. */
   branchLayer: Int32Array;
   branchNeuron: Int32Array;
+  topK: number;
   /** D × J × inSize: each row's minimising input point (from the last pass). */
   corner: Float64Array;
 }
@@ -66,6 +67,8 @@ export interface BoundDomainsOptions {
   /** Bounds of every layer over the box (the root's, from which its relaxations came). */
   bounds: LayerBounds[];
   input: LayerBounds;
+  /** Branching candidates kept per row (default 1). */
+  topK?: number;
 }
 
 /**
@@ -181,16 +184,29 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     }
   }
   // the branching choice of each row, and the parameters each domain ends with
-  const branchLayer = new Int32Array(R).fill(-1), branchNeuron = new Int32Array(R);
-  const bestScore = new Float64Array(R);
+  const K = Math.max(1, o.topK ?? 1);
+  const branchLayer = new Int32Array(R * K).fill(-1), branchNeuron = new Int32Array(R * K);
+  const bestScore = new Float64Array(R * K);
   for (const [j, sc] of scores) {
     const n = plan.layers[j].outSize;
-    for (let r = 0; r < R; r++) for (let i = 0; i < n; i++) if (sc[r * n + i] > bestScore[r]) { bestScore[r] = sc[r * n + i]; branchLayer[r] = j; branchNeuron[r] = i; }
+    for (let r = 0; r < R; r++) {
+      for (let i = 0; i < n; i++) {
+        const v = sc[r * n + i];
+        if (!(v > bestScore[r * K + K - 1])) continue;
+        // insert into the row's sorted list of K
+        let p = K - 1;
+        while (p > 0 && v > bestScore[r * K + p - 1]) {
+          bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1]; branchNeuron[r * K + p] = branchNeuron[r * K + p - 1];
+          p--;
+        }
+        bestScore[r * K + p] = v; branchLayer[r * K + p] = j; branchNeuron[r * K + p] = i;
+      }
+    }
   }
   const params: DomainParams[] = domains.map((_, d) => {
     const a: (Float64Array | undefined)[] = [];
     alphaLayers.forEach((j, f) => { const n = plan.layers[j].outSize; a[j] = adamA.parameters[f].slice(d * J * n, (d + 1) * J * n); });
     return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]) };
   });
-  return { lb: best, params, branchLayer, branchNeuron, corner };
+  return { lb: best, params, branchLayer, branchNeuron, topK: K, corner };
 }
