@@ -7,8 +7,8 @@
 // `backend: 'auto' | 'gpu'` picks WebGPU. Errors caused by the caller's input are `UserError`s.
 //
 // Soundness of the α-CROWN path: α-CROWN's lower bound of every row of C·y is sound for any
-// slopes α in [0, 1] (alpha-crown.ts); the upper bound of a row is minus the α-CROWN lower bound
-// of its negation. Both are intersected with CROWN's bounds, and the intersection of two sound
+// slopes α in [0, 1] (bounds/optimise/alpha.ts); the upper bound of a row is minus the α-CROWN
+// lower bound of its negation. Both are intersected with CROWN's bounds, and the intersection of two sound
 // intervals is sound.
 import type { Network } from './network.js';
 import { inputSize, logitNetwork, outputSize } from './network.js';
@@ -23,8 +23,7 @@ import type { Property } from './spec/property.js';
 import { readVnnlib } from './spec/vnnlib.js';
 import { verifyProperty } from './verify/cascade.js';
 import type { VerifyOutcome } from './verify/outcome.js';
-import { denseChain } from './verify/dense-chain.js';
-import { alphaCrown } from './verify/alpha-crown.js';
+import { alphaBox } from './bounds/optimise/alpha.js';
 import type { Schedule } from './sweep/scheduler.js';
 import { runSweep, verifiedCounts } from './sweep/scheduler.js';
 import { predict } from './sweep/classify.js';
@@ -88,7 +87,7 @@ export function boxesAround(inputs: ArrayLike<number>, count: number, eps: numbe
 export type BoundMethodName = 'ibp' | 'crown' | 'alpha-crown';
 
 export interface BoundApiOptions {
-  /** 'crown' (default), 'ibp', or 'alpha-crown' (dense ReLU chains only; optimised slopes). */
+  /** 'crown' (default), 'ibp', or 'alpha-crown' (optimised ReLU slopes, any network). */
   method?: BoundMethodName;
   /** C: bounds are of C·y (e.g. {@link marginSpec}); none: of the output y itself. */
   spec?: Spec;
@@ -119,22 +118,19 @@ export async function bound(net: Network, boxes: Boxes, opts: BoundApiOptions = 
 }
 
 function alphaTighten(net: Network, boxes: Boxes, crown: BoundResult, opts: BoundApiOptions): BoundResult {
-  const chain = denseChain(net);
-  if (!chain) throw new UserError(`bound: alpha-crown needs a sequential dense ReLU network; ${net.name} has other layers (use crown)`);
   const n = inputSize(net), out = outputSize(net), R = crown.rows;
   const lower = Float64Array.from(crown.lower), upper = Float64Array.from(crown.upper);
   for (let b = 0; b < boxes.count; b++) {
-    let c: Float64Array;
-    if (!opts.spec) {
-      c = new Float64Array(R * out);
-      for (let r = 0; r < R; r++) c[r * out + r] = 1;
-    } else c = opts.spec.shared ? opts.spec.c : opts.spec.c.subarray(b * R * out, (b + 1) * R * out);
+    // rows C (lower bounds) and −C (minus the upper bounds), optimised together
+    const c = new Float64Array(2 * R * out);
+    if (!opts.spec) for (let r = 0; r < R; r++) c[r * out + r] = 1;
+    else c.set(opts.spec.shared ? opts.spec.c : opts.spec.c.subarray(b * R * out, (b + 1) * R * out));
+    for (let k = 0; k < R * out; k++) c[R * out + k] = -c[k];
     const lo = boxes.lower.subarray(b * n, (b + 1) * n), hi = boxes.upper.subarray(b * n, (b + 1) * n);
-    const below = alphaCrown(chain, lo, hi, c, R, { iterations: opts.iterations });
-    const above = alphaCrown(chain, lo, hi, c.map((v) => -v), R, { iterations: opts.iterations, pre: below.pre });
+    const res = alphaBox(net, lo, hi, c, 2 * R, { iterations: opts.iterations ?? 50, lr: 0.1, deadline: Infinity });
     for (let r = 0; r < R; r++) {
-      lower[b * R + r] = Math.max(lower[b * R + r], below.lower[r]);
-      upper[b * R + r] = Math.min(upper[b * R + r], -above.lower[r]);
+      lower[b * R + r] = Math.max(lower[b * R + r], res.best[r]);
+      upper[b * R + r] = Math.min(upper[b * R + r], -res.best[R + r]);
     }
   }
   return { lower, upper, rows: R };

@@ -11,7 +11,8 @@ import { forward } from '../src/forward.js';
 import type { DenseChain } from '../src/verify/dense-chain.js';
 import { denseChain } from '../src/verify/dense-chain.js';
 import type { PreBounds } from '../src/verify/alpha-crown.js';
-import { alphaCrown, chainPreBounds, optimisedPreBounds } from '../src/verify/alpha-crown.js';
+import { chainPreBounds } from '../src/verify/alpha-crown.js';
+import { alphaCrown, optimisedPreBounds } from './helpers/alpha-chain.js';
 import { alphaStage } from '../src/verify/bounds-stage.js';
 import { OpenSet } from '../src/verify/open-set.js';
 import { milpMinimizeLinear } from '../src/milp/verify.js';
@@ -70,8 +71,8 @@ test('optimised intermediate bounds contain sampled and corner pre-activations, 
     const chain = denseChain(net)!;
     assert.ok(chain, 'dense nets give a chain');
     const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.8 });
-    const crown = chainPreBounds(chain, boxes.lower, boxes.upper);
-    const opt = optimisedPreBounds(chain, boxes.lower, boxes.upper, { iterations: 25, batch: 6 });
+    const crown = chainPreBounds(net, chain, boxes.lower, boxes.upper);
+    const opt = optimisedPreBounds(net, chain, boxes.lower, boxes.upper, { iterations: 25, batch: 6 });
     const what = `trial ${trial}`;
     tighter += compareToCrown(opt, crown, what);
     // layer 0 is exact over the box: left as it is
@@ -99,7 +100,7 @@ test('optimised intermediate bounds contain the exact (MILP) minimum and maximum
     const chain = denseChain(net)!;
     const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.8 });
     const box = { lower: boxes.lower, upper: boxes.upper };
-    const opt = optimisedPreBounds(chain, box.lower, box.upper, { iterations: 25, batch: 6 });
+    const opt = optimisedPreBounds(net, chain, box.lower, box.upper, { iterations: 25, batch: 6 });
     for (let k = 1; k < opt.lower.length; k++) {
       // the network cut after the layer that outputs z_k: its exact extremes are the strongest attack
       const cut: Network = { ...net, layers: net.layers.slice(0, chain.preLayer[k] + 1) };
@@ -129,10 +130,10 @@ test('spec bounds on the optimised pre-bounds stay below the values at sampled p
     const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.6 });
     const m = 3, R = 4;
     const c = Float64Array.from({ length: R * m }, () => gaussian(rng));
-    const crown = chainPreBounds(chain, boxes.lower, boxes.upper);
-    const opt = optimisedPreBounds(chain, boxes.lower, boxes.upper, { crown, iterations: 20 });
-    const plain = alphaCrown(chain, boxes.lower, boxes.upper, c, R, { iterations: 30, pre: crown });
-    const res = alphaCrown(chain, boxes.lower, boxes.upper, c, R, { iterations: 30, pre: opt });
+    const crown = chainPreBounds(net, chain, boxes.lower, boxes.upper);
+    const opt = optimisedPreBounds(net, chain, boxes.lower, boxes.upper, { iterations: 20 });
+    const plain = alphaCrown(net, chain, boxes.lower, boxes.upper, c, R, { iterations: 30 });
+    const res = alphaCrown(net, chain, boxes.lower, boxes.upper, c, R, { iterations: 30, intermediate: 20 });
     for (let r = 0; r < R; r++) {
       rowsSeen++;
       if (res.lower[r] > plain.lower[r] + 1e-6) improved++;
@@ -156,8 +157,8 @@ test('a deadline already passed leaves the CROWN bounds (a copy)', () => {
   const net = deepNet(rng);
   const chain = denseChain(net)!;
   const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.8 });
-  const crown = chainPreBounds(chain, boxes.lower, boxes.upper);
-  const opt = optimisedPreBounds(chain, boxes.lower, boxes.upper, { crown, deadline: Date.now() - 1 });
+  const crown = chainPreBounds(net, chain, boxes.lower, boxes.upper);
+  const opt = optimisedPreBounds(net, chain, boxes.lower, boxes.upper, { deadline: Date.now() - 1 });
   assert.equal(opt.lower.map((a) => Array.from(a)), crown.lower.map((a) => Array.from(a)));
   assert.equal(opt.upper.map((a) => Array.from(a)), crown.upper.map((a) => Array.from(a)));
   assert.ok(opt.lower[0] !== crown.lower[0]);
@@ -177,8 +178,8 @@ test('the α stage returns the optimised pre-bounds and closes only disjuncts no
     });
     const prop: Property = { source: 'test', numInputs: boxes.lower.length, numOutputs: 3, regions: [{ lower: boxes.lower, upper: boxes.upper, unsafe }] };
     const open = new OpenSet(prop);
-    const res = alphaStage(chain, open, { iterations: 30, intermediateIterations: 20, deadline: Date.now() + 60_000 });
-    const crown = chainPreBounds(chain, boxes.lower, boxes.upper);
+    const res = alphaStage(net, chain, open, { iterations: 30, intermediateIterations: 20, deadline: Date.now() + 60_000 });
+    const crown = chainPreBounds(net, chain, boxes.lower, boxes.upper);
     if (res.pre[0]) {
       ran++;
       tightened += compareToCrown(res.pre[0], crown, `trial ${trial}`);

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import type { Network, Op } from '../src/network.js';
 import { INPUT } from '../src/network.js';
 import { denseChain } from '../src/verify/dense-chain.js';
-import { alphaCrown, chainPreBounds } from '../src/verify/alpha-crown.js';
+import { chainPreBounds } from '../src/verify/alpha-crown.js';
+import { alphaCrown } from './helpers/alpha-chain.js';
 import { makeRng } from '../src/train/rng.js';
 
 const rng = makeRng(7);
@@ -61,8 +62,8 @@ test('pre-activation bounds and α-CROWN bounds hold at sampled points (random d
     const { lower, upper } = randomBox(6, 0.05 + 0.3 * rng.next());
     const R = 5;
     const c = Float64Array.from({ length: R * 4 }, () => rng.gaussian());
-    const pre = chainPreBounds(chain, lower, upper);
-    const res = alphaCrown(chain, lower, upper, c, R, { iterations: 30 });
+    const pre = chainPreBounds(net, chain, lower, upper);
+    const res = alphaCrown(net, chain, lower, upper, c, R, { iterations: 30 });
     for (let s = 0; s < 300; s++) {
       const x = sample(lower, upper, s % 3 === 0);
       const y = run(net, x);
@@ -91,8 +92,8 @@ test('optimising α raises the bound above CROWN’s adaptive slopes on some row
     const { lower, upper } = randomBox(5, 0.3);
     const R = 3;
     const c = Float64Array.from({ length: R * 3 }, () => rng.gaussian());
-    const crown = alphaCrown(chain, lower, upper, c, R, { iterations: 0 });
-    const opt = alphaCrown(chain, lower, upper, c, R, { iterations: 40 });
+    const crown = alphaCrown(net, chain, lower, upper, c, R, { iterations: 0 });
+    const opt = alphaCrown(net, chain, lower, upper, c, R, { iterations: 40 });
     for (let r = 0; r < R; r++) {
       total++;
       assert.ok(opt.lower[r] >= crown.lower[r] - 1e-12);
@@ -107,7 +108,7 @@ test('stopAbove stops optimising decided rows', () => {
   const chain = denseChain(net)!;
   const { lower, upper } = randomBox(4, 0.1);
   const c = new Float64Array([1, 0, 0, 1]);
-  const res = alphaCrown(chain, lower, upper, c, 2, { iterations: 50, stopAbove: new Float64Array([-1e9, -1e9]) });
+  const res = alphaCrown(net, chain, lower, upper, c, 2, { iterations: 50, stopAbove: new Float64Array([-1e9, -1e9]) });
   assert.is(res.iterations, 0);
 });
 

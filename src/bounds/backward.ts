@@ -1,21 +1,51 @@
-// One CROWN backward pass for a block of rows: from coefficients on one layer's output back
-// through every layer to the input box, accumulating coefficients that arrive along several
-// paths (residual adds), then concretised over the box as A·centre − |A|·radius + bias.
+// The one backward pass (CROWN back-substitution) of the engine, for a block of rows: from
+// coefficients on one layer's output back through every layer to the input box, each op's rule
+// turning coefficients on its output into coefficients on its inputs through its relaxation
+// (relax/types.ts: data, optionally shaped per row by α), accumulating coefficients that
+// arrive along several paths (residual adds), then concretised over the box as
+// A·centre − |A|·radius + bias. CROWN, α-CROWN and β-CROWN (branch and bound) all call it.
+//
+// β: a row bounding f on the subdomain {g_t ≤ 0} of its box may add β_t·g_t (β_t ≥ 0) to f:
+// on the subdomain that only lowers f, so a lower bound of f + Σ β_t·g_t over the whole box is
+// one of f there (weak duality). For a split of ReLU input z (active: g = −z, inactive: g = z)
+// that is ∓β on the row's coefficient of z, added here after the ReLU's backward step.
+//
+// Gradients (`grad`): the bound is, for the sign pattern the pass chose, an affine function of
+// the coefficients at every layer, so a reverse sweep from the input upwards gives its
+// derivative with respect to them: at the input it is the minimising box corner (centre −
+// sign(A)·radius); through a linear op it is that op's forward pass (weights and bias); through
+// a nonlinear op it is the chosen relaxation lines (the rule's `reverse`; dense has one too,
+// for the fast product). d bound / d α is then
+// (coefficient before the step) × (derivative on the input), and d bound / d β the derivative on
+// the ReLU's input itself.
 import { INPUT } from '../network.js';
+import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
 import { ctxOf } from './plan.js';
 import type { Rows } from './ops/index.js';
+import type { LayerParams, Relaxation } from './relax/types.js';
 import { concretise } from './linalg.js';
 
 export interface BackwardState {
   plan: NetPlan;
-  /** Boxes in this chunk. */
+  /** Boxes in this chunk (or domains, each with its own layer bounds). */
   count: number;
   /** Per-layer relaxations (set for nonlinear layers once their input bounds are final). */
-  relax: unknown[];
+  relax: (Relaxation | undefined)[];
   /** Centre and radius of the input boxes, count × inSize. */
   inMid: Float64Array;
   inRad: Float64Array;
+}
+
+/** Free parameters of the rows, per layer index, and where their derivatives go. */
+export interface PassParams {
+  layer?: (LayerParams | undefined)[];
+  /** Per layer: arrays (same layout as `layer`) that receive d bound / d α and d bound / d β. */
+  grad?: (LayerParams | undefined)[];
+  /** With grad: receives each row's minimising input point (rows.n × inSize), the box corner its final coefficients pick. */
+  corner?: Float64Array;
+  /** Called with the coefficients on each nonlinear layer's output as the pass reaches it (read them at once: the pass overwrites them). */
+  onLayer?: (j: number, A: Float64Array) => void;
 }
 
 function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array {
@@ -27,17 +57,25 @@ function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array 
  * Lower bounds of the rows (each f ≥ A·z + c for box rows.box[r]) where A0 (rows.n × size of
  * layer `start`) are the coefficients on layer `start`'s output. Returns rows.n lower bounds.
  */
-export function backwardPass(st: BackwardState, start: number, A0: Float64Array, rows: Rows): Float64Array {
+export function backwardPass(st: BackwardState, start: number, A0: Float64Array, rows: Rows, params?: PassParams): Float64Array {
   const { plan } = st;
   const pending = new Map<number, Float64Array>([[start, A0]]);
+  const wantGrad = params?.grad !== undefined;
+  const tape = new Map<number, Float64Array>(); // nonlinear layers: A on the output, for the sweep
+  const visited: number[] = [];
   let inputA: Float64Array | undefined;
   const inSize = plan.inSize;
   for (let j = start; j >= 0; j--) {
     const A = pending.get(j);
     if (!A) continue;
     pending.delete(j);
+    visited.push(j);
     const p = plan.layers[j];
-    const outs = p.rule.backward(p.op, A, rows, ctxOf(p, st.count), st.relax[j]);
+    if (wantGrad && p.rule.nonlinear) tape.set(j, A.slice());
+    if (p.rule.nonlinear) params?.onLayer?.(j, A);
+    const param = params?.layer?.[j];
+    const outs = p.rule.backward(p.op, A, rows, ctxOf(p, st.count), st.relax[j], param);
+    if (param?.beta) addInto(outs[0], param.beta, rows.n * p.inSizes[0]);
     p.inputs.forEach((src, k) => {
       const a = outs[k];
       if (src === INPUT) inputA = inputA ? addInto(inputA, a, rows.n * inSize) : a;
@@ -49,5 +87,35 @@ export function backwardPass(st: BackwardState, start: number, A0: Float64Array,
   }
   const lb = rows.bias.slice(0, rows.n);
   if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
+  if (wantGrad) reverseSweep(st, rows, inputA, visited.reverse(), tape, params!);
   return lb;
+}
+
+function reverseSweep(st: BackwardState, rows: Rows, inputA: Float64Array | undefined, order: number[], tape: Map<number, Float64Array>, params: PassParams): void {
+  const { plan } = st;
+  const inSize = plan.inSize;
+  // at the input: the corner minimising A·x (the centre where A is 0)
+  const gIn = new Float64Array(rows.n * inSize);
+  if (inputA) {
+    for (let r = 0; r < rows.n; r++) {
+      const ao = r * inSize, xo = rows.box[r] * inSize;
+      for (let i = 0; i < inSize; i++) {
+        const a = inputA[ao + i];
+        gIn[ao + i] = st.inMid[xo + i] - (a > 0 ? st.inRad[xo + i] : a < 0 ? -st.inRad[xo + i] : 0);
+      }
+    }
+  }
+  params.corner?.set(gIn);
+  const G = new Map<number, Float64Array>();
+  for (const j of order) {
+    const p = plan.layers[j];
+    const gins = p.inputs.map((src) => (src === INPUT ? gIn : G.get(src)!));
+    const grad = params.grad?.[j];
+    if (grad?.beta) grad.beta.set(gins[0].subarray(0, rows.n * p.inSizes[0]));
+    if (p.rule.reverse) {
+      G.set(j, p.rule.reverse(p.op, gins[0], tape.get(j), rows, ctxOf(p, st.count), st.relax[j], params.layer?.[j], grad));
+    } else {
+      G.set(j, applyLayer(plan.net, j, gins, rows.n) as Float64Array);
+    }
+  }
 }

@@ -15,7 +15,10 @@ export interface CrownChunk {
   state: BackwardState;
 }
 
-export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean): CrownChunk {
+/** Called after CROWN tightened layer i (bounds b, in place): e.g. α-CROWN on its unstable neurons. */
+export type Refine = (state: BackwardState, i: number, b: LayerBounds) => void;
+
+export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean, refine?: Refine): CrownChunk {
   const { mid, rad } = centreRadius(input.lower, input.upper);
   const state: BackwardState = { plan, count, relax: [], inMid: mid, inRad: rad };
   const bounds: LayerBounds[] = [];
@@ -27,7 +30,10 @@ export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blo
     const b = p.rule.interval(p.op, ins, ctx);
     bounds.push(b);
     const mode: Tighten = i === last && tightenLast ? 'all' : p.tighten;
-    if (mode !== 'none') tighten(state, i, b, mode, p.outSize, blockRows);
+    if (mode !== 'none') {
+      tighten(state, i, b, mode, p.outSize, blockRows);
+      if (refine && i !== last) refine(state, i, b);
+    }
   });
   return { bounds, state };
 }

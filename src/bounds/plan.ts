@@ -21,6 +21,7 @@ export interface LayerPlan {
 }
 
 export interface NetPlan {
+  net: Network;
   layers: LayerPlan[];
   inSize: number;
   /** Largest tensor a backward row can span (input or any layer). */
@@ -75,7 +76,7 @@ export function planOf(net: Network): NetPlan {
   const inSize = size(net.inputShape);
   const maxWidth = Math.max(inSize, ...layers.map((p) => p.outSize));
   const totalSize = layers.reduce((s, p) => s + p.outSize, inSize);
-  const plan = { layers, inSize, maxWidth, totalSize };
+  const plan = { net, layers, inSize, maxWidth, totalSize };
   cache.set(net, plan);
   return plan;
 }

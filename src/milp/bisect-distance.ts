@@ -1,6 +1,6 @@
 // The minimal L∞ adversarial distance by bisection over ε with the *decision* query ("is any
 // point of the ε-ball classified otherwise, by a margin of δ?"), asked of relu-bab first on
-// dense ReLU chains and of the MILP verifier for what it leaves open. Each query stops as soon as
+// networks with ReLUs and of the MILP verifier for what it leaves open. Each query stops as soon as
 // a bound proves the ball safe or a replayed point refutes it, which on MNIST nets is seconds,
 // while minimising the distance itself (adversarial.ts) keeps the whole ball open to the
 // branch-and-bound and rarely closes. A refuting point's own distance (≤ ε) becomes the new upper
@@ -17,7 +17,8 @@ import { milpVerify } from './verify.js';
 import { loadHighs } from './highs.js';
 import { adversarialSet } from './bracket.js';
 import { denseChain, type DenseChain } from '../verify/dense-chain.js';
-import { optimisedPreBounds } from '../verify/alpha-crown.js';
+import { chainPre } from '../verify/alpha-crown.js';
+import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
 import { reluBabStage } from '../verify/relu-bab-stage.js';
 
@@ -60,6 +61,7 @@ export async function bisectLinfDistance(
   let binaries = 0;
   const out = outputSize(net);
   const chain = denseChain(net);
+  const hasRelu = net.layers.some((l) => l.op.kind === 'relu');
   while (hi - lo > o.tolerance) {
     if (performance.now() >= o.deadline || probeHi - lo <= o.tolerance) return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'timeout' };
     const r = (lo + probeHi) / 2;
@@ -74,9 +76,10 @@ export async function bisectLinfDistance(
     const budgetS = Math.min(remaining(o.deadline), Math.max(5, remaining(o.deadline) / 3));
     let decided: 'verified' | 'falsified' | 'timeout' | 'unknown' | undefined, by = '', found: Float64Array | undefined, used = 0;
     if (!classes.length) { decided = 'verified'; by = ' (CROWN)'; }
-    else if (chain) {
-      // dense ReLU chains: the ReLU-split branch and bound first (cheap bounds, many domains;
-      // on mnist-mlp at ε = 0.027 it decides in 12 s what the MILP needs 85 s for)
+    else if (hasRelu) {
+      // the ReLU-split branch and bound first: on dense ReLU chains the chain search (cheap
+      // bounds, many domains; on mnist-mlp at ε = 0.027 it decides in 12 s what the MILP needs
+      // 85 s for), on other networks (CNNs, residual) the engine's β-CROWN search
       const b = await babDecide(net, chain, box, label, others, crown, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
       if (b.point) { decided = 'falsified'; found = b.point; }
       else if (!b.open.length) decided = 'verified';
@@ -117,17 +120,21 @@ function linf(a: Float64Array, b: Float64Array): number {
  * it found and replayed, else the classes it left open (none: every margin proven > −δ).
  */
 async function babDecide(
-  net: Network, chain: DenseChain, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
+  net: Network, chain: DenseChain | null, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
 ): Promise<{ point?: Float64Array; open: number[] }> {
   const out = outputSize(net);
   const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
   open.open[0] = others.map((j) => classes.includes(j));
   const start = Date.now(), until = start + Math.max(0, deadline - performance.now());
-  const pre = optimisedPreBounds(chain, box.lower, box.upper, { deadline: start + 0.25 * (until - start) });
+  // α-optimised intermediate bounds from the engine (no spec rows to optimise: the ReLU inputs only)
+  const { bounds } = alphaBox(net, box.lower, box.upper, new Float64Array(out), 1, {
+    iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },
+  });
+  const pre = chain ? chainPre(chain, bounds, box.lower, box.upper) : undefined;
   // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
   const res = reluBabStage(net, chain, open, {
-    deadline: until, pre: [pre], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], highs: await loadHighs(), log: () => {},
+    deadline: until, pre: [pre], bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], highs: await loadHighs(), log: () => {},
   });
   return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]) };
 }

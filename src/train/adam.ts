@@ -1,20 +1,38 @@
-// Adam (Kingma & Ba) with bias correction, updating parameter arrays in place.
+// Adam (Kingma & Ba) with bias correction, updating parameter arrays in place: the one
+// optimiser of the project. Training descends a loss; α-CROWN and β-CROWN ascend a bound and
+// project every parameter back onto its sound set (α ∈ [0, 1], β ≥ 0) after each step, and
+// drop the rows they have decided (keepRows) without losing the moments of the others.
+
+export interface AdamStep {
+  /** Move up the gradient instead of down (bounds are maximised). */
+  ascend?: boolean;
+  /** Clamp every parameter into [lo, hi] after the step (projected Adam). */
+  lo?: number;
+  hi?: number;
+}
 
 export class Adam {
-  private readonly m: Float64Array[];
-  private readonly v: Float64Array[];
+  private m: Float64Array[];
+  private v: Float64Array[];
   private t = 0;
 
-  constructor(private readonly params: Float64Array[], private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {
+  constructor(private params: Float64Array[], private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {
     this.m = params.map((p) => new Float64Array(p.length));
     this.v = params.map((p) => new Float64Array(p.length));
   }
 
-  step(grads: Float64Array[], lr: number): void {
+  /** The parameter arrays (replaced by keepRows). */
+  get parameters(): Float64Array[] {
+    return this.params;
+  }
+
+  step(grads: Float64Array[], lr: number, how: AdamStep = {}): void {
     this.t++;
     const { beta1: b1, beta2: b2, eps } = this;
     const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
-    const stepSize = lr / c1, sqrtC2 = Math.sqrt(c2);
+    const stepSize = (how.ascend ? -lr : lr) / c1, sqrtC2 = Math.sqrt(c2);
+    const lo = how.lo ?? -Infinity, hi = how.hi ?? Infinity;
+    const clamp = how.lo !== undefined || how.hi !== undefined;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i], g = grads[i], m = this.m[i], v = this.v[i];
       for (let k = 0; k < p.length; k++) {
@@ -22,7 +40,25 @@ export class Adam {
         m[k] = b1 * m[k] + (1 - b1) * gk;
         v[k] = b2 * v[k] + (1 - b2) * gk * gk;
         p[k] -= stepSize * m[k] / (Math.sqrt(v[k]) / sqrtC2 + eps);
+        if (clamp) p[k] = Math.min(hi, Math.max(lo, p[k]));
       }
     }
+  }
+
+  /**
+   * Every parameter array holds R equal rows: keep rows `keep` (in that order) of the
+   * parameters and of their moments; returns the new parameter arrays.
+   */
+  keepRows(keep: readonly number[], R: number): Float64Array[] {
+    const pick = (a: Float64Array) => {
+      const w = a.length / R;
+      const out = new Float64Array(keep.length * w);
+      keep.forEach((r, q) => out.set(a.subarray(r * w, (r + 1) * w), q * w));
+      return out;
+    };
+    this.params = this.params.map(pick);
+    this.m = this.m.map(pick);
+    this.v = this.v.map(pick);
+    return this.params;
   }
 }

@@ -1,11 +1,11 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
 import { inputSize, outputSize } from '../network.js';
 import { UserError } from '../errors.js';
-import type { BoundEngine } from '../bounds/types.js';
+import type { BoundEngine, LayerBounds } from '../bounds/types.js';
 import type { Property } from '../spec/property.js';
 import { OpenSet } from './open-set.js';
 import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } from './outcome.js';
@@ -33,6 +33,9 @@ export interface CascadeOptions {
   alphaIntermediateIterations?: number;
   /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
+  /** relu-bab on dense ReLU chains by the chain search (fixed α per row, leaf LPs) instead of the
+   *  engine's β-CROWN with joint α,β (the default on every network). */
+  chainBab?: boolean;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -84,22 +87,20 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (open.count() === 0) return done('unsat', method);
   }
 
-  // (c) α-CROWN on dense ReLU chains
+  // (c) α-CROWN (every network: the engine's one backward pass)
   const chain = denseChain(net);
   let pre: (PreBounds | undefined)[] = [];
   let alpha: RowAlphas[] = [];
+  let alphaBounds: (LayerBounds[] | undefined)[] = [];
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
-    if (chain) {
-      await stage('alpha-crown', async () => {
-        const res = alphaStage(chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
-        pre = res.pre;
-        alpha = res.alpha;
-        return { note: '' };
-      });
-      if (open.count() === 0) return done('unsat', 'alpha-crown');
-    } else {
-      log('alpha-crown: skipped (only for sequential dense/ReLU networks)');
-    }
+    await stage('alpha-crown', async () => {
+      const res = alphaStage(net, chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
+      pre = res.pre;
+      alpha = res.alpha;
+      alphaBounds = res.bounds;
+      return { note: '' };
+    });
+    if (open.count() === 0) return done('unsat', 'alpha-crown');
   }
 
   // a longer attack on what is left, before the MILP spends the rest of the time
@@ -112,12 +113,12 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits with cheap CROWN bounds per domain (dense chains)
-  if (chain && timeLeft() > 0) {
+  // (d) branch and bound over ReLU splits (every network with ReLUs)
+  if (net.layers.some((l) => l.op.kind === 'relu') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const highs = await loadHighs();
-      const res = reluBabStage(net, chain, open, {
-        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, incumbents: attack?.perDisjunct, log, highs,
+      const res = reluBabStage(net, opts.chainBab ? chain : null, open, {
+        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, bounds: alphaBounds, incumbents: attack?.perDisjunct, log, highs,
       });
       return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
     });

@@ -17,6 +17,7 @@
 import type { DenseChain } from './dense-chain.js';
 import type { PreBounds } from './alpha-crown.js';
 import { matmulRows, transposeOf } from '../bounds/linalg.js';
+import { adaptiveSlope } from '../bounds/ops/relu.js';
 
 export interface BabRow {
   /** Coefficients on the chain's output (outputs entries). */
@@ -120,7 +121,7 @@ export function buildCtx(chain: DenseChain, lower: Float64Array, upper: Float64A
     idx.forEach((i, p) => {
       const given = row.alpha?.[k]?.[i];
       // any α in [0, 1] gives a sound lower line; clamp whatever was passed
-      a[p] = given !== undefined && Number.isFinite(given) ? Math.min(1, Math.max(0, given)) : (u[k][p] > -l[k][p] ? 1 : 0);
+      a[p] = given !== undefined && Number.isFinite(given) ? Math.min(1, Math.max(0, given)) : adaptiveSlope(l[k][p], u[k][p]);
     });
     return a;
   }));

@@ -1,4 +1,6 @@
-// The relu-bab stage of the cascade (cascade.ts): relu-bab.ts on every open disjunct.
+// The relu-bab stage of the cascade (cascade.ts) on every open disjunct: bab/search.ts (β-CROWN
+// with joint α,β on the engine's one backward pass, any network), or, given a dense chain,
+// relu-bab.ts (the chain search with fixed α and leaf LPs; the attack's bisection uses it).
 import type { Highs } from 'highs';
 import type { Network } from '../network.js';
 import type { DenseChain } from './dense-chain.js';
@@ -8,7 +10,9 @@ import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import { rowKey, type RowAlphas } from './bounds-stage.js';
 import { replay } from '../attack/pgd.js';
-import { reluBab } from './relu-bab.js';
+import { reluBab, type ReluBabResult } from './relu-bab.js';
+import { generalBab, rootOf, type BabRoot } from './bab/search.js';
+import type { LayerBounds } from '../bounds/types.js';
 import type { BabRow } from './relu-bab-bounds.js';
 
 export interface ReluBabStageOptions {
@@ -17,6 +21,8 @@ export interface ReluBabStageOptions {
   pre: (PreBounds | undefined)[];
   /** The α stage's lower slopes per region and row. */
   alpha?: RowAlphas[];
+  /** The α stage's layer bounds per region (the general search starts from them). */
+  bounds?: (LayerBounds[] | undefined)[];
   /** The attack's best violation per region and disjunct: the closest ones go last. */
   incumbents?: ({ value: number } | undefined)[][];
   batch?: number;
@@ -38,7 +44,7 @@ export interface ReluBabStageResult {
  * `open`; a counterexample is returned only after replaying on the network (in the box, in
  * the unsafe set).
  */
-export function reluBabStage(net: Network, chain: DenseChain, open: OpenSet, opts: ReluBabStageOptions): ReluBabStageResult {
+export function reluBabStage(net: Network, chain: DenseChain | null, open: OpenSet, opts: ReluBabStageOptions): ReluBabStageResult {
   const t0 = performance.now();
   let closed = 0, domains = 0;
   const regions = open.prop.regions;
@@ -49,28 +55,36 @@ export function reluBabStage(net: Network, chain: DenseChain, open: OpenSet, opt
     reg.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(q) - closeness(p)).forEach((k) => jobs.push({ r, k }));
   });
   const preOf = new Map<number, PreBounds>();
+  const rootAt = new Map<number, BabRoot>();
   for (let q = 0; q < jobs.length; q++) {
     const left = opts.deadline - Date.now();
     if (left <= 20) break;
     const { r, k } = jobs[q];
     if (!open.open[r][k]) continue;
     const region = regions[r];
-    let pre = opts.pre[r] ?? preOf.get(r);
-    if (!pre) { pre = chainPreBounds(chain, region.lower, region.upper); preOf.set(r, pre); }
     const conj = region.unsafe[k];
     const m = open.prop.numOutputs;
-    const rows: BabRow[] = [];
-    for (let i = 0; i < conj.rows; i++) rows.push({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i], alpha: opts.alpha?.[r]?.get(rowKey(k, i)) });
     let cex: Float64Array | undefined;
-    const res = reluBab(chain, region.lower, region.upper, pre, rows, {
-      deadline: Date.now() + left / (jobs.length - q), batch: opts.batch, maxDomains: opts.maxDomains, highs: opts.highs,
-      candidate: (x) => {
-        // the whole region's unsafe set: any disjunct reached is a counterexample
-        if (replay(net, region, x).disjunct < 0) return false;
-        cex = x;
-        return true;
-      },
-    });
+    const candidate = (x: Float64Array) => {
+      // the whole region's unsafe set: any disjunct reached is a counterexample
+      if (replay(net, region, x).disjunct < 0) return false;
+      cex = x;
+      return true;
+    };
+    const deadline = Date.now() + left / (jobs.length - q);
+    let res: ReluBabResult;
+    if (chain) {
+      let pre = opts.pre[r] ?? preOf.get(r);
+      if (!pre) { pre = chainPreBounds(net, chain, region.lower, region.upper); preOf.set(r, pre); }
+      const rows: BabRow[] = [];
+      for (let i = 0; i < conj.rows; i++) rows.push({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i], alpha: opts.alpha?.[r]?.get(rowKey(k, i)) });
+      res = reluBab(chain, region.lower, region.upper, pre, rows, { deadline, batch: opts.batch, maxDomains: opts.maxDomains, highs: opts.highs, candidate });
+    } else {
+      const rows = Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
+      let root = rootAt.get(r);
+      if (!root) { root = rootOf(net, region.lower, region.upper, opts.bounds?.[r]); rootAt.set(r, root); }
+      res = generalBab(net, region.lower, region.upper, rows, { deadline, maxDomains: opts.maxDomains, root, candidate });
+    }
     domains += res.domains;
     const rate = res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0;
     opts.log(`relu-bab: region ${r} disjunct ${k}: ${res.status} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf LPs` : ''}, ${res.timeS.toFixed(1)}s)`);

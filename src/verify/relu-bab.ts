@@ -68,11 +68,11 @@ interface Domain {
 }
 
 /** A binary min-heap of domains by margin. */
-class Heap {
-  private a: Domain[] = [];
+export class Heap<T extends { margin: number } = Domain> {
+  private a: T[] = [];
   get size(): number { return this.a.length; }
-  peek(): Domain | undefined { return this.a[0]; }
-  push(d: Domain): void {
+  peek(): T | undefined { return this.a[0]; }
+  push(d: T): void {
     const a = this.a;
     a.push(d);
     let i = a.length - 1;
@@ -83,7 +83,7 @@ class Heap {
     }
     a[i] = d;
   }
-  pop(): Domain | undefined {
+  pop(): T | undefined {
     const a = this.a;
     if (!a.length) return undefined;
     const top = a[0], last = a.pop()!;
@@ -105,7 +105,7 @@ class Heap {
 }
 
 /** Two 32-bit FNV hashes of the sign pattern of a coefficient row (which corner it picks). */
-function cornerKey(A: Float64Array, off: number, n: number): string {
+export function cornerKey(A: Float64Array, off: number, n: number): string {
   let h1 = 0x811c9dc5, h2 = 0x01000193;
   for (let i = 0; i < n; i++) {
     const bit = A[off + i] > 0 ? 1 : 2;
@@ -113,6 +113,31 @@ function cornerKey(A: Float64Array, off: number, n: number): string {
     h2 = Math.imul(h2 ^ (bit + i), 0x5bd1e995);
   }
   return `${h1 >>> 0}:${h2 >>> 0}`;
+}
+
+/**
+ * The first of `picked` (inputs; `run` is a float64 forward pass of a batch) that satisfies
+ * every row a_j·y ≤ b_j up to a generous tolerance and that `candidate` (the replay on the
+ * real network) confirms.
+ */
+export function screenCandidates(picked: Float64Array[], run: (X: Float64Array, batch: number) => Float64Array, rows: { a: Float64Array; b: number }[], candidate: (x: Float64Array) => boolean): Float64Array | undefined {
+  if (!picked.length) return undefined;
+  const n0 = picked[0].length;
+  const X = new Float64Array(picked.length * n0);
+  picked.forEach((x, q) => X.set(x, q * n0));
+  const Y = run(X, picked.length);
+  const m = Y.length / picked.length;
+  for (let q = 0; q < picked.length; q++) {
+    let ok = true;
+    for (let j = 0; j < rows.length && ok; j++) {
+      let v = 0;
+      for (let o = 0; o < m; o++) v += rows[j].a[o] * Y[q * m + o];
+      // generous screen: the real replay decides
+      if (v > rows[j].b + 1e-6 * (1 + Math.abs(rows[j].b))) ok = false;
+    }
+    if (ok && candidate(picked[q])) return picked[q];
+  }
+  return undefined;
 }
 
 /**
@@ -188,22 +213,8 @@ export function reluBab(chain: DenseChain, lower: Float64Array, upper: Float64Ar
       for (let i = 0; i < n0; i++) x[i] = res.coefX[off + i] > 0 ? lower[i] : upper[i];
       picked.push(x);
     }
-    if (!picked.length) return { doms };
-    const X = new Float64Array(picked.length * n0);
-    picked.forEach((x, q) => X.set(x, q * n0));
-    const Y = chainForward(chain, X, picked.length);
-    const m = chain.maps[chain.maps.length - 1].out;
-    for (let q = 0; q < picked.length; q++) {
-      let ok = true;
-      for (let j = 0; j < J && ok; j++) {
-        let v = 0;
-        for (let o = 0; o < m; o++) v += rows[j].a[o] * Y[q * m + o];
-        // generous screen: the real replay decides
-        if (v > rows[j].b + 1e-6 * (1 + Math.abs(rows[j].b))) ok = false;
-      }
-      if (ok && opts.candidate(picked[q])) return { doms, cex: picked[q] };
-    }
-    return { doms };
+    const cex = screenCandidates(picked, (X, B) => chainForward(chain, X, B), rows, opts.candidate);
+    return cex ? { doms, cex } : { doms };
   };
 
   // a fully split domain: the network is affine on it, so one LP decides it exactly

@@ -28,4 +28,12 @@ export const denseRule: OpRule<DenseOp> = {
     }
     return [out];
   },
+  reverse(op, G, _A, rows) {
+    // linear: the derivative on the output is the forward map of the input's, W·G + b
+    const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
+    const out = new Float64Array(rows.n * m);
+    matmulRows(G, rows.n, n, W, m, out);
+    for (let r = 0; r < rows.n; r++) for (let k = 0; k < m; k++) out[r * m + k] += bias[k];
+    return out;
+  },
 };

@@ -9,13 +9,7 @@
 import type { MaxPool2dOp } from '../../network.js';
 import type { OpRule } from './rule.js';
 import { poolInterval, windowsOf } from './window.js';
-
-interface MaxPoolRelax {
-  lowIdx: Int32Array;
-  upIdx: Int32Array;
-  upSlope: Float64Array;
-  upIcpt: Float64Array;
-}
+import type { MaxRelax } from '../relax/types.js';
 
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
@@ -26,7 +20,7 @@ export const maxpoolRule: OpRule<MaxPool2dOp> = {
       return best;
     });
   },
-  relax(op, [x], ctx): MaxPoolRelax {
+  relax(op, [x], ctx): MaxRelax {
     const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
     const n = ctx.inSizes[0], m = ctx.outSize;
     const lowIdx = new Int32Array(ctx.count * m);
@@ -56,10 +50,10 @@ export const maxpoolRule: OpRule<MaxPool2dOp> = {
         }
       }
     }
-    return { lowIdx, upIdx, upSlope, upIcpt };
+    return { kind: 'max', lowIdx, upIdx, upSlope, upIcpt };
   },
   backward(_op, A, rows, ctx, relax) {
-    const { lowIdx, upIdx, upSlope, upIcpt } = relax as MaxPoolRelax;
+    const { lowIdx, upIdx, upSlope, upIcpt } = relax as MaxRelax;
     const n = ctx.inSizes[0], m = ctx.outSize;
     const out = new Float64Array(rows.n * n);
     for (let r = 0; r < rows.n; r++) {
@@ -76,5 +70,19 @@ export const maxpoolRule: OpRule<MaxPool2dOp> = {
       rows.bias[r] += bias;
     }
     return [out];
+  },
+  reverse(_op, G, A, rows, ctx, relax) {
+    // the derivative of the bound with respect to output coefficient o is the line the
+    // backward step chose for it, evaluated at G
+    const { lowIdx, upIdx, upSlope, upIcpt } = relax as MaxRelax;
+    const n = ctx.inSizes[0], m = ctx.outSize;
+    const out = new Float64Array(rows.n * m);
+    for (let r = 0; r < rows.n; r++) {
+      const ao = r * m, go = r * n, ro = rows.box[r] * m;
+      for (let o = 0; o < m; o++) {
+        out[ao + o] = A![ao + o] < 0 ? upSlope[ro + o] * G[go + upIdx[ro + o]] + upIcpt[ro + o] : G[go + lowIdx[ro + o]];
+      }
+    }
+    return out;
   },
 };

@@ -1,10 +1,17 @@
 // ReLU. Interval: [max(l,0), max(u,0)]. Relaxation (CROWN, as auto_LiRPA): stable neurons are
 // exact (slope 1 when l ≥ 0, 0 when u ≤ 0); an unstable one (l < 0 < u) has the upper line
-// through (l,0) and (u,u) and the adaptive lower line y = x when u ≥ −l, else y = 0.
+// through (l,0) and (u,u) and the adaptive lower line y = x when u ≥ −l, else y = 0 — the
+// default of the free lower slope α ∈ [0, 1] (relax/types.ts) that α-CROWN optimises.
 import type { ReluOp } from '../../network.js';
 import type { OpRule } from './rule.js';
-import { backwardThroughLines, monotoneInterval } from './activation.js';
-import type { NeuronLines } from './activation.js';
+import { monotoneInterval } from './activation.js';
+import type { LineRelax } from '../relax/types.js';
+import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
+
+/** The adaptive lower slope of an unstable ReLU (ties go to 1, everywhere in the engines). */
+export function adaptiveSlope(l: number, u: number): number {
+  return u >= -l ? 1 : 0;
+}
 
 export const reluRule: OpRule<ReluOp> = {
   nonlinear: true,
@@ -12,11 +19,12 @@ export const reluRule: OpRule<ReluOp> = {
   interval(_op, [x]) {
     return monotoneInterval(x, (v) => (v > 0 ? v : 0));
   },
-  relax(_op, [x]): NeuronLines {
+  relax(_op, [x]): LineRelax {
     const n = x.lower.length;
     const lowSlope = new Float64Array(n);
     const upSlope = new Float64Array(n);
     const upIcpt = new Float64Array(n);
+    const free = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const l = x.lower[i], u = x.upper[i];
       if (l >= 0) {
@@ -26,12 +34,16 @@ export const reluRule: OpRule<ReluOp> = {
         const s = u / (u - l);
         upSlope[i] = s;
         upIcpt[i] = -s * l;
-        lowSlope[i] = u >= -l ? 1 : 0;
+        lowSlope[i] = adaptiveSlope(l, u);
+        free[i] = 1;
       }
     }
-    return { lowSlope, upSlope, upIcpt };
+    return { kind: 'lines', lowSlope, upSlope, upIcpt, free };
   },
-  backward(_op, A, rows, ctx, relax) {
-    return backwardThroughLines(A, rows, ctx.outSize, relax as NeuronLines);
+  backward(_op, A, rows, ctx, relax, param) {
+    return backwardThroughLines(A, rows, ctx.outSize, relax as LineRelax, param);
+  },
+  reverse(_op, G, A, rows, ctx, relax, param, grad) {
+    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad);
   },
 };

@@ -1,9 +1,11 @@
 // The contract every operator file under src/bounds/ops implements: its exact (or sound)
-// interval image, and its backward (CROWN) rule. The IBP and CROWN drivers only iterate
-// layers and call these, so adding an operator means writing one file and registering it
-// in ops/index.ts.
+// interval image, its linear relaxation as data (../relax/types.ts), its backward (CROWN)
+// step and, for nonlinear ops, its part of the reverse sweep that gives the bound's gradient
+// with respect to the relaxation's parameters. The drivers only iterate layers and call these,
+// so adding an operator means writing one file and registering it in ops/index.ts.
 import type { Op, Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
+import type { LayerParams, Relaxation } from '../relax/types.js';
 
 /** What a rule knows about the layer it is applied to. */
 export interface RuleCtx {
@@ -35,10 +37,19 @@ export interface OpRule<O extends Op = Op> {
   /** Bounds of the op's output for every box, from the bounds of its inputs. */
   interval(op: O, inputs: LayerBounds[], ctx: RuleCtx): LayerBounds;
   /** The op's linear relaxation from its (final) input bounds, computed once per layer. */
-  relax?(op: O, inputs: LayerBounds[], ctx: RuleCtx): unknown;
+  relax?(op: O, inputs: LayerBounds[], ctx: RuleCtx): Relaxation;
   /**
    * Coefficients on each input (rows.n × inSize) from coefficients A (rows.n × outSize) on the
-   * output; constant terms are added into rows.bias. May reuse or overwrite A.
+   * output; constant terms are added into rows.bias. May reuse or overwrite A. `param`: the
+   * rows' free parameters of this layer (only read by rules whose relaxation has some).
    */
-  backward(op: O, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: unknown): Float64Array[];
+  backward(op: O, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams): Float64Array[];
+  /**
+   * Nonlinear ops, reverse sweep: from G (rows.n × inSize), the bound's derivative with respect
+   * to the coefficients on the input, the derivative with respect to the coefficients A the
+   * backward step was given on the output (A as it was before that step); adds d bound / d α
+   * into grad.alpha. Linear ops may leave it out: their derivative is their forward pass
+   * (forward.ts), which the sweep then runs; A and relax are only given to nonlinear ops.
+   */
+  reverse?(op: O, G: Float64Array, A: Float64Array | undefined, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams, grad?: LayerParams): Float64Array;
 }

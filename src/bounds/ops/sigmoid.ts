@@ -6,8 +6,9 @@
 // at least min(σ'(l), σ'(u)) on [l, u] and σ rises at least that fast between any two points.
 import type { SigmoidOp } from '../../network.js';
 import type { OpRule } from './rule.js';
-import { backwardThroughLines, monotoneInterval } from './activation.js';
-import type { NeuronLines } from './activation.js';
+import { monotoneInterval } from './activation.js';
+import type { LineRelax } from '../relax/types.js';
+import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -25,7 +26,7 @@ export const sigmoidRule: OpRule<SigmoidOp> = {
   interval(_op, [x]) {
     return monotoneInterval(x, sigmoid);
   },
-  relax(_op, [x]): NeuronLines {
+  relax(_op, [x]): LineRelax {
     const n = x.lower.length;
     const lowSlope = new Float64Array(n), lowIcpt = new Float64Array(n);
     const upSlope = new Float64Array(n), upIcpt = new Float64Array(n);
@@ -46,9 +47,12 @@ export const sigmoidRule: OpRule<SigmoidOp> = {
       upSlope[i] = us;
       upIcpt[i] = su - us * u;
     }
-    return { lowSlope, lowIcpt, upSlope, upIcpt };
+    return { kind: 'lines', lowSlope, lowIcpt, upSlope, upIcpt };
   },
   backward(_op, A, rows, ctx, relax) {
-    return backwardThroughLines(A, rows, ctx.outSize, relax as NeuronLines);
+    return backwardThroughLines(A, rows, ctx.outSize, relax as LineRelax);
+  },
+  reverse(_op, G, A, rows, ctx, relax) {
+    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax);
   },
 };

@@ -1,0 +1,173 @@
+// Branch and bound over ReLU splits for one conjunction of rows a_j·y ≤ b_j over an input
+// box, on ANY network of the network form (src/bounds/optimise/domains.ts bounds its domains:
+// β-CROWN with joint α,β per batch on the engine's one backward pass). Domains with the lowest
+// margin are split in batches on the ReLU the BaBSR score of their closest-to-proved row
+// picks — filtered smart branching: the top candidates' children get one cheap bound each and
+// the candidate whose worse child is best is split; children inherit their parent's α and β. The two children of a split cover the
+// parent's subdomain (z ≤ 0 or z ≥ 0), so the conjunction is unreachable once every leaf has
+// a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
+// stops the search ('stuck'; leaf LPs are only on dense chains, relu-bab-leaf.ts).
+// Counterexamples are never inferred from bounds: the box corner minimising a domain's row is
+// a candidate, screened on the float64 forward pass and confirmed by `opts.candidate`.
+import type { Network } from '../../network.js';
+import { outputSize } from '../../network.js';
+import { forward } from '../../forward.js';
+import { planOf } from '../../bounds/plan.js';
+import { crownChunk } from '../../bounds/crown.js';
+import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
+import type { LayerBounds } from '../../bounds/types.js';
+import { cornerKey, Heap, screenCandidates, type ReluBabResult, type ReluBabStatus } from '../relu-bab.js';
+
+export interface BabRowSpec {
+  a: Float64Array;
+  b: number;
+}
+
+export interface BabOptions {
+  deadline: number;
+  /** Domains split per step (2× as many children are bounded at once). Default 32. */
+  batch?: number;
+  maxDomains?: number;
+  /** Joint α,β Adam steps per batch. Default 8. */
+  iterations?: number;
+  /** Filtered smart branching: the BaBSR candidates per domain whose children get one cheap
+   *  bound (no optimisation) before the one with the best worse child is split. 1: BaBSR alone. Default 3. */
+  filter?: number;
+  lr?: number;
+  /** Layer bounds of the box to start from (e.g. the α stage's); default CROWN's. */
+  bounds?: LayerBounds[];
+  /** The root's state and bounds from an earlier call on the same box (rootOf): saves a CROWN pass. */
+  root?: BabRoot;
+  candidate?: (x: Float64Array) => boolean;
+  candidatesPerStep?: number;
+}
+
+interface Domain {
+  splits: Split[];
+  margin: number;
+  /** Branching candidates, best BaBSR score first (empty: nothing left to split). */
+  branches: { layer: number; neuron: number }[];
+  params: DomainParams;
+}
+
+function blockRowsOf(maxWidth: number): number {
+  return Math.max(2, Math.min(2048, Math.floor((64 * 1024 * 1024) / (8 * 3 * maxWidth))));
+}
+
+export type BabRoot = ReturnType<typeof crownChunk>;
+
+/** The box's layer bounds and relaxations (CROWN ∩ `given` where given: re-relaxed from them). */
+export function rootOf(net: Network, lower: Float64Array, upper: Float64Array, given?: LayerBounds[]): BabRoot {
+  const plan = planOf(net);
+  return crownChunk(plan, { lower, upper }, 1, blockRowsOf(plan.maxWidth), false, given ? (_st, i, b) => {
+    const g = given[i];
+    for (let k = 0; k < b.lower.length; k++) { b.lower[k] = Math.max(b.lower[k], g.lower[k]); b.upper[k] = Math.min(b.upper[k], g.upper[k]); }
+  } : undefined);
+}
+
+export function generalBab(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], opts: BabOptions): ReluBabResult {
+  const t0 = performance.now();
+  const plan = planOf(net);
+  const m = outputSize(net), J = rows.length, n0 = plan.inSize;
+  const { state, bounds } = opts.root ?? rootOf(net, lower, upper, opts.bounds);
+  const c = new Float64Array(J * m);
+  rows.forEach((r, j) => c.set(r.a, j * m));
+  const batch = Math.max(1, opts.batch ?? 32), maxDomains = opts.maxDomains ?? 200_000, perStep = opts.candidatesPerStep ?? 32;
+  const iterations = opts.iterations ?? 8, lr = opts.lr ?? 0.1;
+  const tried = new Set<string>();
+  let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity;
+  const result = (status: ReluBabStatus, margin: number, x?: Float64Array): ReluBabResult =>
+    ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps: 0, timeS: (performance.now() - t0) / 1000 });
+
+  const K = Math.max(1, opts.filter ?? 3);
+  const marginOf = (lb: Float64Array, d: number): [number, number] => {
+    let margin = -Infinity, jm = 0;
+    for (let j = 0; j < J; j++) {
+      const v = lb[d * J + j] - rows[j].b;
+      if (v > margin) { margin = v; jm = j; } // a NaN bound never proves anything
+    }
+    return [margin, jm];
+  };
+  const evaluate = (splits: Split[][], init: (DomainParams | undefined)[]): { doms: Domain[]; cex?: Float64Array } => {
+    const res = boundDomains(state, c, J, splits, init, { iterations, lr, bounds, input: { lower, upper }, topK: K });
+    domainsBounded += splits.length;
+    const doms = splits.map((s, d): Domain => {
+      const [margin, jm] = marginOf(res.lb, d);
+      // the candidates of the closest-to-proved row; else of any row that has some
+      let r = d * J + jm;
+      for (let j = 0; j < J && res.branchLayer[r * K] < 0; j++) r = d * J + j;
+      const branches: Domain['branches'] = [];
+      for (let k = 0; k < K; k++) if (res.branchLayer[r * K + k] >= 0) branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k] });
+      return { splits: s, margin, branches, params: res.params[d] };
+    });
+    if (!opts.candidate) return { doms };
+    const order = doms.map((_, d) => d).filter((d) => !(doms[d].margin > 0)).sort((p, q) => doms[p].margin - doms[q].margin);
+    const picked: Float64Array[] = [];
+    for (const d of order) {
+      if (picked.length >= perStep) break;
+      for (let j = 0; j < J; j++) {
+        const x = res.corner.slice((d * J + j) * n0, (d * J + j + 1) * n0);
+        const key = cornerKey(x.map((v, i) => v - lower[i]), 0, n0);
+        if (tried.has(key)) continue;
+        if (tried.size < 1_000_000) tried.add(key);
+        picked.push(x);
+      }
+    }
+    const cex = screenCandidates(picked, (X, B) => forward(net, X, B), rows, opts.candidate);
+    return cex ? { doms, cex } : { doms };
+  };
+
+  const root = evaluate([[]], [undefined]);
+  if (root.cex) return result('counterexample', -Infinity, root.cex);
+  rootMargin = root.doms[0].margin;
+  if (rootMargin > 0) return result('proved', rootMargin);
+  const heap = new Heap<Domain>();
+  if (!root.doms[0].branches.length) return result('stuck', rootMargin);
+  heap.push(root.doms[0]);
+  while (heap.size) {
+    if (Date.now() > opts.deadline) return result('timeout', heap.peek()!.margin);
+    if (heap.size + batch > maxDomains) return result('limit', heap.peek()!.margin);
+    const parents: Domain[] = [];
+    while (parents.length < batch && heap.size) parents.push(heap.pop()!);
+    // filtered smart branching: each parent's candidates get their two children bounded once,
+    // without optimisation (inherited α, β); the candidate whose worse child is best wins
+    const choice = parents.map((p) => p.branches[0]);
+    const probe = parents.map((p, q) => ({ p, q })).filter(({ p }) => p.branches.length > 1);
+    if (probe.length) {
+      const trial: Split[][] = [], trialInit: DomainParams[] = [], owner: [number, number][] = [];
+      for (const { p, q } of probe) {
+        p.branches.forEach((b, k) => {
+          for (const active of [false, true]) { trial.push([...p.splits, { ...b, active }]); trialInit.push(p.params); owner.push([q, k]); }
+        });
+      }
+      const res = boundDomains(state, c, J, trial, trialInit, { iterations: 0, lr, bounds, input: { lower, upper } });
+      const worst = new Map<string, number>();
+      owner.forEach(([q, k], t) => {
+        const key = `${q}:${k}`, m = marginOf(res.lb, t)[0];
+        worst.set(key, Math.min(worst.get(key) ?? Infinity, m));
+      });
+      for (const { p, q } of probe) {
+        let bestK = 0, bestV = -Infinity;
+        p.branches.forEach((_, k) => { const v = worst.get(`${q}:${k}`)!; if (v > bestV) { bestV = v; bestK = k; } });
+        choice[q] = p.branches[bestK];
+      }
+    }
+    const children: Split[][] = [];
+    const init: DomainParams[] = [];
+    parents.forEach((p, q) => {
+      for (const active of [false, true]) {
+        children.push([...p.splits, { layer: choice[q].layer, neuron: choice[q].neuron, active }]);
+        init.push(p.params);
+      }
+      maxDepth = Math.max(maxDepth, p.splits.length + 1);
+    });
+    const { doms, cex } = evaluate(children, init);
+    if (cex) return result('counterexample', -Infinity, cex);
+    for (const d of doms) {
+      if (d.margin > 0) continue;
+      heap.push(d);
+      if (!d.branches.length) return result('stuck', heap.peek()!.margin);
+    }
+  }
+  return result('proved', 0);
+}
