@@ -162,7 +162,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
         brancher.record(last >> 1, last & 1, objective - node.parentObj);
       }
       const br = brancher.choose({ model, highs, bins, binRows, binLo, binHi, cols, act: sol.rowValue, objective, data: work, guard, deadline });
-      if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: the LP is exact there
+      if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: its bound closes it (the LP is exact there unless the encoding relaxes something)
       const [first, second] = br.order;
       // depth first: the child chosen to go first is explored next
       stack.push(child(node, br.k, second, bound, objective), child(node, br.k, first, bound, objective));

@@ -1,12 +1,15 @@
 // Stage (d): the exact MILP for the disjuncts every bound left open, one disjunct at a time
 // so that one hard disjunct cannot eat the others' time (each gets an equal share of what is
 // left; time it does not use rolls over). It is given the tightest layer bounds known and
-// the attack's best point as a start. A witness is replayed again here before it counts.
+// the attack's best point as a start. A witness is replayed again here before it counts. A
+// network the encoder cannot take (milpSupport) is skipped with one log line; hidden sigmoids
+// are relaxed (a bound only), which can close disjuncts but never yields an unreplayed witness.
 import type { Network } from '../network.js';
 import { logitNetwork } from '../network.js';
 import type { LayerBounds } from '../bounds/types.js';
 import { crownLayerBounds } from '../bounds/index.js';
 import { milpFindInSet } from '../milp/findset.js';
+import { milpSupport } from '../milp/encode/ops/index.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import type { PreBounds } from './alpha-crown.js';
@@ -55,6 +58,13 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     opts.log('milp: skipped (the network ends in a Sigmoid, the MILP encodes only up to the logit)');
     return { closed, counterexample: null, timedOut };
   }
+  // what the encoder cannot do is a skip with one line, never an error: the instance is valid
+  const support = milpSupport(net);
+  if (support.support === 'none') {
+    opts.log(`milp: skipped (${support.why})`);
+    return { closed, counterexample: null, timedOut };
+  }
+  if (support.support === 'relaxed') opts.log(`milp: relaxes ${support.how.join('; ')}`);
   for (let r = 0; r < open.prop.regions.length; r++) {
     if (!open.regionOpen(r)) continue;
     const region = open.prop.regions[r];
