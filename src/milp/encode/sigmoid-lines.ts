@@ -51,8 +51,11 @@ function dsigma(x: number): number {
 const SAFETY = 1e-10;
 /** Below this width the lines say nothing the bounds do not: only the bounds are used. */
 const MIN_WIDTH = 1e-6;
-/** Tangent points per side by default (measured: see the report of the eran sigmoid runs). */
-export const DEFAULT_TANGENTS = 4;
+/**
+ * Tangent points per side by default; VERIBOUND_SIGMOID_TANGENTS overrides it for experiments
+ * (bench/milp-sigmoid.ts compares them on the ERAN sigmoid net).
+ */
+export const DEFAULT_TANGENTS = Math.max(1, Math.round(Number(process.env.VERIBOUND_SIGMOID_TANGENTS) || 4));
 
 export function sigmoidRelaxation(l: number, u: number, points = DEFAULT_TANGENTS): SigmoidRelaxation {
   const lo = Math.max(0, sigma(l) - SAFETY), hi = Math.min(1, sigma(u) + SAFETY);

@@ -1,0 +1,44 @@
+// The MILP's sigmoid relaxation on the ERAN sigmoid net: for each property, every disjunct CROWN
+// leaves open goes to one MILP/LP query; prints its status, proven bound and time, and the size of
+// the encoding. Usage (after npx tsc -p .; VERIBOUND_SIGMOID_TANGENTS=k changes the tangent points):
+//   nice node dist/bench/milp-sigmoid.js [--specs idx_7167,idx_56] [--timeout 30] [--net PATH]
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadOnnxFile } from '../src/onnx/load.js';
+import { readVnnlib } from '../src/spec/vnnlib.js';
+import { crownLayerBounds } from '../src/bounds/index.js';
+import { milpFindInSet } from '../src/milp/index.js';
+import { encodeNetwork } from '../src/milp/encode/network.js';
+import { DEFAULT_TANGENTS } from '../src/milp/encode/sigmoid-lines.js';
+
+const eran = '../shared/benchmarks/eran';
+const { values } = parseArgs({
+  options: {
+    net: { type: 'string', default: path.join(eran, 'nets/ffnnSIGMOID__Point_6x200.onnx') },
+    specs: { type: 'string', default: 'idx_7167,idx_7955' },
+    timeout: { type: 'string', default: '30' },
+  },
+});
+const net = loadOnnxFile(values.net!);
+const dir = path.join(eran, 'specs/mnist');
+const files = fs.readdirSync(dir).filter((f) => f.includes('0.01200') && values.specs!.split(',').some((s) => f.includes(`${s}_`)));
+let proved = 0, total = 0;
+for (const f of files) {
+  const prop = readVnnlib(path.join(dir, f));
+  for (const region of prop.regions) {
+    const box = { lower: region.lower, upper: region.upper };
+    const layerBounds = crownLayerBounds(net, { lower: region.lower, upper: region.upper, count: 1 });
+    const enc = encodeNetwork(net, box, { layerBounds });
+    const data = enc.builder.data();
+    process.stdout.write(`${f}: ${data.numCols} columns, ${data.numRows} rows, ${data.values.length} entries, ${enc.sigmoid.relaxed} sigmoids, ${enc.sigmoid.rows} line rows, ${DEFAULT_TANGENTS} tangent points\n`);
+    for (let k = 0; k < region.unsafe.length; k++) {
+      const res = await milpFindInSet(net, box, [region.unsafe[k]], { timeLimitS: Number(values.timeout), layerBounds });
+      total++;
+      if (res.status === 'infeasible') proved++;
+      const d = res.perDisjunct[0];
+      process.stdout.write(`  disjunct ${k}: ${res.status}, bound ${d.bound.toFixed(4)}, ${res.timeS.toFixed(1)} s\n`);
+    }
+  }
+}
+process.stdout.write(`${proved} of ${total} disjuncts proved unreachable\n`);
