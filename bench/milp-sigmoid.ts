@@ -33,11 +33,12 @@ for (const f of files) {
     const data = enc.builder.data();
     process.stdout.write(`${f}: ${data.numCols} columns, ${data.numRows} rows, ${data.values.length} entries, ${enc.sigmoid.relaxed} sigmoids, ${enc.sigmoid.rows} line rows, ${DEFAULT_TANGENTS} tangent points\n`);
     for (let k = 0; k < region.unsafe.length; k++) {
+      if (process.env.ONLY && !process.env.ONLY.split(",").includes(String(k))) continue;
       const res = await milpFindInSet(net, box, [region.unsafe[k]], { timeLimitS: Number(values.timeout), layerBounds });
       total++;
       if (res.status === 'infeasible') proved++;
       const d = res.perDisjunct[0];
-      process.stdout.write(`  disjunct ${k}: ${res.status}, bound ${d.bound.toFixed(4)}, ${res.timeS.toFixed(1)} s\n`);
+      process.stdout.write(`  disjunct ${k}: ${res.status}, bound ${d.bound.toFixed(4)}, ${res.timeS.toFixed(1)} s${res.messages.length ? ` (${res.messages.join("; ")})` : ""}\n`);
     }
   }
 }

@@ -6,7 +6,8 @@
 //
 // Soundness: a node's lower bound is not HiGHS's objective but a Lagrangian bound recomputed
 // here from its row duals over the node's column box (valid for any multipliers, so LP
-// tolerances cannot make it too high). Candidates are the LP point's input, replayed on the
+// tolerances cannot make it too high), and a node closes as infeasible only on a Farkas
+// certificate recomputed the same way from HiGHS's dual ray. Candidates are the LP point's input, replayed on the
 // float64 network (ReplaySpec); only replayed values become incumbents. Without a ReplaySpec an
 // LP point counts only when every binary is integral.
 import type { Highs, Model } from 'highs';
@@ -139,7 +140,15 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       prof.lpMs += performance.now() - tA;
       nodes++;
       if (reason) { stack.push(node); break; }
-      if (status === S.infeasible) continue; // no point in this node: it closes at +∞
+      if (status === S.infeasible) {
+        // no point in this node: it closes at +∞, but only on a Farkas certificate from HiGHS's
+        // dual ray (thin relaxations can make the solver call a feasible LP infeasible)
+        if (infeasibleCertified(model, work, colLo, colHi)) continue;
+        message = 'HiGHS called a branch-and-bound LP infeasible without a certificate';
+        reason = 'error';
+        stack.push(node);
+        break;
+      }
       if (status !== S.optimal) {
         if (status === S.timeLimit) { reason = 'timeout'; stack.push(node); break; }
         message = `HiGHS LP ended with model status ${status} at a branch-and-bound node`;
@@ -186,6 +195,14 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   } finally {
     model?.dispose();
   }
+}
+
+/** A dual ray y with min over the node's box of the zero-cost Lagrangian above 0: no feasible point. */
+function infeasibleCertified(model: Model, data: MilpData, colLo: Float64Array, colHi: Float64Array): boolean {
+  let ray: ReturnType<Model['getDualRay']>;
+  try { ray = model.getDualRay(); } catch { return false; }
+  if (!ray) return false;
+  return lagrangianBound({ ...data, colCost: new Float64Array(data.numCols), offset: 0 }, ray.values, colLo, colHi) > 0;
 }
 
 function child(node: Node, k: number, v: number, bound: number, parentObj: number): Node {

@@ -10,6 +10,7 @@ import type { LayerBounds } from '../bounds/types.js';
 import { crownLayerBounds } from '../bounds/index.js';
 import { milpFindInSet } from '../milp/findset.js';
 import { milpSupport } from '../milp/encode/ops/index.js';
+import { lpFindEach } from '../milp/lp-find.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import type { PreBounds } from './alpha-crown.js';
@@ -65,11 +66,35 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     return { closed, counterexample: null, timedOut };
   }
   if (support.support === 'relaxed') opts.log(`milp: relaxes ${support.how.join('; ')}`);
+  // no ReLU or max-pool: the model has no binaries, and one warm-started LP serves every disjunct
+  const lpOnly = net.layers.every((l) => l.op.kind !== 'relu' && l.op.kind !== 'maxpool2d');
   for (let r = 0; r < open.prop.regions.length; r++) {
     if (!open.regionOpen(r)) continue;
     const region = open.prop.regions[r];
     const box = { lower: region.lower, upper: region.upper };
     const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.chain, opts.pre[r]);
+    if (lpOnly) {
+      const left = opts.deadline - Date.now();
+      if (left <= 50) { timedOut = true; break; }
+      const regionsLeft = open.prop.regions.filter((_, q) => q >= r && open.regionOpen(q)).length;
+      const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
+      const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
+      const res = await lpFindEach(net, box, region.unsafe, { deadline: performance.now() + left / regionsLeft, layerBounds, order: pending });
+      for (const k of pending) {
+        const d = res.perDisjunct[k];
+        if (!d) continue;
+        opts.log(`milp: region ${r} disjunct ${k}: ${d.status} (LP, bound ${d.bound.toPrecision(4)}, ${d.timeS.toFixed(1)}s)`);
+        if (d.status === 'infeasible') { open.open[r][k] = false; closed++; }
+        if (d.status === 'timeout') timedOut = true;
+      }
+      if (res.messages.length) opts.log(`milp: region ${r}: ${res.messages.join('; ')}`);
+      if (res.witness) {
+        const again = replay(net, { ...region, unsafe: [region.unsafe[res.witness.disjunct]] }, res.witness.input);
+        if (again.disjunct >= 0) return { closed, counterexample: { x: res.witness.input, y: again.y }, timedOut };
+        opts.log(`milp: region ${r}: the LP's point does not replay on the network; ignored`);
+      }
+      continue;
+    }
     // one root tightening per region serves all its disjuncts
     const tightening = {};
     // the disjuncts the attack came closest to first: a witness ends the whole search

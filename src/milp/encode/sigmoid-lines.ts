@@ -21,10 +21,14 @@
 // - Chord C, l < 0 < u, when σ'(l) ≥ slope(C): σ − C is 0 at l with slope σ'(l) − slope(C) ≥ 0
 //   there and convex on [l, 0], so non-decreasing and ≥ 0 on [l, 0]; on [0, u] it is concave,
 //   ≥ 0 at 0 and = 0 at u, so ≥ 0.
-// - Rounding: every intercept is moved outward by SAFETY·(1 + |l| + |u|) (1e-10 relative), far
-//   above the float64 error of σ, σ' and the line arithmetic (about 1e-16 of each magnitude), and
-//   above the forward pass's own rounding of σ; the bounds σ(l), σ(u) move outward by SAFETY.
-// An interval narrower than MIN_WIDTH (or not finite) gets only the bounds [σ(l), σ(u)].
+// - Rounding: every intercept is moved outward by max(THICK, SAFETY·(1 + |l| + |u|)), far above
+//   the float64 error of σ, σ' and the line arithmetic (about 1e-16 of each magnitude), and above
+//   the forward pass's own rounding of σ; the bounds σ(l), σ(u) move outward by SAFETY.
+// Conditioning (none of it affects soundness: it only leaves lines out or moves them outward):
+// the LP solver declares thin or badly scaled models infeasible, so the region between the lower
+// and upper lines is kept at least 2·THICK thick, a line whose rise over [l, u] is below FLAT
+// (slopes down to 1e-37 on saturated neurons) is left to the bounds, and an interval narrower
+// than MIN_WIDTH (or not finite) gets only the bounds [σ(l), σ(u)].
 
 export interface Line { slope: number; icpt: number }
 
@@ -49,8 +53,12 @@ function dsigma(x: number): number {
 }
 
 const SAFETY = 1e-10;
-/** Below this width the lines say nothing the bounds do not: only the bounds are used. */
-const MIN_WIDTH = 1e-6;
+/** Least outward move of every line (half the least thickness of the relaxation). */
+const THICK = 1e-6;
+/** Lines rising less than this over [l, u] are left out (the bounds say as much, within it). */
+const FLAT = 1e-7;
+/** Below this width only the bounds are used (they are then within 0.25·width of σ). */
+const MIN_WIDTH = 1e-4;
 /**
  * Tangent points per side by default; VERIBOUND_SIGMOID_TANGENTS overrides it for experiments
  * (bench/milp-sigmoid.ts compares them on the ERAN sigmoid net).
@@ -60,10 +68,11 @@ export const DEFAULT_TANGENTS = Math.max(1, Math.round(Number(process.env.VERIBO
 export function sigmoidRelaxation(l: number, u: number, points = DEFAULT_TANGENTS): SigmoidRelaxation {
   const lo = Math.max(0, sigma(l) - SAFETY), hi = Math.min(1, sigma(u) + SAFETY);
   if (!(Number.isFinite(l) && Number.isFinite(u) && u - l >= MIN_WIDTH)) return { lo, hi, lower: [], upper: [] };
-  const margin = SAFETY * (1 + Math.abs(l) + Math.abs(u));
-  const lower = lowerLines(l, u, points).map(({ slope, icpt }) => ({ slope, icpt: icpt - margin }));
+  const margin = Math.max(THICK, SAFETY * (1 + Math.abs(l) + Math.abs(u)));
+  const steep = (q: Line) => q.slope * (u - l) >= FLAT;
+  const lower = lowerLines(l, u, points).filter(steep).map(({ slope, icpt }) => ({ slope, icpt: icpt - margin }));
   // mirror: a lower line a·x' + c on [−u, −l] is the upper line a·x + 1 − c on [l, u]
-  const upper = lowerLines(-u, -l, points).map(({ slope, icpt }) => ({ slope, icpt: 1 - icpt + margin }));
+  const upper = lowerLines(-u, -l, points).filter(steep).map(({ slope, icpt }) => ({ slope, icpt: 1 - icpt + margin }));
   return { lo, hi, lower, upper };
 }
 
