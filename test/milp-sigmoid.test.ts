@@ -8,6 +8,7 @@ import { sigma, sigmoidRelaxation } from '../src/milp/encode/sigmoid-lines.js';
 import { encodeNetwork } from '../src/milp/encode/network.js';
 import { milpSupport } from '../src/milp/encode/ops/index.js';
 import { milpFindInSet, milpMinimizeLinear, milpVerify } from '../src/milp/index.js';
+import { lpFindEach } from '../src/milp/lp-find.js';
 import { crownLayerBounds, ibpLayerBounds } from '../src/bounds/index.js';
 import { forward } from '../src/forward.js';
 import { inputGradient } from '../src/gradient.js';
@@ -198,6 +199,39 @@ test('random sigmoid nets: a found witness lies in the unsafe set on the real ne
       if (t === vals[50]) assert.is.not(res.status, 'infeasible', `${net.name}: a sampled point lies in the set`);
     }
   }
+});
+
+test('random sigmoid nets: the one-LP disjunct queries (lp-find) close only what no point reaches, agree with the MILP path, and replay', async () => {
+  const r = seededRng(53);
+  let closed = 0;
+  for (const net of sigmoidNets(53, 9).filter((q) => q.layers.every((l) => l.op.kind !== 'relu' && l.op.kind !== 'maxpool2d'))) {
+    const { boxes } = randomBoxes(r, net, 1, { maxRadius: 0.5 });
+    const box = { lower: boxes.lower, upper: boxes.upper };
+    const m = outputSize(net);
+    const pts = pointsInBox(r, boxes, 0, 300);
+    const ys = forward(net, pts, 300);
+    // one disjunct per other class j: y_0 − y_j ≤ t_j, t_j a little below or at the sampled minimum
+    const conjs = Array.from({ length: m - 1 }, (_, q) => {
+      const j = q + 1;
+      let lo = Infinity;
+      for (let p = 0; p < 300; p++) lo = Math.min(lo, ys[p * m] - ys[p * m + j]);
+      const a = new Float64Array(m); a[0] = 1; a[j] = -1;
+      return { a, b: new Float64Array([q % 2 ? lo : lo - 0.3]), rows: 1 };
+    });
+    const layerBounds = crownLayerBounds(net, boxes);
+    const lp = await lpFindEach(net, box, conjs, { deadline: performance.now() + 20_000, layerBounds });
+    for (let k = 0; k < conjs.length; k++) {
+      const d = lp.perDisjunct[k]!;
+      if (d.status === 'infeasible') {
+        closed++;
+        for (let p = 0; p < 300; p++) assert.ok(conjunctionViolation(conjs[k], ys.subarray(p * m, (p + 1) * m)) > 0, `${net.name}: disjunct ${k} closed, but a sampled point reaches it`);
+        const alone = await milpFindInSet(net, box, [conjs[k]], { timeLimitS: 20, layerBounds });
+        assert.is.not(alone.status, 'found', `${net.name}: the LP closed disjunct ${k}, the MILP path found a point`);
+      }
+    }
+    if (lp.witness) assert.ok(conjunctionViolation(conjs[lp.witness.disjunct], forward(net, lp.witness.input, 1)) <= 0, `${net.name}: the LP witness does not replay`);
+  }
+  assert.ok(closed > 0, 'the LP closes some disjunct');
 });
 
 function argmax(y: ArrayLike<number>): number {
