@@ -75,7 +75,9 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const pruned = (b: number): boolean => (stop.proveAbove !== undefined && b > stop.proveAbove) || b >= bestVal - tol(bestVal);
   const refuted = (): boolean => stop.refuteBelow !== undefined && bestVal < stop.refuteBelow;
 
-  const prof = { lpMs: 0, tightenMs: 0, stabilised: 0, tightened: 0 };
+  const prof = { lpMs: 0, tightenMs: 0, stabilised: 0, tightened: 0, infeasible: 0, uncertified: 0 };
+  // nodes HiGHS called infeasible without a certificate: open for good (their bounds stay in the result)
+  const stuck: Node[] = [];
   const brancher = new Brancher(bins.length);
   try {
     if (opts.incumbent && opts.replay) offer(opts.incumbent, false, Infinity);
@@ -143,11 +145,12 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (status === S.infeasible) {
         // no point in this node: it closes at +∞, but only on a Farkas certificate from HiGHS's
         // dual ray (thin relaxations can make the solver call a feasible LP infeasible)
-        if (infeasibleCertified(model, work, colLo, colHi)) continue;
-        message = 'HiGHS called a branch-and-bound LP infeasible without a certificate';
-        reason = 'error';
-        stack.push(node);
-        break;
+        if (infeasibleCertified(model, work, colLo, colHi)) { prof.infeasible++; continue; }
+        // not closed: it keeps its inherited bound in the final one, and the search goes on
+        prof.uncertified++;
+        message = 'HiGHS called a branch-and-bound LP infeasible without a certificate; its node stays open';
+        stuck.push(node);
+        continue;
       }
       if (status !== S.optimal) {
         if (status === S.timeLimit) { reason = 'timeout'; stack.push(node); break; }
@@ -178,7 +181,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
     }
     // for tuning: VERIBOUND_BAB_PROFILE=1 prints where the time went
     if (process.env.VERIBOUND_BAB_PROFILE) process.stderr.write(`bab: ${nodes} nodes, ${(performance.now() - t0).toFixed(0)} ms, ${JSON.stringify({ ...prof, strongLps: brancher.strongLps })}\n`);
-    const open = stack.reduce((m, n) => Math.min(m, n.bound), Infinity);
+    const open = [...stack, ...stuck].reduce((m, n) => Math.min(m, n.bound), Infinity);
     let proven = Math.min(closedBound, open, bestVal);
     if (!Number.isFinite(proven) && proven !== Infinity) proven = -Infinity;
     const tight = prof.tightened + prof.stabilised > 0 ? tightenedDiff(data, work, bins, rootLo, rootHi) : undefined;
