@@ -1,6 +1,7 @@
 // Stage (d): the exact MILP for the disjuncts every bound left open, one disjunct at a time
 // so that one hard disjunct cannot eat the others' time (each gets an equal share of what is
-// left; time it does not use rolls over). It is given the tightest layer bounds known and
+// left; time it does not use rolls over; a network without ReLUs or max-pools has no binaries
+// and gets one warm-started LP for all its disjuncts, lp-find.ts). It is given the tightest layer bounds known and
 // the attack's best point as a start. A witness is replayed again here before it counts. A
 // network the encoder cannot take (milpSupport) is skipped with one log line; hidden sigmoids
 // are relaxed (a bound only), which can close disjuncts but never yields an unreplayed witness.
