@@ -81,13 +81,16 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
       const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
       const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
       const res = await lpFindEach(net, box, region.unsafe, { deadline: performance.now() + left / regionsLeft, layerBounds, order: pending });
+      let unreached = 0;
       for (const k of pending) {
         const d = res.perDisjunct[k];
         if (!d) continue;
-        opts.log(`milp: region ${r} disjunct ${k}: ${d.status} (LP, bound ${d.bound.toPrecision(4)}, ${d.timeS.toFixed(1)}s)`);
         if (d.status === 'infeasible') { open.open[r][k] = false; closed++; }
         if (d.status === 'timeout') timedOut = true;
+        if (d.status === 'timeout' && d.timeS === 0) unreached++;
+        else opts.log(`milp: region ${r} disjunct ${k}: ${d.status} (LP, bound ${d.bound.toPrecision(4)}, ${d.timeS.toFixed(1)}s)`);
       }
+      if (unreached) opts.log(`milp: region ${r}: ${unreached} disjuncts not reached in time`);
       if (res.messages.length) opts.log(`milp: region ${r}: ${res.messages.join('; ')}`);
       if (res.witness) {
         const again = replay(net, { ...region, unsafe: [region.unsafe[res.witness.disjunct]] }, res.witness.input);
