@@ -10,6 +10,10 @@
 // multipliers, so solver tolerances cannot make it too high) of max s_k < 0 over a model that
 // contains every real point of the box; a witness is the LP point's input replayed on the
 // float64 network, counted only when it lies in the box and in the unsafe set there.
+//
+// For experiments: VERIBOUND_LP_IPM_EVERY=1 solves every disjunct by the interior-point method
+// (not only the first), VERIBOUND_LP_CROSSOVER=0 skips its crossover, VERIBOUND_LP_IPM_ABOVE=N
+// moves the size threshold. On the ERAN sigmoid net under load neither was clearly faster.
 import type { Model } from 'highs';
 import type { Network } from '../network.js';
 import { outputSize } from '../network.js';
@@ -32,6 +36,8 @@ export interface LpFindOptions {
 
 /** Matrix size from which the first LP goes to the interior-point method (as in bab.ts). */
 const IPM_ABOVE_NNZ = Number(process.env.VERIBOUND_LP_IPM_ABOVE) || 20_000;
+const IPM_EVERY = process.env.VERIBOUND_LP_IPM_EVERY === '1';
+const CROSSOVER = process.env.VERIBOUND_LP_CROSSOVER !== '0';
 
 type Status = FindResult['perDisjunct'][number];
 
@@ -89,8 +95,8 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       model.changeColsCost(all, cost);
       model.options.set({ time_limit: Math.max((opts.deadline - performance.now()) / 1000, 0.001) });
       model.zeroAllClocks();
-      const ipm = first && data.values.length > IPM_ABOVE_NNZ;
-      if (ipm) model.options.set({ solver: 'ipm', run_crossover: 'on' });
+      const ipm = (first || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;
+      if (ipm) model.options.set({ solver: 'ipm', run_crossover: CROSSOVER ? 'on' : 'off' });
       let failed = false;
       try { model.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard }); } catch { failed = true; }
       if (ipm) model.options.set({ solver: 'simplex' });
