@@ -1,8 +1,7 @@
 // The VNN-LIB disjunct queries of findset.ts on a model without binaries — a network whose only
 // nonlinearity is relaxed (hidden sigmoids) or absent — as ONE HiGHS LP: every disjunct gets its
 // slack column s_k and rows a_r·y + s_k ≤ b_r, and disjunct k is solved by putting the cost −s_k
-// on its slack alone, warm-started from the basis the previous disjunct left (the first LP from
-// scratch, by the interior-point method when it is large). A slack whose cost is zero can sit at
+// on its slack alone, warm-started from the previous disjunct's basis (see below). A slack whose cost is zero can sit at
 // its lower bound min(0, min_r −max(a_r·y − b_r)), where its rows hold for every y, so the other
 // disjuncts' rows never cut the one being solved.
 //
@@ -11,9 +10,12 @@
 // contains every real point of the box; a witness is the LP point's input replayed on the
 // float64 network, counted only when it lies in the box and in the unsafe set there.
 //
-// For experiments: VERIBOUND_LP_IPM_EVERY=1 solves every disjunct by the interior-point method
-// (not only the first), VERIBOUND_LP_CROSSOVER=0 skips its crossover, VERIBOUND_LP_IPM_ABOVE=N
-// moves the size threshold. On the ERAN sigmoid net under load neither was clearly faster.
+// Disjuncts after the first are warm-started by the simplex; one whose 'optimal' duals give a
+// Lagrangian bound far below its objective is solved again from scratch (on the ERAN sigmoid net
+// a warm solve gave −44.7 where the cold one proved 0.27: idx_4857, disjunct 3), large models by
+// the interior-point method with crossover. For experiments: VERIBOUND_LP_IPM_EVERY=1 solves
+// every disjunct by the interior-point method, VERIBOUND_LP_CROSSOVER=0 skips its crossover,
+// VERIBOUND_LP_IPM_ABOVE=N moves the size threshold.
 import type { Model } from 'highs';
 import type { Network } from '../network.js';
 import { outputSize } from '../network.js';
@@ -93,19 +95,32 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       const cost = new Float64Array(data.numCols);
       cost[slack[k]] = -1;
       model.changeColsCost(all, cost);
-      model.options.set({ time_limit: Math.max((opts.deadline - performance.now()) / 1000, 0.001) });
-      model.zeroAllClocks();
-      const ipm = (first || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;
-      if (ipm) model.options.set({ solver: 'ipm', run_crossover: CROSSOVER ? 'on' : 'off' });
-      let failed = false;
-      try { model.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard }); } catch { failed = true; }
-      if (ipm) model.options.set({ solver: 'simplex' });
-      let status = model.getModelStatus();
-      // a warm start that fails or ends at 'unknown' (numerical trouble) gets one cold retry
-      if ((failed || status === S.unknown) && !late) {
-        model.setLogicalBasis();
-        model.run({ [C.simplexInterrupt]: guard });
-        status = model.getModelStatus();
+      // one solve: warm (the previous basis) unless `cold`; large cold ones by the interior-point method
+      const solve = (cold: boolean): { status: number; ipm: boolean } => {
+        model!.options.set({ time_limit: Math.max((opts.deadline - performance.now()) / 1000, 0.001) });
+        model!.zeroAllClocks();
+        if (cold) model!.setLogicalBasis();
+        const ipm = (cold || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;
+        if (ipm) model!.options.set({ solver: 'ipm', run_crossover: CROSSOVER ? 'on' : 'off' });
+        let failed = false;
+        try { model!.run({ [C.simplexInterrupt]: guard, [C.ipmInterrupt]: guard }); } catch { failed = true; }
+        if (ipm) model!.options.set({ solver: 'simplex' });
+        let st = model!.getModelStatus();
+        // a warm start that fails or ends at 'unknown' (numerical trouble) gets one cold retry
+        if ((failed || st === S.unknown) && !late) {
+          model!.setLogicalBasis();
+          model!.run({ [C.simplexInterrupt]: guard });
+          st = model!.getModelStatus();
+        }
+        return { status: st, ipm };
+      };
+      let { status, ipm } = solve(first);
+      // a warm 'optimal' whose duals bound far below its objective (seen on the ERAN sigmoid net:
+      // −44.7 where a cold solve proves 0.27) gets one cold solve
+      if (status === S.optimal && !ipm && !late) {
+        const obj = model.getObjectiveValue();
+        const lb = lagrangianBound({ ...data, colCost: cost, offset: 0 }, model.getSolution().rowDual, data.colLower, data.colUpper);
+        if (lb <= 0 && obj - lb > 1e-6 * (1 + Math.abs(obj))) ({ status, ipm } = solve(true));
       }
       first = false;
       const timeS = (performance.now() - tk) / 1000;
