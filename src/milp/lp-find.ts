@@ -1,7 +1,7 @@
 // The VNN-LIB disjunct queries of findset.ts on a model without binaries — a network whose only
 // nonlinearity is relaxed (hidden sigmoids) or absent — as ONE HiGHS LP: every disjunct gets its
 // slack column s_k and rows a_r·y + s_k ≤ b_r, and disjunct k is solved by putting the cost −s_k
-// on its slack alone, warm-started from the previous disjunct's basis (see below). A slack whose cost is zero can sit at
+// on its slack alone (how each LP is solved: see below). A slack whose cost is zero can sit at
 // its lower bound min(0, min_r −max(a_r·y − b_r)), where its rows hold for every y, so the other
 // disjuncts' rows never cut the one being solved.
 //
@@ -10,12 +10,16 @@
 // contains every real point of the box; a witness is the LP point's input replayed on the
 // float64 network, counted only when it lies in the box and in the unsafe set there.
 //
-// Disjuncts after the first are warm-started by the simplex; one whose 'optimal' duals give a
-// Lagrangian bound far below its objective is solved again from scratch (on the ERAN sigmoid net
-// a warm solve gave −44.7 where the cold one proved 0.27: idx_4857, disjunct 3), large models by
-// the interior-point method with crossover. For experiments: VERIBOUND_LP_IPM_EVERY=1 solves
-// every disjunct by the interior-point method, VERIBOUND_LP_CROSSOVER=0 skips its crossover,
-// VERIBOUND_LP_IPM_ABOVE=N moves the size threshold.
+// Large models (over IPM_ABOVE_NNZ entries) are solved from scratch for every disjunct by the
+// interior-point method with crossover: on the ERAN sigmoid net (under load) cold solves took
+// 7–16 s per disjunct (once 108 s while two runs shared the machine), while a warm-started
+// simplex took 2–17 s but twice ran past 220 s without finishing (idx_4857 disjunct 4,
+// idx_3334 disjunct 7; the latter ran past 100 s cold too: some disjuncts are hard either way). Small models warm-start
+// the simplex from the previous disjunct's basis; a warm 'optimal' whose duals bound far below
+// its objective is solved again from scratch. For experiments: VERIBOUND_LP_IPM_EVERY=0
+// warm-starts large models too, VERIBOUND_LP_CROSSOVER=0 skips the crossover,
+// VERIBOUND_LP_IPM_ABOVE=N moves the size threshold, VERIBOUND_LP_DEBUG=1 prints each LP's
+// objective, Lagrangian bound and point violation.
 import type { Model } from 'highs';
 import type { Network } from '../network.js';
 import { outputSize } from '../network.js';
@@ -38,7 +42,7 @@ export interface LpFindOptions {
 
 /** Matrix size from which the first LP goes to the interior-point method (as in bab.ts). */
 const IPM_ABOVE_NNZ = Number(process.env.VERIBOUND_LP_IPM_ABOVE) || 20_000;
-const IPM_EVERY = process.env.VERIBOUND_LP_IPM_EVERY === '1';
+const IPM_EVERY = process.env.VERIBOUND_LP_IPM_EVERY !== '0';
 const CROSSOVER = process.env.VERIBOUND_LP_CROSSOVER !== '0';
 
 type Status = FindResult['perDisjunct'][number];
@@ -115,8 +119,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
         return { status: st, ipm };
       };
       let { status, ipm } = solve(first);
-      // a warm 'optimal' whose duals bound far below its objective (seen on the ERAN sigmoid net:
-      // −44.7 where a cold solve proves 0.27) gets one cold solve
+      // a warm 'optimal' whose duals bound far below its objective gets one cold solve
       if (status === S.optimal && !ipm && !late) {
         const obj = model.getObjectiveValue();
         const lb = lagrangianBound({ ...data, colCost: cost, offset: 0 }, model.getSolution().rowDual, data.colLower, data.colUpper);
@@ -142,6 +145,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       const sol = model.getSolution();
       // a lower bound on min −s_k: above 0 means no point of the box reaches the disjunct
       const bound = lagrangianBound({ ...data, colCost: cost, offset: 0 }, sol.rowDual, data.colLower, data.colUpper);
+      if (process.env.VERIBOUND_LP_DEBUG) process.stderr.write(`lp-find: disjunct ${k}: objective ${model.getObjectiveValue()}, Lagrangian bound ${bound}, point's violation ${b.violation(sol.colValue)}\n`);
       if (bound > 0) { perDisjunct[k] = { status: 'infeasible', bound, timeS }; continue; }
       const x = inputOf(p, sol.colValue);
       const y = replay(p, x);
