@@ -7,6 +7,7 @@ import { appendLayer } from '../src/network.js';
 import { loadOnnxFile } from '../src/onnx/load.js';
 import { loadMnist } from '../src/data/mnist.js';
 import type { Boxes } from '../src/bounds/index.js';
+import { epsBoxes } from '../src/bench/throughput.js';
 import { gaussian, seededRng } from '../test/helpers/random-network.js';
 
 export interface BenchNet {
@@ -49,19 +50,8 @@ export function benchNets(which: string[]): BenchNet[] {
 export function mnistBoxes(b: number, eps: number[]): { boxes: Boxes; labels: number[] } {
   const ds = loadMnist('test');
   const n = 784;
-  const count = b * eps.length;
-  const lower = new Float64Array(count * n), upper = new Float64Array(count * n);
-  const labels: number[] = [];
-  for (let i = 0; i < b; i++) {
-    eps.forEach((e, k) => {
-      const o = (i * eps.length + k) * n;
-      for (let j = 0; j < n; j++) {
-        const x = ds.images[(i % ds.count) * n + j];
-        lower[o + j] = Math.max(0, x - e);
-        upper[o + j] = Math.min(1, x + e);
-      }
-      labels.push(ds.labels[i % ds.count]);
-    });
-  }
-  return { boxes: { lower, upper, count }, labels };
+  const idx = Array.from({ length: b }, (_, i) => i % ds.count);
+  const inputs = new Float64Array(b * n);
+  idx.forEach((k, i) => inputs.set(ds.images.subarray(k * n, (k + 1) * n), i * n));
+  return epsBoxes(inputs, idx.map((k) => ds.labels[k]), n, eps);
 }

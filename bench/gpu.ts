@@ -16,33 +16,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Network } from '../src/network.js';
-import { size } from '../src/network.js';
 import { loadOnnxFile } from '../src/onnx/load.js';
-import type { BoundEngine, BoundMethod, Boxes } from '../src/bounds/types.js';
+import type { BoundEngine, BoundMethod } from '../src/bounds/types.js';
 import { CpuEngine } from '../src/bounds/index.js';
 import { createGpuEngine } from '../src/kernels/index.js';
-import { marginSpec } from '../src/spec/margins.js';
+import { measure } from '../src/bench/throughput.js';
 import { benchNets, mnistBoxes } from './bounds-nets.js';
 
-/**
- * Floating-point operations of the interval (forward) passes of one box: centre, radius and
- * magnitude products of every Dense/Conv2d layer (3 × 2 per multiply-add).
- */
-export function forwardFlops(net: Network): number {
-  let f = 0;
-  for (const l of net.layers) {
-    const op = l.op;
-    if (op.kind === 'dense') f += 3 * 2 * op.inFeatures * op.outFeatures;
-    if (op.kind === 'conv2d') f += 3 * 2 * size(l.shape) * op.inChannels * op.kernel[0] * op.kernel[1];
-  }
-  return f;
-}
-
-function firstBoxes(all: Boxes, count: number): Boxes {
-  const n = all.lower.length / all.count;
-  return { lower: all.lower.subarray(0, count * n), upper: all.upper.subarray(0, count * n), count };
-}
+export { forwardFlops } from '../src/bench/throughput.js';
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
@@ -87,24 +68,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   for (const { label, net } of nets) {
     for (const method of values.methods!.split(',') as BoundMethod[]) {
       for (const count of sizes) {
-        const sub = firstBoxes(boxes, count);
-        const spec = marginSpec(net, labels.slice(0, count));
         for (const { name, engine } of engines) {
-          await engine.bound(net, firstBoxes(boxes, 1), { method, spec: marginSpec(net, labels.slice(0, 1)) }); // warm-up: compile, upload
-          const gpuStats = (engine as BoundEngine & { stats?: { backwardMacs: number } }).stats;
-          const macs0 = gpuStats?.backwardMacs ?? 0;
-          const t0 = performance.now();
-          const r = await engine.bound(net, sub, { method, spec });
-          const secs = (performance.now() - t0) / 1000;
-          if (gpuStats) lastMacs.set(`${label}|${method}|${count}`, gpuStats.backwardMacs - macs0);
-          const macs = lastMacs.get(`${label}|${method}|${count}`);
-          const flops = macs === undefined ? NaN : forwardFlops(net) + (2 * macs) / count;
-          let verified = 0;
-          for (let b = 0; b < count; b++) if (Array.from(r.lower.subarray(b * r.rows, (b + 1) * r.rows)).every((v) => v > 0)) verified++;
-          const row = { net: label, method, backend: name, adapter: engine.describe(), boxes: count, seconds: secs,
-            boxesPerSecond: count / secs, flopsPerBox: flops, gflops: (flops * count) / secs / 1e9, verified, timer: 'one wall-clock run' };
+          const key = `${label}|${method}|${count}`;
+          const t = await measure(engine, net, boxes, labels, method, count, lastMacs.get(key));
+          if (t.backwardMacs !== undefined) lastMacs.set(key, t.backwardMacs);
+          const flops = t.flopsPerBox ?? NaN;
+          const row = { net: label, method, backend: name, adapter: engine.describe(), boxes: count, seconds: t.seconds,
+            boxesPerSecond: t.boxesPerSecond, flopsPerBox: flops, gflops: t.gflopsPerSecond ?? NaN, verified: t.verified, timer: 'one wall-clock run' };
           results.push(row);
-          process.stdout.write(`${label.padEnd(24)} ${method.padEnd(6)} ${name.padEnd(4)} ${String(count).padStart(7)} boxes ${secs.toFixed(2).padStart(9)} s ${row.boxesPerSecond.toFixed(1).padStart(10)} boxes/s  ${(flops / 1e6).toFixed(1).padStart(9)} MFLOP/box ${row.gflops.toFixed(2).padStart(8)} GFLOP/s  verified ${verified}\n`);
+          process.stdout.write(`${label.padEnd(24)} ${method.padEnd(6)} ${name.padEnd(4)} ${String(count).padStart(7)} boxes ${t.seconds.toFixed(2).padStart(9)} s ${row.boxesPerSecond.toFixed(1).padStart(10)} boxes/s  ${(flops / 1e6).toFixed(1).padStart(9)} MFLOP/box ${row.gflops.toFixed(2).padStart(8)} GFLOP/s  verified ${t.verified}\n`);
         }
       }
     }

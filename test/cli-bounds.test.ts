@@ -54,19 +54,23 @@ for (const method of ['ibp', 'crown'] as const) {
       assert.is(r.code, 0, r.err);
       const doc = JSON.parse(r.out);
       assert.is(doc.method, method);
-      assert.is(doc.eps, Number(eps));
+      assert.equal(doc.eps, [Number(eps)]);
       assert.is(doc.backend, 'cpu');
+      assert.is(doc.results.length, 1);
+      assert.is(doc.results[0].eps, Number(eps));
+      assert.is(doc.meta.engine, doc.engine);
+      doc.samples = doc.results[0].samples;
       assert.is(doc.samples.length, count);
       const loaded = loadNetwork(netFile);
       const ref = await new CpuEngine().bound(loaded, buildBoxes(Float64Array.from(xs.flat()), n, [...xs.keys()], xs.map(() => Number(eps))), { method, spec: marginSpec(loaded, labels) });
-      doc.samples.forEach((s: { index: number; label: number; predicted: number; margin_lower: number[]; verified: boolean }, i: number) => {
-        assert.equal(Object.keys(s).sort(), ['index', 'label', 'margin_lower', 'predicted', 'verified']);
+      doc.samples.forEach((s: { index: number; label: number; predicted: number; marginLower: number[]; verified: boolean }, i: number) => {
+        assert.equal(Object.keys(s).sort(), ['index', 'label', 'marginLower', 'predicted', 'verified']);
         assert.is(s.index, i);
         assert.is(s.label, labels[i]);
         assert.is(s.predicted, preds[i]);
-        assert.is(s.margin_lower.length, 3);
-        s.margin_lower.forEach((v, r) => assert.ok(Math.abs(v - ref.lower[i * 3 + r]) <= 1e-12 * Math.max(1, Math.abs(v)), `sample ${i} row ${r}`));
-        assert.is(s.verified, s.predicted === s.label && s.margin_lower.every((v) => v > 0));
+        assert.is(s.marginLower.length, 3);
+        s.marginLower.forEach((v, r) => assert.ok(Math.abs(v - ref.lower[i * 3 + r]) <= 1e-12 * Math.max(1, Math.abs(v)), `sample ${i} row ${r}`));
+        assert.is(s.verified, s.predicted === s.label && s.marginLower.every((v) => v > 0));
         if (s.label !== s.predicted) assert.is(s.verified, false);
       });
       if (eps === '0') {
@@ -89,12 +93,13 @@ sharedTest('--samples on a real MNIST network: first N test images, verdicts fol
   const r = veribound('bounds', '--net', shared256, '--samples', '15', '--eps', '0.01', '--method', 'crown', '--backend', 'cpu', '--json');
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(r.out);
+  doc.samples = doc.results[0].samples;
   assert.equal(doc.samples.map((s: { index: number }) => s.index), [...Array(15).keys()]);
   assert.equal(doc.samples.slice(0, 5).map((s: { label: number }) => s.label), [7, 2, 1, 0, 4]); // MNIST test labels
   let verified = 0;
   for (const s of doc.samples) {
-    assert.is(s.margin_lower.length, 9);
-    assert.is(s.verified, s.predicted === s.label && s.margin_lower.every((v: number) => v > 0));
+    assert.is(s.marginLower.length, 9);
+    assert.is(s.verified, s.predicted === s.label && s.marginLower.every((v: number) => v > 0));
     verified += s.verified ? 1 : 0;
   }
   assert.ok(verified > 0 && verified <= 15);
@@ -102,20 +107,38 @@ sharedTest('--samples on a real MNIST network: first N test images, verdicts fol
 
 test('one-output sigmoid network: one margin, the logit signed by the label', async () => {
   if (!fs.existsSync(path.join(root, 'models/mnist-3v5-sigmoid.onnx'))) return;
-  const r = veribound('bounds', '--net', 'mnist-3v5-sigmoid', '--data', 'mnist:3v5', '--samples', '6', '--eps', '0.02', '--backend', 'cpu', '--json');
+  // no --data: the network's name picks mnist:3v5, as info does (data/for-network.ts)
+  const r = veribound('bounds', '--net', 'mnist-3v5-sigmoid', '--samples', '6', '--eps', '0.02', '--backend', 'cpu', '--json');
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(r.out);
+  assert.is(doc.data, 'mnist:3v5-test');
+  doc.samples = doc.results[0].samples;
   const logit = logitNetwork(loadNetwork('mnist-3v5-sigmoid'));
   assert.is(logit.layers.at(-1)!.op.kind, 'dense', 'the trailing sigmoid is dropped');
   const ds = loadDataset('mnist:3v5', { split: 'test' });
   const x = Float64Array.from(ds.images.subarray(0, 6 * 784));
   const ref = await new CpuEngine().bound(logit, buildBoxes(x, 784, [...Array(6).keys()], new Array(6).fill(0.02)), { method: 'crown', spec: marginSpec(logit, ds.labels.subarray(0, 6)) });
-  doc.samples.forEach((s: { label: number; margin_lower: number[]; verified: boolean; predicted: number }, i: number) => {
+  doc.samples.forEach((s: { label: number; marginLower: number[]; verified: boolean; predicted: number }, i: number) => {
     assert.is(s.label, ds.labels[i]);
-    assert.is(s.margin_lower.length, 1);
-    assert.ok(Math.abs(s.margin_lower[0] - ref.lower[i]) <= 1e-12 * Math.max(1, Math.abs(ref.lower[i])));
-    assert.is(s.verified, s.predicted === s.label && s.margin_lower[0] > 0);
+    assert.is(s.marginLower.length, 1);
+    assert.ok(Math.abs(s.marginLower[0] - ref.lower[i]) <= 1e-12 * Math.max(1, Math.abs(ref.lower[i])));
+    assert.is(s.verified, s.predicted === s.label && s.marginLower[0] > 0);
   });
+});
+
+test('--eps takes lists and ranges as sweep does: one result per eps, each equal to its own run', () => {
+  const many = veribound('bounds', '--net', netFile, '--inputs', inputsFile, '--eps', '0:0.15:4', '--backend', 'cpu', '--json');
+  assert.is(many.code, 0, many.err);
+  const doc = JSON.parse(many.out);
+  assert.equal(doc.eps, [0, 0.05, 0.1, 0.15]);
+  doc.results.forEach((res: { eps: number; verified: number; samples: unknown[] }, k: number) => {
+    assert.is(res.eps, doc.eps[k]);
+    const one = JSON.parse(veribound('bounds', '--net', netFile, '--inputs', inputsFile, '--eps', String(res.eps), '--backend', 'cpu', '--json').out);
+    assert.equal(res.samples, one.results[0].samples);
+    if (k > 0) assert.ok(res.verified <= doc.results[k - 1].verified, 'verification is monotone in eps');
+  });
+  const list = JSON.parse(veribound('bounds', '--net', netFile, '--inputs', inputsFile, '--eps', '0.1,0.05', '--backend', 'cpu', '--json').out);
+  assert.equal(list.eps, [0.05, 0.1]);
 });
 
 const bad: [string, string[], RegExp][] = [
@@ -129,6 +152,9 @@ const bad: [string, string[], RegExp][] = [
   ['unknown backend', ['--eps', '0.1', '--samples', '2', '--backend', 'tpu'], /--backend 'tpu': expected one of auto, gpu, cpu/],
   ['both inputs and samples', ['--eps', '0.1', '--samples', '2', '--inputs', 'x.json'], /either --samples N or --inputs/],
   ['unknown option', ['--eps', '0.1', '--frobnicate'], /frobnicate/],
+  ['mistyped option', ['--epz', '0.1'], /unknown option '--epz' \(did you mean --eps\?\)/],
+  ['negative eps in a list', ['--eps', '-0.1,0.2'], /--eps: epsilon -0\.1 is negative/],
+  ['empty range', ['--eps', '0.2:0.1:3'], /empty range/],
 ];
 
 for (const [name, args, re] of bad) {

@@ -55,10 +55,10 @@ test('veribound attack --budget 0: the push is exactly the clean margin', async 
   const net = loadNetwork('mnist-3v5-sigmoid');
   const x = imageAt(loadDataset('mnist:3v5', { split: 'test' }), 2);
   const logit = forward({ ...net, layers: net.layers.slice(0, -1) }, x, 1)[0];
-  const clean = r.original_class === 1 ? logit : -logit;
+  const clean = r.originalClass === 1 ? logit : -logit;
   assert.is(r.mode, 'push');
   assert.ok(Math.abs(r.margin - clean) < 1e-6, `push ${r.margin} vs clean margin ${clean}`);
-  assert.ok(r.margin_lower_bound <= r.margin + 1e-9);
+  assert.ok(r.marginLowerBound <= r.margin + 1e-9);
 });
 
 test.run();

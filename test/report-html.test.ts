@@ -91,16 +91,17 @@ test('the page has the network, one row per epsilon, the curve and the examples,
   assert.not.match(html, /<(script|link|iframe)\b/i);
   assert.not.match(html, /(src|href)\s*=\s*"(?!data:)/i);
   assert.not.match(html, /url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
-  // examples: verified ones and the misclassified ones (every fifth input)
+  // examples: verified ones and the misclassified ones (every fifth input), marked as misclassified, not falsified
   const figures = [...html.matchAll(/<figure class="example (\w+)"><img src="data:image\/png;base64,([^"]+)"/g)];
   const kinds = figures.map((f) => f[1]);
-  assert.ok(kinds.includes('verified') && kinds.includes('falsified'), kinds.join());
+  assert.ok(kinds.includes('verified') && kinds.includes('misclassified'), kinds.join());
+  assert.not.ok(kinds.includes('falsified'), 'no counterexample search ran (attackBudget 0): nothing is falsified');
   const miscount = rep.perSample.filter((s) => s.label !== s.predicted).length;
-  assert.is(kinds.filter((k) => k === 'falsified').length, Math.min(4, miscount));
-  // a falsified figure shows a misclassified input, pixel for pixel (value × 255, enlarged)
-  const idx = Number(/input (\d+)/.exec(html.slice(html.indexOf('<figure class="example falsified"')))![1]);
+  assert.is(kinds.filter((k) => k === 'misclassified').length, Math.min(4, miscount));
+  // a misclassified figure shows a misclassified input, pixel for pixel (value × 255, enlarged)
+  const idx = Number(/input (\d+)/.exec(html.slice(html.indexOf('<figure class="example misclassified"')))![1]);
   assert.ok(rep.perSample[idx].label !== rep.perSample[idx].predicted);
-  const fig = figures.find((f) => f[1] === 'falsified')!;
+  const fig = figures.find((f) => f[1] === 'misclassified')!;
   const png = PNG.sync.read(Buffer.from(fig[2], 'base64'));
   const scale = png.width / 8;
   assert.is(png.height, 8 * scale);
@@ -118,7 +119,7 @@ test('PGD counterexamples on the page replay, lie in the ball, and only where no
   assert.ok(adv.length <= 3);
   for (const ex of adv) {
     const idx = Number(/input (\d+)/.exec(ex.title)![1]);
-    const eps = Number(/at epsilon ([\d.e-]+)/.exec(ex.lines.at(-1)!)![1]);
+    const eps = Number(/falsified at ε = ([\d.e-]+)/.exec(ex.lines.at(-1)!)![1]);
     const x = inputs.subarray(idx * 64, (idx + 1) * 64);
     let dist = 0;
     for (let i = 0; i < 64; i++) dist = Math.max(dist, Math.abs(ex.adversarial![i] - x[i]));
@@ -133,6 +134,49 @@ test('PGD counterexamples on the page replay, lie in the ball, and only where no
   }
   const html = renderHtmlReport(r);
   assert.is([...html.matchAll(/<figure class="example/g)].length, r.examples.length);
+});
+
+test('each example says at which ε it was verified, falsified or left undecided; undecided inputs are shown', async () => {
+  const { rep, net, inputs } = await sweepReport();
+  const r = sweepHtmlReport(rep, net, { inputs, perKind: 3, attackBudget: 0 });
+  const undecided = r.examples.filter((x) => x.status === 'undecided');
+  // without an attack every correctly classified input not verified at the largest ε is undecided there
+  const expected = rep.perSample.filter((s) => s.label === s.predicted && Object.values(s.maxVerifiedEps).every((v) => v === null || v < 0.2));
+  assert.is(undecided.length, Math.min(3, expected.length));
+  assert.ok(undecided.length >= 1);
+  for (const ex of undecided) {
+    const s = rep.perSample[Number(/input (\d+)/.exec(ex.title)![1])];
+    const best = Math.max(...Object.values(s.maxVerifiedEps).map((v) => v ?? -1));
+    const m = /undecided at ε = ([\d.]+)(?: … ([\d.]+))?: neither proven robust nor refuted/.exec(ex.lines.at(-1)!)!;
+    assert.ok(Number(m[1]) > best, `first undecided ε ${m[1]} is above the verified ${best}`);
+    assert.is(Number(m[2] ?? m[1]), 0.2);
+  }
+  for (const ex of r.examples.filter((x) => x.status === 'verified')) {
+    const s = rep.perSample[Number(/input (\d+)/.exec(ex.title)![1])];
+    for (const mth of rep.methods) {
+      const v = s.maxVerifiedEps[mth];
+      assert.ok(ex.lines.includes(`${mth.toUpperCase()}: ${v === null ? 'not verified at any ε of the sweep' : `verified up to ε = ${v}`}`), ex.lines.join(' | '));
+    }
+  }
+  for (const ex of r.examples.filter((x) => x.status === 'misclassified')) assert.match(ex.lines.join(' '), /misclassified without any perturbation/);
+});
+
+test('inputs that are not images (a feature vector) are listed as values instead of failing the page', async () => {
+  const { rep, net, inputs } = await sweepReport();
+  const r = sweepHtmlReport(rep, net, { inputs, attackBudget: 0 });
+  const html = renderHtmlReport({ ...r, imageShape: [7, 3, 3, 1] });
+  assert.ok(r.examples.length > 0);
+  assert.is(count(html, /<pre class="values">x = \[/g), r.examples.length);
+  assert.not.match(html, /<img /);
+});
+
+test('the page records the command line and the veribound version', async () => {
+  const { rep, net, inputs } = await sweepReport();
+  const version = JSON.parse(fs.readFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../package.json'), 'utf8')).version;
+  const html = renderHtmlReport(sweepHtmlReport(rep, net, { inputs, attackBudget: 0, command: "veribound sweep --net 'my net.onnx' --html r.html" }));
+  assert.ok(html.includes(`veribound ${version}: <code>veribound sweep --net &#39;my net.onnx&#39; --html r.html</code>`));
+  const dflt = renderHtmlReport(sweepHtmlReport(rep, net, { inputs, attackBudget: 0 }));
+  assert.match(dflt, new RegExp(`<p class="provenance">veribound ${version.replace(/\./g, '\\.')}: <code>veribound `));
 });
 
 test('an adversarial example is drawn as three panels; writeHtmlReport is atomic', async () => {
@@ -175,6 +219,7 @@ test('veribound sweep --html writes the page (bundled mnist-mlp, CPU)', () => {
     assert.is(count(html, /<polyline /g), 2);
     assert.ok(count(html, /<img src="data:image\/png;base64,/g) >= 1);
     assert.match(html, /Dense 784-&gt;50/);
+    assert.match(html, /<code>veribound sweep --net mnist-mlp --samples 8 --eps 0\.005,0\.01,0\.02 --method ibp,crown --backend cpu --html \S+sweep\.html<\/code>/);
     const bad = spawnSync(process.execPath, ['dist/src/cli.js', 'sweep', '--samples', '2', '--html', path.join(dir, 'no', 'x.html')], { encoding: 'utf8' });
     assert.is(bad.status, 2);
     assert.match(bad.stderr, /--html .*does not exist/);

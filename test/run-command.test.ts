@@ -32,9 +32,9 @@ test('result file format: the answer line, and for sat ((X_i v) ... (Y_j v)) tha
   assert.equal(back, { answer: 'sat', x: [...x], y: [...y] });
 });
 
-sharedTest('verify: answer on the first line of stdout; --out writes a sat counterexample that replays', () => {
+sharedTest('verify: answer on the first line of stdout; --result writes a sat counterexample that replays', () => {
   const out = path.join(tmp, 'sat.result');
-  const r = veribound('verify', '--net', path.join(sanity, 'test_sat.onnx'), '--spec', path.join(sanity, 'test_prop.vnnlib'), '--backend', 'cpu', '--timeout', '30', '--out', out);
+  const r = veribound('verify', '--net', path.join(sanity, 'test_sat.onnx'), '--spec', path.join(sanity, 'test_prop.vnnlib'), '--backend', 'cpu', '--timeout', '30', '--result', out);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout.split('\n')[0], 'sat');
   assert.match(r.stderr, /attack: counterexample found/);
@@ -70,7 +70,7 @@ sharedTest('run: a 3-row CSV (one row crashing) gives a results CSV, counts and 
   const csv = path.join(tmp, 'instances.csv');
   fs.writeFileSync(csv, 'test_sat.onnx,test_prop.vnnlib,30\ntest_unsat.onnx,test_prop.vnnlib,30\nmissing.onnx,test_prop.vnnlib,30\n');
   const out = path.join(tmp, 'results.csv');
-  const r = veribound('run', '--instances', csv, '--root', sanity, '--out', out, '--backend', 'cpu', '--results-dir', path.join(tmp, 'res'));
+  const r = veribound('run', '--instances', csv, '--root', sanity, '--csv', out, '--backend', 'cpu', '--results-dir', path.join(tmp, 'res'));
   assert.is(r.status, 0, r.stderr);
   const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
   assert.is(lines[0], 'onnx,vnnlib,result,time_s');
@@ -87,11 +87,11 @@ sharedTest('run: --filter and --limit select rows; a bad CSV row is a user error
   const csv = path.join(tmp, 'instances2.csv');
   fs.writeFileSync(csv, 'test_sat.onnx,test_prop.vnnlib,30\ntest_unsat.onnx,test_prop.vnnlib,30\n');
   const out = path.join(tmp, 'results2.csv');
-  let r = veribound('run', '--instances', csv, '--root', sanity, '--out', out, '--backend', 'cpu', '--filter', 'unsat', '--limit', '1');
+  let r = veribound('run', '--instances', csv, '--root', sanity, '--csv', out, '--backend', 'cpu', '--filter', 'unsat', '--limit', '1');
   assert.is(r.status, 0, r.stderr);
   assert.is(fs.readFileSync(out, 'utf8').trim().split('\n').length, 2);
   fs.writeFileSync(csv, 'test_sat.onnx,test_prop.vnnlib\n');
-  r = veribound('run', '--instances', csv, '--root', sanity, '--out', out);
+  r = veribound('run', '--instances', csv, '--root', sanity, '--csv', out);
   assert.is(r.status, 2);
   assert.match(r.stderr, /instances2\.csv:1: expected 'onnx,vnnlib,timeout', got 2 fields/);
 });

@@ -63,7 +63,7 @@ const inputsFile = path.join(tmp, 'inputs.json');
 fs.writeFileSync(inputsFile, JSON.stringify({ inputs: xs, labels }));
 const eps = [0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3];
 
-interface Result { method: string; eps: number; verified: number; falsified: number; robust_accuracy: number; pairs_bounded: number }
+interface Result { method: string; eps: number; verified: number; falsified: number; robustAccuracy: number; pairsBounded: number }
 
 test('every schedule gives the brute-force counts; JSON, CSV and SVG are written', async () => {
   const loaded = loadNetwork(netFile);
@@ -82,23 +82,23 @@ test('every schedule gives the brute-force counts; JSON, CSV and SVG are written
     assert.equal(doc.eps, eps);
     assert.equal(doc.methods, ['ibp', 'crown']);
     assert.is(doc.samples, count);
-    assert.is(doc.clean_correct, correct);
+    assert.is(doc.cleanCorrect, correct);
     for (const method of ['ibp', 'crown'] as const) {
       const rows: Result[] = doc.results.filter((x: Result) => x.method === method);
       assert.equal(rows.map((x) => x.verified), brute[method], `${schedule} ${method}`);
       rows.forEach((x) => {
-        assert.is(x.robust_accuracy, x.verified / count);
+        assert.is(x.robustAccuracy, x.verified / count);
         assert.is(x.falsified, count - correct);
       });
       const runInfo = doc.runs.find((x: { method: string }) => x.method === method);
-      assert.is(runInfo.pairs_total, count * eps.length);
-      assert.is(rows.reduce((s, x) => s + x.pairs_bounded, 0), runInfo.pairs_bounded);
-      if (schedule === 'all') assert.is(runInfo.pairs_bounded, correct * eps.length);
-      else assert.ok(runInfo.pairs_bounded < correct * eps.length, `${schedule} bounded ${runInfo.pairs_bounded}`);
+      assert.is(runInfo.pairsTotal, count * eps.length);
+      assert.is(rows.reduce((s, x) => s + x.pairsBounded, 0), runInfo.pairsBounded);
+      if (schedule === 'all') assert.is(runInfo.pairsBounded, correct * eps.length);
+      else assert.ok(runInfo.pairsBounded < correct * eps.length, `${schedule} bounded ${runInfo.pairsBounded}`);
     }
     // per input: the largest verified eps agrees with the per-eps counts
     for (const method of ['ibp', 'crown']) {
-      const largest = doc.per_sample.map((s: { max_verified_eps: Record<string, number | null> }) => s.max_verified_eps[method]);
+      const largest = doc.perSample.map((s: { maxVerifiedEps: Record<string, number | null> }) => s.maxVerifiedEps[method]);
       assert.equal(eps.map((e) => largest.filter((m: number | null) => m !== null && m >= e).length), brute[method as 'ibp' | 'crown']);
     }
     // CSV: header + one row per (method, eps), numbers parse

@@ -34,7 +34,7 @@ function veribound(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-interface Row { method: string; eps: number; verified: number; falsified: number; undecided: number; bound_verified: number; robust_accuracy: number; robust_accuracy_upper: number; robust_accuracy_interval: number[]; milp: { undecided_before: number; calls: number } }
+interface Row { method: string; eps: number; verified: number; falsified: number; undecided: number; boundVerified: number; robustAccuracy: number; robustAccuracyUpper: number; robustAccuracyInterval: number[]; milp: { undecidedBefore: number; calls: number } }
 
 test('sweep --milp: counts equal brute force, the interval closes, files carry it', async () => {
   const brute = await bruteForce();
@@ -44,28 +44,28 @@ test('sweep --milp: counts equal brute force, the interval closes, files carry i
     '--milp', '--milp-timeout', '20', '--out', out, '--csv', csv, '--plot', svg);
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
-  assert.equal(doc.milp.timeout_s, 20);
+  assert.equal(doc.milp.timeoutS, 20);
   for (const method of ['ibp', 'crown']) {
     const rows: Row[] = doc.results.filter((x: Row) => x.method === method);
     assert.equal(rows.map((x) => x.verified), robust, method);
     assert.equal(rows.map((x) => x.falsified), robust.map((v) => count - v), method);
     for (const x of rows) {
       assert.is(x.undecided, 0);
-      assert.equal(x.robust_accuracy_interval, [x.robust_accuracy, x.robust_accuracy_upper]);
-      assert.is(x.robust_accuracy, x.robust_accuracy_upper);
-      assert.ok(x.bound_verified <= x.verified);
+      assert.equal(x.robustAccuracyInterval, [x.robustAccuracy, x.robustAccuracyUpper]);
+      assert.is(x.robustAccuracy, x.robustAccuracyUpper);
+      assert.ok(x.boundVerified <= x.verified);
     }
-    assert.ok(rows.some((x) => x.milp.undecided_before > 0), 'the bounds left work');
+    assert.ok(rows.some((x) => x.milp.undecidedBefore > 0), 'the bounds left work');
     const run = doc.runs.find((x: { method: string }) => x.method === method);
-    assert.is(run.completion.undecided_after, 0);
+    assert.is(run.completion.undecidedAfter, 0);
     assert.is(run.completion.conflicts, 0);
-    assert.is(run.completion.undecided_before, rows.reduce((s, x) => s + x.milp.undecided_before, 0));
+    assert.is(run.completion.undecidedBefore, rows.reduce((s, x) => s + x.milp.undecidedBefore, 0));
   }
   // IBP's open pairs include CROWN's: CROWN (second) reuses IBP's answers
   assert.ok(doc.runs[1].completion.reused > 0);
-  // per input: verified up to max_verified_eps, falsified from min_falsified_eps, nothing between
-  for (const s of doc.per_sample) {
-    const v = s.max_verified_eps.crown, f = s.min_falsified_eps.crown;
+  // per input: verified up to maxVerifiedEps, falsified from minFalsifiedEps, nothing between
+  for (const s of doc.perSample) {
+    const v = s.maxVerifiedEps.crown, f = s.minFalsifiedEps.crown;
     const next = v === null ? eps[0] : eps[eps.indexOf(v) + 1];
     assert.is(f, next ?? null, `input ${s.index}`);
   }
@@ -78,9 +78,10 @@ test('sweep --milp: counts equal brute force, the interval closes, files carry i
     assert.is(cells[head.indexOf('undecided')], '0');
     assert.is(cells[head.indexOf('robust_accuracy')], cells[head.indexOf('robust_accuracy_upper')]);
   }
-  // the plot: one band per method, with the line inside it
+  // the plot: the interval closed, so no undecided band is drawn or named (report-plot.test.ts checks open bands)
   const text = fs.readFileSync(svg, 'utf8');
-  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 2);
+  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 0);
+  assert.not.ok(text.includes('>undecided'));
   assert.ok(text.includes('>CROWN + MILP<'));
   // the table: falsified / undecided / interval columns and the completion summary
   assert.match(r.out, /method\s+eps\s+clean acc\s+verified\s+robust acc\s+falsified\s+undecided\s+robust acc interval/);
@@ -96,7 +97,7 @@ test('without --milp the interval is [verified, clean accuracy] and the plot has
   for (const x of doc.results as Row[]) {
     assert.is(x.falsified, count - candidates.length);
     assert.is(x.undecided, candidates.length - x.verified);
-    assert.is(x.robust_accuracy_upper, candidates.length / count);
+    assert.is(x.robustAccuracyUpper, candidates.length / count);
     assert.is(x.milp, undefined);
   }
   assert.not.match(fs.readFileSync(svg, 'utf8'), /class="band"/);
@@ -154,15 +155,16 @@ test('--data folder:PATH is resized to the network\'s input (sweep, bounds)', ()
     const b = veribound('bounds', '--net', file, '--data', `folder:${dir}`, '--samples', '2', '--eps', '0.01', '--backend', 'cpu', '--json');
     assert.is(b.code, 0, b.err);
     const doc = JSON.parse(b.out);
-    assert.is(doc.samples.length, 2);
-    assert.is(doc.verified, 2, 'both test images are classified right and robust at 0.01');
+    assert.is(doc.results[0].samples.length, 2);
+    assert.is(doc.results[0].verified, 2, 'both test images are classified right and robust at 0.01');
     const html = path.join(tmp, `halves-${shape.length}.html`);
     const s = veribound('sweep', '--net', file, '--data', `folder:${dir}`, '--samples', '2', '--eps', '0.01,0.5', '--backend', 'cpu', '--milp', '--html', html);
     assert.is(s.code, 0, s.err);
     assert.match(s.out, /crown\s+0\.01\s+100\.00%\s+2\/2/);
-    // the page: the interval per epsilon and the shaded curve
+    // the page: the interval per epsilon and the curve; the band only where the interval stayed open
     const page = fs.readFileSync(html, 'utf8');
-    assert.is((page.match(/<polygon class="band"/g) ?? []).length, 1);
+    const open = /undecided \(CROWN \+ MILP\)/.test(page);
+    assert.is((page.match(/<polygon class="band"/g) ?? []).length, open ? 1 : 0);
     assert.match(page, /CROWN\+MILP falsified/);
   }
   // shapes an image folder cannot give: one line naming the network's shape

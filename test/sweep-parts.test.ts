@@ -106,7 +106,9 @@ test('SVG plot: well-formed, one polyline per series, legend, ticks, optional ba
   assert.is(counts.get('svg'), 1);
   assert.is(counts.get('polyline'), 2);
   assert.is(counts.get('polygon'), 1);
-  assert.is(counts.get('circle'), 6 + 2);
+  // markers: 3 points per series plus one in the legend each; series differ in marker shape (circle, square)
+  assert.is((svg.match(/class="marker"/g) ?? []).length, 6 + 2);
+  assert.is(counts.get('circle'), 3 + 1);
   assert.ok(svg.includes('IBP &lt;fast&gt;') && svg.includes('CROWN &amp; co') && svg.includes('clean 98'));
   // y = 90 of [0, 100] sits 10% below the top of the plot area; points run left to right
   const pts = /<polyline points="([^"]+)"/.exec(svg)![1].split(' ').map((p) => p.split(',').map(Number));

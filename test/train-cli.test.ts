@@ -21,19 +21,23 @@ function train(...args: string[]) {
 test('bad arguments: one clear line on stderr, exit 2, nothing written', () => {
   const out = path.join(dir, 'bad.onnx');
   const cases: [string[], RegExp][] = [
-    [['--epochs', 'abc', '--out', out], /--epochs: expected an integer >= 1, got 'abc'/],
-    [['--epochs', '0', '--out', out], /--epochs: expected an integer >= 1, got '0'/],
-    [['--lr', 'fast', '--out', out], /--lr: expected a positive number, got 'fast'/],
-    [['--lr=-1', '--out', out], /--lr: expected a positive number, got '-1'/],
-    [['--schedule', 'step', '--out', out], /--schedule: expected cosine or constant/],
-    [['--epochs', '1'], /--out FILE\.onnx is required/],
-    [['--out', path.join(dir, 'missing', 'x.onnx')], /folder .*missing does not exist/],
-    [['--data', 'cifar10', '--out', out], /unknown dataset 'cifar10'/],
-    [['--arch', '784-50-12', '--out', out], /output layer has 12 units but the data has 10 classes/],
-    [['--arch', '784-5x-10', '--out', out], /cannot read layer '5x'/],
-    [['--bogus', '--out', out], /bogus/],
-    [['--ibp-eps', '2', '--out', out], /--ibp-eps: expected a number in \[0, 1\], got '2'/],
-    [['--ibp-ramp', '0.3', '--out', out], /--ibp-ramp and --ibp-kappa need --ibp-eps/],
+    [['--epochs', 'abc', '--onnx', out], /--epochs: expected an integer >= 1, got 'abc'/],
+    [['--epochs', '0', '--onnx', out], /--epochs: expected an integer >= 1, got '0'/],
+    [['--lr', 'fast', '--onnx', out], /--lr: expected a positive number, got 'fast'/],
+    [['--lr=-1', '--onnx', out], /--lr: expected a positive number, got '-1'/],
+    [['--lr-schedule', 'step', '--onnx', out], /--lr-schedule: expected cosine or constant/],
+    [['--epochs', '1'], /--onnx FILE\.onnx is required/],
+    [['--batch', '32', '--onnx', out], /--batch is now --batch-size/],
+    [['--schedule', 'constant', '--onnx', out], /--schedule is now --lr-schedule/],
+    [['--out', out], /--out writes the JSON document \(FILE\.json\); the trained network goes to --onnx/],
+    [['--lr', '-0.1', '--onnx', out], /--lr: expected a positive number, got '-0\.1'/],
+    [['--onnx', path.join(dir, 'missing', 'x.onnx')], /folder .*missing does not exist/],
+    [['--data', 'cifar10', '--onnx', out], /unknown dataset 'cifar10'/],
+    [['--arch', '784-50-12', '--onnx', out], /output layer has 12 units but the data has 10 classes/],
+    [['--arch', '784-5x-10', '--onnx', out], /cannot read layer '5x'/],
+    [['--bogus', '--onnx', out], /bogus/],
+    [['--ibp-eps', '2', '--onnx', out], /--ibp-eps: expected a number in \[0, 1\], got '2'/],
+    [['--ibp-ramp', '0.3', '--onnx', out], /--ibp-ramp and --ibp-kappa need --ibp-eps/],
   ];
   for (const [args, pattern] of cases) {
     const r = train(...args);
@@ -47,7 +51,7 @@ test('bad arguments: one clear line on stderr, exit 2, nothing written', () => {
 
 test('a small run prints per-epoch lines and writes a network that loads back', () => {
   const out = path.join(dir, 'small.onnx');
-  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--seed', '4', '--out', out);
+  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch-size', '32', '--lr', '0.005', '--seed', '4', '--onnx', out);
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /epoch 1\/2 {2}loss \d+\.\d+ {2}train \d+\.\d+% {2}test \d+\.\d+%/);
   assert.match(r.out, /epoch 2\/2/);
@@ -60,13 +64,29 @@ test('a small run prints per-epoch lines and writes a network that loads back', 
   // same seed, same bytes (same file name too: it becomes the graph's name)
   fs.mkdirSync(path.join(dir, 'again'));
   const again = path.join(dir, 'again', 'small.onnx');
-  assert.is(train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--seed', '4', '--out', again).code, 0);
+  assert.is(train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch-size', '32', '--lr', '0.005', '--seed', '4', '--onnx', again).code, 0);
   assert.ok(fs.readFileSync(out).equals(fs.readFileSync(again)), 'same seed gave a different file');
+});
+
+test('--json: one JSON document on stdout (the epoch lines on stderr), --out the same document', () => {
+  const onnx = path.join(dir, 'j.onnx'), json = path.join(dir, 'j.json');
+  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '300', '--seed', '2', '--onnx', onnx, '--json', '--out', json);
+  assert.is(r.code, 0, r.err);
+  const doc = JSON.parse(r.out);
+  assert.equal(JSON.parse(fs.readFileSync(json, 'utf8')), doc);
+  assert.match(r.err, /epoch 2\/2/);
+  assert.is(doc.epochs.length, 2);
+  assert.is(doc.onnx, onnx);
+  assert.is(doc.meta.seed, 2);
+  const printed = Number(/test accuracy (\d+\.\d+)%/.exec(r.err)?.[1]);
+  assert.ok(Math.abs(100 * doc.testAccuracy - printed) < 0.006, `${doc.testAccuracy} vs ${printed}%`);
+  assert.is(doc.parameters, 784 * 12 + 12 + 12 * 10 + 10);
+  fs.rmSync(onnx); fs.rmSync(json);
 });
 
 test('--ibp-eps trains on interval bounds and reports the verified fraction', () => {
   const out = path.join(dir, 'ibp.onnx');
-  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch', '32', '--lr', '0.005', '--ibp-eps', '0.02', '--ibp-ramp', '0.5', '--out', out);
+  const r = train('--arch', '784-12-10', '--epochs', '2', '--limit', '600', '--batch-size', '32', '--lr', '0.005', '--ibp-eps', '0.02', '--ibp-ramp', '0.5', '--onnx', out);
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /epoch 2\/2 .* train IBP-verified \d+\.\d+% at eps 0\.02/);
   assert.match(r.out, /IBP-verified test accuracy at eps 0\.02: \d+\.\d+%/);

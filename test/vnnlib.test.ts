@@ -3,7 +3,7 @@ import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseVnnlib, readVnnlib } from '../src/spec/vnnlib.js';
+import { MAX_DEPTH, parseVnnlib, readVnnlib } from '../src/spec/vnnlib.js';
 import { conjunctionViolation, insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { UserError } from '../src/errors.js';
 
@@ -126,6 +126,41 @@ test('malformed properties give errors naming the file, line and token', () => {
   throwsUser('(declare-const X_0 Int)', /expected sort 'Real' at 'Int'/);
   throwsUser('(declare-const X_0 Real)(declare-const Y_1 Real)', /Y_0 is never declared/);
   throwsUser(decl(1, 1) + '(check-sat) (push 1)', /unsupported command 'push'/);
+});
+
+test('degenerate properties are errors, not verdicts: an empty input box, no output constraint', () => {
+  const box = '(assert (>= X_0 0)) (assert (<= X_0 1))';
+  // lower above upper: no input at all, which a verifier would answer unsat
+  throwsUser(decl(1, 1) + '(assert (>= X_0 0.5)) (assert (<= X_0 0.2)) (assert (>= Y_0 1))',
+    /^bad\.vnnlib: the input box is empty \(X_0 >= 0\.5 but X_0 <= 0\.2\)/);
+  // every disjunct of an input or is empty
+  throwsUser(decl(1, 1) + '(assert (or (and (>= X_0 2) (<= X_0 1) (>= Y_0 1)) (and (>= X_0 5) (<= X_0 4) (>= Y_0 1))))',
+    /the input box is empty \(X_0 >= 2 but X_0 <= 1\)/);
+  // no output assert (a file truncated after its input bounds): every input would be a counterexample
+  throwsUser(decl(1, 1) + box, /^bad\.vnnlib: the property constrains no output Y_i.*truncated/);
+  // one disjunct without an output constraint is as degenerate
+  throwsUser(decl(1, 1) + box + '(assert (or (>= Y_0 1) (and (>= X_0 0))))', /a disjunct of the property constrains no output/);
+  throwsUser(decl(1, 1) + box + '(assert (or))', /'or' needs at least one operand/);
+  throwsUser(decl(1, 1) + '(assert (<= X_0 1e400))', /the number 1e400 is out of range/);
+});
+
+test('an ImageNet-sized property (3x224x224 inputs, one and of all bounds) parses: no spread of 10^5 values', () => {
+  const n = 3 * 224 * 224;
+  const parts = [decl(n, 2), '(assert (and'];
+  for (let i = 0; i < n; i++) parts.push(` (>= X_${i} 0) (<= X_${i} ${(i % 7) / 7 + 0.1})`);
+  parts.push('))\n(assert (>= Y_1 Y_0))\n');
+  const p = parseVnnlib(parts.join(''));
+  assert.is(p.numInputs, n);
+  assert.is(p.regions.length, 1);
+  assert.is(p.regions[0].upper[n - 1], ((n - 1) % 7) / 7 + 0.1);
+});
+
+test('nesting is limited instead of overflowing the stack; ordinary depth still parses', () => {
+  const nest = (depth: number) => decl(1, 2) + '(assert (>= X_0 0)) (assert (<= X_0 1))\n(assert ' +
+    '(and '.repeat(depth) + '(>= Y_1 Y_0)' + ')'.repeat(depth) + ')';
+  const ok = parseVnnlib(nest(MAX_DEPTH - 3));
+  assert.is(ok.regions[0].unsafe[0].rows, 1);
+  throwsUser(nest(20_000), new RegExp(`bad\\.vnnlib:5: parentheses nested more than ${MAX_DEPTH} deep`));
 });
 
 test.run();

@@ -1,7 +1,6 @@
 // `veribound attack`: the closest input to a test image that changes the network's decision,
 // found exactly with a MILP (Fischetti & Jo), in L∞ or L1, optionally capped per value, inside
 // a radius, or aimed at a target class; as JSON or text, a PNG, and its effect on another network.
-import { parseArgs } from 'node:util';
 import type { Network } from '../network.js';
 import { inputSize, logitNetwork } from '../network.js';
 import { UserError } from '../errors.js';
@@ -13,9 +12,13 @@ import { predictedClass } from '../spec/margins.js';
 import { crownLayerBounds } from '../bounds/index.js';
 import { minimalAdversarial } from '../milp/adversarial.js';
 import type { AdversarialResult } from '../milp/adversarial.js';
-import { writeAdversarialPng } from '../report/adversarial-png.js';
+import { checkAdversarialFigure, writeAdversarialPng } from '../report/adversarial-png.js';
 import { pushWithinBudget } from '../milp/push.js';
 import { datasetShapeFor } from '../sweep/setup.js';
+import { parseOptions } from '../cli-args.js';
+import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
+import { claimOutput } from '../output-lock.js';
+import { dataSpecFor, NO_DATA_SPEC } from '../data/for-network.js';
 
 export const summary = 'find the smallest change to an input that flips the decision (exact MILP)';
 
@@ -24,7 +27,8 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --index I           which test image of --data to attack
-  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
+  --data SPEC         mnist, mnist:AvB or folder:PATH (images resized to the network's input);
+                      default mnist, or mnist:AvB for a one-output network named like *AvB*
   --norm N            linf (default) or l1: the distance that is minimised
   --max-change C      cap on how much any one value may change (e.g. 0.2)
   --radius R          search only within this L-infinity radius (smaller is faster: tighter big-M);
@@ -40,9 +44,15 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
   --timeout S         solver time limit in seconds for the whole attack (default 60)
   --png FILE          write original | adversarial | difference side by side, enlarged
   --transfer FILE     also run the example through this other network
-  --json              JSON on stdout: {"net", "index", "label", "original_class", "status",
-                      "distance", "lower_bound", "new_class", "margins", "solver": {"status",
-                      "time_s", "binaries", "solves"}, "transfer", "png"}
+  --json              one JSON document on stdout: {"net", "index", "label", "originalClass",
+                      "newClass", "classNames", "status", "distance", "lowerBound", "margins",
+                      "adversarial": [the example's values] or null, "solver": {"status", "timeS",
+                      "binaries", "solves"}, "transfer", "png", "meta"}; status is optimal,
+                      bracketed, "found, not proven minimal" (time ran out after an example was
+                      found), infeasible (none within the radius), timeout or unknown
+  --out FILE.json     write that JSON document to a file
+
+Progress goes to stderr: the best distance found so far and the proven lower bound, as they move.
 `;
 
 function number(text: string | undefined, flag: string, min: number, max = Infinity): number | undefined {
@@ -59,25 +69,22 @@ function integer(text: string | undefined, flag: string, max: number): number | 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      net: { type: 'string', default: 'mnist-mlp' },
-      index: { type: 'string' },
-      data: { type: 'string' },
-      norm: { type: 'string', default: 'linf' },
-      'max-change': { type: 'string' },
-      radius: { type: 'string' },
-      target: { type: 'string' },
-      budget: { type: 'string' },
-      delta: { type: 'string', default: '0.001' },
-      tolerance: { type: 'string', default: '1e-4' },
-      timeout: { type: 'string', default: '60' },
-      png: { type: 'string' },
-      transfer: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    allowPositionals: false,
+  const { values } = parseOptions('attack', argv, {
+    net: { type: 'string', default: 'mnist-mlp' },
+    index: { type: 'string' },
+    data: { type: 'string' },
+    norm: { type: 'string', default: 'linf' },
+    'max-change': { type: 'string' },
+    radius: { type: 'string' },
+    target: { type: 'string' },
+    budget: { type: 'string' },
+    delta: { type: 'string', default: '0.001' },
+    tolerance: { type: 'string', default: '1e-4' },
+    timeout: { type: 'string', default: '60' },
+    png: { type: 'string' },
+    transfer: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
   });
   if (values.norm !== 'linf' && values.norm !== 'l1') throw new UserError(`--norm '${values.norm}': expected linf or l1`);
   if (values.index === undefined) throw new UserError('attack: --index I is required (which test image to attack)');
@@ -86,9 +93,14 @@ export async function run(argv: string[]): Promise<number> {
   const delta = number(values.delta, '--delta', 0)!;
   const tolerance = number(values.tolerance, '--tolerance', 0, 1)!;
   const timeout = number(values.timeout, '--timeout', 0.001)!;
-  const full = loadNetwork(values.net!);
+  checkJsonOut(values.out, 'the picture is --png FILE');
+  if (values.out !== undefined) claimOutput(values.out, '--out');
+  if (values.png !== undefined) claimOutput(values.png, '--png');
+  const full = loadNetwork(values.net);
   const net = logitNetwork(full);
-  const ds = loadDataset(values.data, { split: 'test', ...datasetShapeFor(values.data, net) });
+  const spec = dataSpecFor(net, values.data);
+  if (spec === undefined) throw new UserError(`${net.name}: ${NO_DATA_SPEC}`);
+  const ds = loadDataset(spec, { split: 'test', ...datasetShapeFor(spec, net) });
   const index = integer(values.index, '--index', ds.count - 1)!;
   const x = imageAt(ds, index);
   if (x.length !== inputSize(net)) throw new UserError(`${net.name} takes ${inputSize(net)} inputs ([${net.inputShape}]), ${ds.name} images have ${x.length} ([${ds.shape}])`);
@@ -100,58 +112,77 @@ export async function run(argv: string[]): Promise<number> {
   const label = ds.labels[index];
   const original = predictedClass(forward(net, x, 1));
   if (target === original) throw new UserError(`--target ${target}: the network already classifies image ${index} as ${target}`);
+  if (values.png !== undefined) checkAdversarialFigure(values.png, ds.shape, x.length);
   const budget = number(values.budget, '--budget', 0, 1);
   if (budget !== undefined) {
-    return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json!, png: values.png, shape: ds.shape, other, otherFile: values.transfer });
+    return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json, png: values.png, out: values.out, shape: ds.shape, other, otherFile: values.transfer });
   }
+  const t0 = performance.now();
+  let shown = '';
   const result = await minimalAdversarial(net, x, original, {
     norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout, tolerance,
     boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
+    onProgress: ({ lowerBound, best, phase }) => {
+      const line = `best ${values.norm} distance so far ${best !== undefined ? best.toPrecision(6) : 'none'}, proven >= ${lowerBound.toPrecision(6)}`;
+      if (line === shown) return;
+      shown = line;
+      process.stderr.write(`veribound: attack: ${line} (${phase}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    },
   });
   const transfer = other && result.adversarial ? transferResult(other, values.transfer!, x, result.adversarial) : undefined;
   let png: string | undefined;
   if (values.png !== undefined) {
-    if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape); png = values.png; }
+    if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape, { caption: { originalClass: original, newClass: result.newClass, norm: values.norm as 'linf' | 'l1' } }); png = values.png; }
     else process.stderr.write(`veribound: no adversarial example (${result.status}), ${values.png} not written\n`);
   }
+  const status = result.adversarial && (result.status === 'timeout' || result.status === 'unknown') ? FOUND : result.status;
   const report = {
-    net: net.name, data: ds.name, index, label, original_class: original, norm: values.norm,
-    max_change: maxChange ?? null, radius: radius ?? null, delta, target: target ?? null,
-    status: result.status, distance: result.distance ?? null, lower_bound: result.lowerBound,
-    new_class: result.newClass ?? null, margins: result.margins ?? null,
-    solver: { status: result.status, time_s: round(result.timeS), binaries: result.binaries, solves: result.solves.map((s) => ({ ...s, timeS: round(s.timeS) })) },
+    net: net.name, data: ds.name, index, label, originalClass: original, newClass: result.newClass ?? null,
+    classNames: ds.classNames ?? null, norm: values.norm,
+    maxChange: maxChange ?? null, radius: radius ?? null, delta, target: target ?? null,
+    status, distance: result.distance ?? null, lowerBound: result.lowerBound,
+    margins: result.margins ?? null, adversarial: result.adversarial ? Array.from(result.adversarial) : null,
+    solver: { status: result.status, timeS: round(result.timeS), binaries: result.binaries, solves: result.solves.map((s) => ({ ...s, timeS: round(s.timeS) })) },
     transfer: transfer ?? null, png: png ?? null, messages: result.messages,
   };
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  const doc = jsonDoc(report);
+  writeJsonOut(values.out, doc);
+  if (values.json) printJson(doc);
   else process.stdout.write(text(report, result));
   return 0;
 }
 
+/** The status of an example found when time ran out before it was proven (near) minimal. */
+const FOUND = 'found, not proven minimal';
+
 interface PushArgs {
   index: number; label: number; original: number; budget: number; maxChange?: number; target?: number; timeout: number;
-  json: boolean; png?: string; shape: readonly number[]; other?: Network; otherFile?: string;
+  json: boolean; png?: string; out?: string; shape: readonly number[]; other?: Network; otherFile?: string;
 }
 
 /** --budget: the strongest push towards another class within a fixed distortion budget. */
 async function pushMode(net: Network, x: Float64Array, a: PushArgs): Promise<number> {
   const r = await pushWithinBudget(net, x, a.original, { budget: a.budget, maxChange: a.maxChange, target: a.target, timeLimitS: a.timeout });
   const transfer = a.other && r.input ? transferResult(a.other, a.otherFile!, x, r.input) : undefined;
-  if (a.png !== undefined && r.input) writeAdversarialPng(a.png, x, r.input, a.shape);
+  if (a.png !== undefined && r.input) writeAdversarialPng(a.png, x, r.input, a.shape, { caption: { originalClass: a.original, newClass: r.newClass, norm: 'linf' } });
   const exact = r.perClass.every((p) => p.status === 'optimal' || p.status === 'infeasible');
   const report = {
-    net: net.name, index: a.index, label: a.label, original_class: a.original, mode: 'push', budget: a.budget,
-    max_change: a.maxChange ?? null, target: a.target ?? null, exact, margin: r.margin ?? null, best_class: r.bestClass ?? null,
-    new_class: r.newClass ?? null, margin_lower_bound: Math.min(...r.perClass.map((p) => p.bound)),
-    per_class: r.perClass.map((p) => ({ j: p.j, status: p.status, margin: p.margin ?? null, bound: p.bound, time_s: round(p.timeS) })),
-    solver: { time_s: round(r.timeS), binaries: r.binaries }, transfer: transfer ?? null, png: a.png && r.input ? a.png : null,
+    net: net.name, index: a.index, label: a.label, originalClass: a.original, mode: 'push', budget: a.budget,
+    maxChange: a.maxChange ?? null, target: a.target ?? null, exact, margin: r.margin ?? null, bestClass: r.bestClass ?? null,
+    newClass: r.newClass ?? null, marginLowerBound: Math.min(...r.perClass.map((p) => p.bound)),
+    perClass: r.perClass.map((p) => ({ j: p.j, status: p.status, margin: p.margin ?? null, bound: p.bound, timeS: round(p.timeS) })),
+    input: r.input ? Array.from(r.input) : null,
+    solver: { timeS: round(r.timeS), binaries: r.binaries }, transfer: transfer ?? null, png: a.png && r.input ? a.png : null,
   };
-  if (a.json) process.stdout.write(JSON.stringify(report) + '\n');
+  const doc = jsonDoc(report);
+  writeJsonOut(a.out, doc);
+  if (a.json) printJson(doc);
   else {
     const lines = [`${net.name}, test image ${a.index} (label ${a.label}, classified ${a.original}), L-infinity budget ${a.budget}${a.maxChange !== undefined ? `, cap ${a.maxChange}` : ''}`];
     if (r.margin !== undefined) lines.push(`${exact ? 'strongest' : 'best found'} push: margin y_${a.original} - y_${r.bestClass} = ${r.margin.toFixed(5)}, classified ${r.newClass}${r.margin < 0 ? ' (decision changed)' : ' (decision holds)'}`);
     else lines.push('no point found within the time limit');
     lines.push(`${r.perClass.length} MILP solve(s), ${r.binaries} binaries, ${r.timeS.toFixed(2)} s`);
-    if (transfer) lines.push(`on ${transfer.net}: classified ${transfer.original_class} before, ${transfer.adversarial_class} after (${transfer.fooled ? 'fooled' : 'not fooled'})`);
+    if (transfer) lines.push(`on ${transfer.net}: classified ${transfer.originalClass} before, ${transfer.adversarialClass} after (${transfer.fooled ? 'fooled' : 'not fooled'})`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   return 0;
@@ -161,23 +192,23 @@ function transferResult(other: Network, file: string, x: Float64Array, adv: Floa
   const o = logitNetwork(other);
   const before = predictedClass(forward(o, x, 1));
   const after = predictedClass(forward(o, adv, 1));
-  return { net: file, original_class: before, adversarial_class: after, fooled: after !== before };
+  return { net: file, originalClass: before, adversarialClass: after, fooled: after !== before };
 }
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
 
-function text(r: { net: string; index: number; label: number; original_class: number; norm: string; transfer: ReturnType<typeof transferResult> | null; png: string | null }, a: AdversarialResult): string {
-  const lines = [`${r.net}, test image ${r.index} (label ${r.label}, classified ${r.original_class})`];
+function text(r: { net: string; index: number; label: number; originalClass: number; norm: string; transfer: ReturnType<typeof transferResult> | null; png: string | null }, a: AdversarialResult): string {
+  const lines = [`${r.net}, test image ${r.index} (label ${r.label}, classified ${r.originalClass})`];
   const solved = `${a.solves.length} MILP solve(s), ${a.binaries} binaries, ${a.timeS.toFixed(2)} s`;
   if (a.distance !== undefined) {
     const exact = a.status === 'optimal' ? 'minimal'
       : a.status === 'bracketed' ? `minimal to within ${(a.distance - a.lowerBound).toPrecision(2)} (the minimum is >= ${a.lowerBound.toPrecision(6)})`
-        : `best found (${a.status}; the minimum is >= ${a.lowerBound.toPrecision(4)})`;
+        : `found, not proven minimal (${a.status === 'timeout' ? 'time ran out' : a.status}; the minimum is >= ${a.lowerBound.toPrecision(4)})`;
     lines.push(`${exact} ${r.norm} distance ${a.distance.toPrecision(6)}: classified ${a.newClass} (margins ${a.margins!.map((m) => m.toFixed(4)).join(' ')})`);
   } else if (a.status === 'infeasible') lines.push(`no input within ${a.radius} (${r.norm === 'linf' ? 'L-infinity' : 'per value'}) changes the decision`);
   else lines.push(`no example found: ${a.status}; the ${r.norm} distance is >= ${a.lowerBound.toPrecision(4)}`);
   lines.push(solved);
-  if (r.transfer) lines.push(`on ${r.transfer.net}: classified ${r.transfer.original_class} before, ${r.transfer.adversarial_class} after (${r.transfer.fooled ? 'fooled' : 'not fooled'})`);
+  if (r.transfer) lines.push(`on ${r.transfer.net}: classified ${r.transfer.originalClass} before, ${r.transfer.adversarialClass} after (${r.transfer.fooled ? 'fooled' : 'not fooled'})`);
   if (r.png) lines.push(`wrote ${r.png}`);
   return lines.join('\n') + '\n';
 }

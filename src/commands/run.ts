@@ -1,33 +1,50 @@
 // `veribound run`: every row of a competition instances CSV (onnx, vnnlib, timeout), each in
 // its own child process (`veribound verify`), so that a crash or a runaway instance costs
-// only its own row. Results go to a CSV as rows finish; counts and a stage breakdown at the end.
+// only its own row. Results go to a CSV as rows finish (the competition's columns); counts and a
+// stage breakdown at the end. Nothing is lost: finished rows stay on Ctrl-C (the running child
+// is killed, never orphaned), --resume skips the rows already answered, and an existing results
+// CSV is never truncated without --overwrite.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseBackend } from '../engine.js';
 import { createProgress } from '../progress.js';
 import { STAGES, type StageRecord } from '../verify/outcome.js';
+import { instanceFiles } from '../verify/instance-files.js';
+import { parseOptions } from '../cli-args.js';
+import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
+import { claimOutput } from '../output-lock.js';
+import { onInterrupt } from '../interrupt.js';
+import { writeFileAtomic } from '../outputs.js';
 
 export const summary = 'run a VNN-COMP instances CSV through verify, one process per instance';
 
 export const usage = `
-usage: veribound run --instances CSV [--root DIR] [--out results.csv] [options]
+usage: veribound run --instances CSV [--root DIR] [--csv results.csv] [options]
 
   --instances CSV     rows "onnx,vnnlib,timeout" (paths relative to --root)
   --root DIR          folder the paths are relative to (default: the CSV's folder)
-  --out FILE          results CSV "onnx,vnnlib,result,time_s", written as rows finish
-                      (default results.csv)
+  --csv FILE          results CSV "onnx,vnnlib,result,time_s" (the competition's columns), written
+                      as rows finish (default results.csv)
+  --resume            keep the rows --csv already answers and run only the others
+  --overwrite         start --csv afresh when it already has rows (without --resume or this,
+                      an existing results CSV is an error, never silently truncated)
   --filter S          only rows whose onnx or vnnlib path contains S
   --limit N           only the first N rows (after --filter)
   --backend B         auto (default), gpu or cpu, passed to verify
-  --results-dir DIR   keep each instance's result file and stderr log there
+  --results-dir DIR   keep each instance's result file, JSON and stderr log there
+                      (named after the instance; veribound check reads them)
+  --json              one JSON document on stdout at the end: {"instances", "counts",
+                      "decidedBy", "stageTimeS", "rows": [{"onnx", "vnnlib", "result", "timeS",
+                      "decidedBy", "error"}], "csv", "resultsDir", "meta"}; progress goes to stderr
+  --out FILE.json     write that JSON document to a file
 
 Each instance runs as 'veribound verify' in a child process, killed 10% (at least 10 s) after
-its timeout; a killed instance counts as timeout, a crashed one as error.
+its timeout; a killed instance counts as timeout, a crashed one as error. Ctrl-C kills the
+running instance and exits with 130; the rows already finished stay in --csv.
 `;
 
 export interface Instance { onnx: string; vnnlib: string; timeoutS: number; line: number }
@@ -53,19 +70,51 @@ export function readInstances(file: string): Instance[] {
   return out;
 }
 
+const HEADER = 'onnx,vnnlib,result,time_s';
+const ANSWERS = ['sat', 'unsat', 'timeout', 'unknown'];
+
+/** Splits one CSV line (quoted cells as csvCell writes them). */
+export function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let cur = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') quoted = false; else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { cells.push(cur); cur = ''; } else cur += ch;
+  }
+  cells.push(cur);
+  return cells;
+}
+
+export interface ResultRow { onnx: string; vnnlib: string; result: string; timeS: number }
+
+/** The rows of a results CSV (header checked). */
+export function readResults(file: string): ResultRow[] {
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (!lines.length) return [];
+  if (lines[0].trim() !== HEADER) throw new UserError(`${file}: not a results CSV (its first line is not '${HEADER}')`);
+  return lines.slice(1).map((l, i) => {
+    const c = csvCells(l);
+    if (c.length !== 4) throw new UserError(`${file}:${i + 2}: expected 4 fields, got ${c.length}`);
+    return { onnx: c[0], vnnlib: c[1], result: c[2], timeS: Number(c[3]) };
+  });
+}
+
 interface RowResult { result: string; timeS: number; decidedBy: string | null; stages: StageRecord[]; error?: string }
 
 const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
-function runOne(inst: Instance, root: string, backend: string, keepDir: string, index: number): Promise<RowResult> {
-  const resultFile = path.join(keepDir, `${index}.result`);
-  const summaryFile = path.join(keepDir, `${index}.json`);
-  const logFile = path.join(keepDir, `${index}.log`);
+function runOne(inst: Instance, root: string, backend: string, keepDir: string): Promise<RowResult> {
+  const files = instanceFiles(keepDir, inst.onnx, inst.vnnlib);
+  for (const f of Object.values(files)) fs.rmSync(f, { force: true }); // an earlier attempt's
   const args = [cliPath, 'verify', '--net', path.resolve(root, inst.onnx), '--spec', path.resolve(root, inst.vnnlib),
-    '--timeout', String(inst.timeoutS), '--out', resultFile, '--summary', summaryFile, '--backend', backend];
+    '--timeout', String(inst.timeoutS), '--result', files.result, '--out', files.summary, '--backend', backend];
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forget = onInterrupt(() => { child.kill('SIGKILL'); });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -73,13 +122,14 @@ function runOne(inst: Instance, root: string, backend: string, keepDir: string, 
     const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, (inst.timeoutS + Math.max(10, 0.1 * inst.timeoutS)) * 1000);
     child.on('close', (code) => {
       clearTimeout(timer);
+      forget();
       const timeS = (Date.now() - started) / 1000;
-      fs.writeFileSync(logFile, stderr);
+      fs.writeFileSync(files.log, stderr);
       if (killed) return resolve({ result: 'timeout', timeS, decidedBy: null, stages: [], error: 'killed after its timeout' });
       const answer = stdout.split('\n')[0].trim();
       let info: { decidedBy: string | null; stages: StageRecord[] } = { decidedBy: null, stages: [] };
-      try { info = JSON.parse(fs.readFileSync(summaryFile, 'utf8')); } catch { /* crashed before writing it */ }
-      if (code === 0 && ['sat', 'unsat', 'timeout', 'unknown'].includes(answer)) return resolve({ result: answer, timeS, ...info });
+      try { info = JSON.parse(fs.readFileSync(files.summary, 'utf8')); } catch { /* crashed before writing it */ }
+      if (code === 0 && ANSWERS.includes(answer)) return resolve({ result: answer, timeS, decidedBy: info.decidedBy, stages: info.stages });
       const last = stderr.trim().split('\n').pop() ?? '';
       resolve({ result: 'error', timeS, decidedBy: null, stages: [], error: `exit ${code}: ${last.slice(0, 300)}` });
     });
@@ -87,22 +137,25 @@ function runOne(inst: Instance, root: string, backend: string, keepDir: string, 
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+const csvLine = (r: ResultRow) => `${csvCell(r.onnx)},${csvCell(r.vnnlib)},${r.result},${r.timeS.toFixed(2)}\n`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      instances: { type: 'string' },
-      root: { type: 'string' },
-      out: { type: 'string', default: 'results.csv' },
-      filter: { type: 'string' },
-      limit: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      'results-dir': { type: 'string' },
-    },
-    allowPositionals: false,
+  const { values } = parseOptions('run', argv, {
+    instances: { type: 'string' },
+    root: { type: 'string' },
+    csv: { type: 'string', default: 'results.csv' },
+    resume: { type: 'boolean', default: false },
+    overwrite: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    limit: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    'results-dir': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
   });
   if (!values.instances) throw new UserError('run: --instances CSV is required');
+  if (values.resume && values.overwrite) throw new UserError('run: --resume keeps the answered rows, --overwrite drops them; give one');
+  checkJsonOut(values.out, 'the results CSV is --csv FILE');
   const backend = parseBackend(values.backend);
   const root = values.root ?? path.dirname(values.instances);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UserError(`run: --root ${root} is not a folder`);
@@ -114,35 +167,54 @@ export async function run(argv: string[]): Promise<number> {
     rows = rows.slice(0, n);
   }
   if (!rows.length) throw new UserError(`run: no instance of ${values.instances} matches --filter '${values.filter}'`);
+  const csv = values.csv;
+  claimOutput(csv, '--csv');
+  if (values.out !== undefined) claimOutput(values.out, '--out');
+
+  // what --csv already holds: kept with --resume, an error without --resume or --overwrite
+  const previous = fs.existsSync(csv) ? readResults(csv) : [];
+  if (previous.length && !values.resume && !values.overwrite) {
+    throw new UserError(`run: --csv ${csv} already has ${previous.length} row(s); add --resume to skip the answered ones or --overwrite to start over`);
+  }
+  const key = (onnx: string, vnnlib: string) => `${onnx}\n${vnnlib}`;
+  const answered = new Map<string, ResultRow>();
+  if (values.resume) for (const r of previous) if (ANSWERS.includes(r.result)) answered.set(key(r.onnx, r.vnnlib), r);
+  // rewrite whole: the answered rows stay, errored ones are run again
+  writeFileAtomic(csv, HEADER + '\n' + [...answered.values()].map(csvLine).join(''), '--csv');
+  const todo = rows.filter((r) => !answered.has(key(r.onnx, r.vnnlib)));
+
   const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
   fs.mkdirSync(keepDir, { recursive: true });
-  const out = values.out!;
-  try {
-    fs.writeFileSync(out, 'onnx,vnnlib,result,time_s\n');
-  } catch (err) {
-    throw new UserError(`run: cannot write ${out}: ${(err as Error).message}`);
-  }
+  const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
+  if (values.resume) say(`resuming ${csv}: ${rows.length - todo.length} of ${rows.length} instances already answered\n`);
 
   const counts: Record<string, number> = { unsat: 0, sat: 0, timeout: 0, unknown: 0, error: 0 };
   const decided: Record<string, number> = {};
   const stageTime: Record<string, number> = {};
+  const done: (ResultRow & { decidedBy: string | null; error: string | null })[] = [];
   const t0 = Date.now();
-  const bar = createProgress(rows.length, 'instances');
-  for (const [i, inst] of rows.entries()) {
-    const r = await runOne(inst, root, backend, keepDir, i);
-    fs.appendFileSync(out, `${csvCell(inst.onnx)},${csvCell(inst.vnnlib)},${r.result},${r.timeS.toFixed(2)}\n`);
+  const bar = createProgress(todo.length, 'instances');
+  for (const [i, inst] of todo.entries()) {
+    const r = await runOne(inst, root, backend, keepDir);
+    fs.appendFileSync(csv, csvLine({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS }));
     counts[r.result]++;
+    done.push({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS, decidedBy: r.decidedBy, error: r.error ?? null });
     if (r.decidedBy) decided[r.decidedBy] = (decided[r.decidedBy] ?? 0) + 1;
     for (const s of r.stages) stageTime[s.stage] = (stageTime[s.stage] ?? 0) + s.timeS;
     bar.tick();
-    process.stdout.write(`[${i + 1}/${rows.length}] ${inst.onnx} ${inst.vnnlib}: ${r.result}${r.decidedBy ? ` (${r.decidedBy})` : ''} ${r.timeS.toFixed(1)}s${r.error ? ` — ${r.error}` : ''}\n`);
+    say(`[${i + 1}/${todo.length}] ${inst.onnx} ${inst.vnnlib}: ${r.result}${r.decidedBy ? ` (${r.decidedBy})` : ''} ${r.timeS.toFixed(1)}s${r.error ? ` — ${r.error}` : ''}\n`);
   }
   bar.stop();
   const total = (Date.now() - t0) / 1000;
-  process.stdout.write(`\n${rows.length} instances in ${total.toFixed(1)}s: ` +
-    Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n');
-  process.stdout.write('stage        decided  time_s\n');
-  for (const s of STAGES) process.stdout.write(`${s.padEnd(12)} ${String(decided[s] ?? 0).padStart(7)}  ${(stageTime[s] ?? 0).toFixed(1).padStart(6)}\n`);
-  process.stdout.write(`results: ${out}; per-instance result files and logs: ${keepDir}\n`);
+  say(`\n${todo.length} instances in ${total.toFixed(1)}s: ` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n');
+  say('stage        decided  time (s)\n');
+  for (const s of STAGES) say(`${s.padEnd(12)} ${String(decided[s] ?? 0).padStart(7)}  ${(stageTime[s] ?? 0).toFixed(1).padStart(8)}\n`);
+  say(`results: ${csv}; per-instance result files and logs: ${keepDir}\n`);
+  const doc = jsonDoc({
+    instances: todo.length, resumed: rows.length - todo.length, counts, decidedBy: decided, stageTimeS: stageTime, rows: done,
+    csv, resultsDir: keepDir, root, timeS: total,
+  }, { engine: backend });
+  writeJsonOut(values.out, doc);
+  if (values.json) printJson(doc);
   return 0;
 }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { createProgress } from '../progress.js';
-import { svgLinePlot } from '../report/svg-plot.js';
+import { pictureFormat, writePicture } from '../report/plot-file.js';
+import { sweepPlotSvg } from '../report/sweep-plot.js';
 import { writeHtmlReport } from '../report/html.js';
 import { sweepHtmlReport } from '../report/sweep-html.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
@@ -21,6 +22,7 @@ import { completionSummary } from '../sweep/report.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 import { completeSweep, newCompletionCache } from '../sweep/milp.js';
 import { MilpPool } from '../milp/index.js';
+import { jsonDoc, printJson } from '../json-doc.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -29,7 +31,8 @@ usage: veribound sweep [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --samples N         the first N test images of --data (default 1000)
-  --data SPEC         mnist (default), mnist:AvB or folder:PATH (images resized to the network's input)
+  --data SPEC         mnist, mnist:AvB or folder:PATH (images resized to the network's input);
+                      default mnist, or mnist:AvB for a one-output network named like *AvB*
   --inputs FILE.json  {"inputs": [[...], ...], "labels": [...]} instead of --samples
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
@@ -41,12 +44,15 @@ usage: veribound sweep [options]
   --batch N           boxes per engine call (default 4096)
   --out FILE.json     results (per epsilon, per input, and pairs bounded vs total)
   --csv FILE          one row per (method, eps)
-  --plot FILE.svg     robust accuracy vs epsilon, one line per method
+  --plot FILE.svg     robust accuracy vs epsilon, one line per method (.png: rasterised, for slides)
   --html FILE.html    one self-contained report page: network, curve, table, example images
   --milp              decide the (input, eps) pairs the bounds leave undecided: a short PGD attack,
-                      then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
-                      that closes where nothing is left undecided (the plot shades it)
+                      then the exact MILP; robust accuracy becomes an interval [verified,
+                      1 - falsified] that closes where nothing is left undecided (the plot
+                      shades it)
   --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
+  --json              the --out JSON document on stdout instead of the table (camelCase keys,
+                      with "meta": {"version", "commandLine", "seed", "engine"})
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       html: { type: 'string' },
       milp: { type: 'boolean', default: false },
       'milp-timeout': { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -83,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   const milpTimeout = parseSeconds(values['milp-timeout'] ?? '10', '--milp-timeout');
   if (values.out !== undefined) checkWritable(values.out, '--out');
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
-  if (values.plot !== undefined) checkWritable(values.plot, '--plot');
+  if (values.plot !== undefined) { pictureFormat(values.plot, '--plot'); checkWritable(values.plot, '--plot'); }
   if (values.html !== undefined) checkWritable(values.html, '--html');
 
   const t0 = performance.now();
@@ -146,25 +153,12 @@ export async function run(argv: string[]): Promise<number> {
     seconds: (performance.now() - t0) / 1000,
     ...(pool ? { milp: { timeoutS: milpTimeout, workers: pool.size } } : {}),
   };
-  process.stdout.write(formatTable(report) + '\n');
-  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(toJson(report), null, 1) + '\n', '--out');
+  const doc = jsonDoc(toJson(report), { engine: engineName });
+  if (values.json) printJson(doc);
+  else process.stdout.write(formatTable(report) + '\n');
+  if (values.out !== undefined) writeFileAtomic(values.out, JSON.stringify(doc, null, 1) + '\n', '--out');
   if (values.csv !== undefined) writeFileAtomic(values.csv, toCsv(report), '--csv');
-  if (values.plot !== undefined) {
-    const series = methods.map((method) => {
-      const rows = report.rows.filter((r) => r.method === method);
-      // with --milp the line is the proven lower end and the band reaches up to 1 - falsified
-      const band = pool ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
-      return { label: method.toUpperCase() + (pool ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
-    });
-    const svg = svgLinePlot(series, {
-      title: `${net.name}: robust accuracy on ${data.count} inputs of ${data.source}${pool ? ' (band: not yet decided)' : ''}`,
-      xLabel: 'epsilon (L-infinity radius)',
-      xRange: [0, eps[eps.length - 1]],
-      yLabel: 'robust accuracy (%)',
-      reference: { label: 'clean accuracy', y: (100 * correct) / data.count },
-    });
-    writeFileAtomic(values.plot, svg, '--plot');
-  }
+  if (values.plot !== undefined) writePicture(values.plot, sweepPlotSvg(report, `${net.name}: ${data.count} inputs of ${data.source}`), '--plot');
   if (values.html !== undefined) writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs }));
   return 0;
 }

@@ -46,6 +46,8 @@ export interface AdversarialOptions {
    * the bisection (one distance-minimising MILP over the attack's ball).
    */
   tolerance?: number;
+  /** Told whenever the bracket moves: the proven lower bound and the best example's distance so far. */
+  onProgress?: (p: { lowerBound: number; best?: number; phase: string }) => void;
 }
 
 export interface SolveRecord { radius: number; status: string; binaries: number; timeS: number }
@@ -97,6 +99,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     // an attack's example bounds the optimum, so the box can shrink to its distance
     const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: t0 + opts.timeLimitS * 400 });
     base.lowerBound = br.lower;
+    opts.onProgress?.({ lowerBound: br.lower, best: br.point ? br.upper : undefined, phase: 'attack and CROWN bracket' });
     if (br.upper !== undefined && br.point) {
       radii = [Math.min(cap, Math.max(br.upper, 1e-9))];
       incumbent = br.point;
@@ -108,6 +111,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     // the exact minimisation below gets whatever the bisection leaves, at least a fifth
     const b = await bisectLinfDistance(net, x, label, { lower: base.lowerBound, upper: radii[radii.length - 1], point: incumbent }, {
       delta, domain: [dLo, dHi], tolerance, deadline: deadline - opts.timeLimitS * 200, boundsFor: opts.boundsFor, pool: opts.pool, solver: opts.solver,
+      onStep: (lowerBound, best) => opts.onProgress?.({ lowerBound, best, phase: 'bisection' }),
     });
     for (const s of b.steps) base.solves.push(s);
     base.binaries = Math.max(base.binaries, b.binaries);
@@ -139,7 +143,11 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     base.binaries = Math.max(base.binaries, s.binaries);
     base.radius = r;
     if (s.message) base.messages.push(s.message);
-    if (s.status === 'infeasible') { base.lowerBound = Math.max(base.lowerBound, r); continue; }
+    if (s.status === 'infeasible') {
+      base.lowerBound = Math.max(base.lowerBound, r);
+      opts.onProgress?.({ lowerBound: base.lowerBound, phase: `radius ${r} proven safe` });
+      continue;
+    }
     if (!s.point) return done({ status: s.status === 'timeout' ? 'timeout' : 'unknown', lowerBound: Math.max(base.lowerBound, s.bound) });
     const { adv, y } = s.point;
     const distance = norm(adv, x, opts.norm);

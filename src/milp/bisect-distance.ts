@@ -31,6 +31,8 @@ export interface BisectOptions {
   boundsFor?: (box: Box) => readonly (LayerBounds | undefined)[] | undefined;
   pool?: MilpSolver;
   solver?: 'bab' | 'mip';
+  /** After each step: the bracket [lower, upper] (upper: the best example's distance, if any). */
+  onStep?: (lower: number, upper: number | undefined) => void;
 }
 
 export interface BisectStep { radius: number; status: string; binaries: number; timeS: number }
@@ -98,6 +100,7 @@ export async function bisectLinfDistance(
       probeHi = Math.min(probeHi, hi);
     } else if (decided === 'timeout') probeHi = r;
     else return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'unknown' };
+    o.onStep?.(lo, point ? hi : undefined);
   }
   return { lower: lo, upper: point ? hi : undefined, point, steps, binaries };
 }

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { FLOAT_TYPES, num, onnx, tensorValues } from './proto.js';
 import type { GraphProto, NodeProto } from './proto.js';
 import { NetBuilder } from './builder.js';
-import { internalShape } from './values.js';
+import { checkDims, internalShape } from './values.js';
 import type { Value } from './values.js';
 import type { Ctx, Handler } from './context.js';
 import { shapeOps } from './ops-shape.js';
@@ -74,6 +74,7 @@ function inputDims(g: GraphProto, source: string): { name: string; dims: number[
     if (k === 0) return 1; // a symbolic batch dimension
     throw new UserError(`${source}: input '${name}' has no fixed size at axis ${k} ('${d.dimParam ?? '?'}'); a fixed shape is needed`);
   });
+  checkDims(`${source}: input '${name}'`, dims, 'its');
   return { name, dims };
 }
 
@@ -134,7 +135,12 @@ function importGraph(g: GraphProto, source: string, opset: number, warnings: str
     };
     const ins = (node.input ?? []).map((t) => (t ? values.get(t) : undefined));
     const outs = handler(ctx, ins);
-    outs.forEach((v, k) => { const t = node.output?.[k]; if (v && t) values.set(t, v); });
+    outs.forEach((v, k) => {
+      const t = node.output?.[k];
+      // a network tensor's size sizes every later buffer (bounds, forward passes): check it once here
+      if (v?.t === 'dyn') checkDims(ctx.where, v.dims, `output '${t}'`);
+      if (v && t) values.set(t, v);
+    });
   }
 
   if (outputs.length > 1) warnings.push(`${source} has ${outputs.length} outputs; only the first ('${outputs[0]}') is used`);

@@ -51,7 +51,7 @@ function arith(kind: 'Add' | 'Sub' | 'Mul' | 'Div'): Handler {
   return (ctx, [a, b]) => {
     if (!a || !b) fail(ctx, 'needs two inputs');
     if (a.t === 'const' && b.t === 'const') {
-      const r = constBinary(a, b, f);
+      const r = constBinary(a, b, f, ctx.where);
       if (!r) fail(ctx, `shapes ${fmt(a.dims)} and ${fmt(b.dims)} do not broadcast`);
       return [r];
     }

@@ -1,13 +1,14 @@
 // Operators that only move data or compute shapes: folded at load when their inputs are
 // constant, turned into reshape / permute layers when they act on the network's tensors.
 import { FLOAT_TYPES, attrInt, attrInts, findAttr, tensorValues } from './proto.js';
-import { axisOf, constOf, gatherIndex, isIdentity, prod, transposeIndex } from './values.js';
+import { axisOf, checkDims, constOf, gatherIndex, isIdentity, prod, transposeIndex } from './values.js';
 import type { Const, Dyn, Value } from './values.js';
 import { cst, fail, fmt } from './context.js';
 import type { Ctx, Handler } from './context.js';
 
 /** Applies a data-free reshape to a constant or a network tensor. */
 function reshapeValue(ctx: Ctx, v: Value, dims: number[]): Value {
+  checkDims(ctx.where, dims, 'the new shape');
   if (prod(dims) !== prod(v.dims)) fail(ctx, `cannot reshape ${fmt(v.dims)} (${prod(v.dims)} values) to ${fmt(dims)}`);
   if (v.t === 'const') return constOf(dims, v.data, v.int);
   return ctx.b.reshape(v, ctx.out(), dims, ctx.name, ctx.where);
@@ -50,6 +51,7 @@ export const shapeOps: Record<string, Handler> = {
 
   ConstantOfShape(ctx, ins) {
     const dims = Array.from(cst(ctx, ins[0], 0, 'shape').data);
+    checkDims(ctx.where, dims, 'the shape');
     const t = findAttr(ctx.node, 'value')?.t;
     const v = t ? tensorValues(t, ctx.where) : { data: Float64Array.of(0), int: false };
     return [constOf(dims, new Float64Array(prod(dims)).fill(v.data[0] ?? 0), v.int)];

@@ -42,13 +42,18 @@ function half(bits: number): number {
 /** Decodes an initializer / Constant tensor. `where` names it for messages. */
 export function tensorValues(t: TensorProto, where: string): ConstTensor {
   const dims = (t.dims ?? []).map(num);
+  // dims come straight from the file: check them before they size an allocation (a bit-flipped
+  // dim of 2^40 would otherwise end in an internal RangeError instead of a message)
+  const badDim = dims.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (badDim !== undefined) throw new UserError(`${where}: dimension ${badDim} in dims [${dims}] is not a size`);
   const n = dims.reduce((a, b) => a * b, 1);
   const dt = t.dataType ?? 0;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw new UserError(`${where}: weights in external data files are not supported (save the model with the weights inside)`);
   }
   const raw = t.rawData && t.rawData.length ? t.rawData : null;
-  const out = new Float64Array(n);
+  // `out` is sized only once the file is known to hold exactly n values, so n is bounded by the file's size
+  let out = new Float64Array(0);
   let got: number;
   if (raw) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -60,6 +65,7 @@ export function tensorValues(t: TensorProto, where: string): ConstTensor {
     if (!w) throw new UserError(`${where}: tensor data type ${DT[dt] ?? dt} is not supported`);
     got = raw.byteLength / w;
     if (got === n) {
+      out = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const o = i * w;
         switch (dt) {
@@ -90,7 +96,10 @@ export function tensorValues(t: TensorProto, where: string): ConstTensor {
       default: throw new UserError(`${where}: tensor data type ${DT[dt] ?? dt} is not supported`);
     }
     got = src.length;
-    if (got === n) for (let i = 0; i < n; i++) out[i] = num(src[i]);
+    if (got === n) {
+      out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = num(src[i]);
+    }
   }
   if (got !== n) throw new UserError(`${where}: tensor has ${got} values but its dims [${dims}] need ${n}`);
   return { dims, data: out, int: !FLOAT_TYPES.has(dt) };

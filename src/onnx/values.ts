@@ -1,7 +1,25 @@
 // What an ONNX tensor name stands for while importing: a constant (folded at load) or
 // the output of a network layer, with its full ONNX dims (batch included when present).
 import type { Shape } from '../network.js';
+import { UserError } from '../errors.js';
 import type { ConstTensor } from './proto.js';
+
+/**
+ * The most values one tensor computed at load time may have (a network tensor, or a constant
+ * the importer builds, such as a ConstantOfShape or a broadcast). 2^26 is 20x the largest
+ * activation of the VNN-COMP networks (VGG16: 64x224x224); a bigger one is a malformed or
+ * hostile file, and would otherwise end in an internal RangeError or an out-of-memory crash.
+ * Initializers are not capped here: the file itself holds their values.
+ */
+export const MAX_TENSOR = 2 ** 26;
+
+/** Throws a UserError unless every dim is a whole number ≥ 0 and there are at most MAX_TENSOR values. */
+export function checkDims(where: string, dims: readonly number[], what = 'tensor'): void {
+  const bad = dims.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad !== undefined) throw new UserError(`${where}: ${what} dims [${dims}] contain ${bad}, which is not a size`);
+  const n = prod(dims);
+  if (n > MAX_TENSOR) throw new UserError(`${where}: ${what} dims [${dims}] hold ${n} values; at most ${MAX_TENSOR} are supported`);
+}
 
 export type Const = ConstTensor & { t: 'const' };
 /** `src` is a layer index or INPUT; the layer's shape is internalShape(dims). */
@@ -70,9 +88,10 @@ export function expandTo(c: Const, dims: readonly number[]): Float64Array {
 }
 
 /** Element-wise binary op on constants with broadcasting. */
-export function constBinary(a: Const, b: Const, f: (x: number, y: number) => number): Const | undefined {
+export function constBinary(a: Const, b: Const, f: (x: number, y: number) => number, where = 'constant'): Const | undefined {
   const dims = broadcastDims(a.dims, b.dims);
   if (!dims) return undefined;
+  checkDims(where, dims, 'the broadcast result');
   const x = expandTo(a, dims), y = expandTo(b, dims);
   const out = new Float64Array(x.length);
   for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);

@@ -24,7 +24,7 @@ export interface ReportNetwork {
 export interface ReportExample {
   /** e.g. "test image 17". */
   title: string;
-  /** 'verified', 'falsified', 'unverified' (the bounds could not decide), … */
+  /** 'verified', 'falsified', 'misclassified', 'undecided' (neither proven nor refuted), … */
   status: string;
   /** Lines under the image (label, prediction, largest verified epsilon, …). */
   lines: string[];
@@ -38,6 +38,8 @@ export interface HtmlReport {
   title: string;
   /** Short facts under the title (data, engine, time). */
   meta: string[];
+  /** How the page was made: the command line and the veribound version, shown under the title. */
+  provenance?: { command: string; version: string };
   network: ReportNetwork;
   /** The per-epsilon table: one row per epsilon. */
   table: { caption: string; head: string[]; rows: string[][] };
@@ -107,12 +109,14 @@ table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 12px
 th { background: #f0f2f5; } td:first-child, th:first-child { text-align: left; } caption { text-align: left; color: #555; padding-bottom: 6px; }
 .net { display: flex; gap: 40px; flex-wrap: wrap; align-items: flex-start; } .net dl { margin: 0; display: grid; grid-template-columns: auto auto; gap: 4px 16px; }
 .layers td, .layers th { text-align: left; } .net dt { color: #555; } .net dd { margin: 0; font-weight: 600; }
-.plot svg { max-width: 100%; height: auto; }
+.plot svg { width: 560px; max-width: 100%; height: auto; }
 .examples { display: flex; flex-wrap: wrap; gap: 18px; } figure { margin: 0; padding: 10px; border: 1px solid #ddd; border-radius: 6px; }
 figure img { image-rendering: pixelated; display: block; } figcaption { font-size: 13px; margin-top: 6px; line-height: 1.4; }
 .status { font-weight: 700; text-transform: uppercase; font-size: 12px; padding: 1px 6px; border-radius: 3px; color: white; background: #888; }
-.status.verified { background: #2e7d32; } .status.falsified { background: #c62828; } .status.unverified { background: #ef6c00; }
-.notes { color: #555; font-size: 13px; }
+.status.verified { background: #2e7d32; } .status.falsified { background: #c62828; } .status.unverified, .status.undecided { background: #ef6c00; }
+.status.misclassified { background: #6a1b9a; }
+.provenance { color: #555; font-size: 13px; margin: 6px 0 0; } .provenance code { background: #f0f2f5; padding: 1px 5px; border-radius: 3px; word-break: break-all; }
+.notes { color: #555; font-size: 13px; } pre.values { font-size: 12px; margin: 0; max-width: 320px; white-space: pre-wrap; }
 `;
 
 export function renderHtmlReport(r: HtmlReport): string {
@@ -122,6 +126,7 @@ export function renderHtmlReport(r: HtmlReport): string {
   out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>${e(r.title)}</title>`, `<style>${STYLE}</style>`, '</head>', '<body>', '<main>');
   out.push(`<h1>${e(r.title)}</h1>`);
   out.push(`<ul class="meta">${r.meta.map((m) => `<li>${e(m)}</li>`).join('')}</ul>`);
+  if (r.provenance) out.push(`<p class="provenance">veribound ${e(r.provenance.version)}: <code>${e(r.provenance.command)}</code></p>`);
 
   out.push('<section id="network"><h2>Network</h2><div class="net">');
   const facts: [string, string][] = [['name', n.name], ['input', `[${n.inputShape.join(', ')}]`], ['parameters', n.params.toLocaleString('en-US')], ['layers', String(n.layers.length)]];
@@ -146,7 +151,16 @@ export function renderHtmlReport(r: HtmlReport): string {
   if (r.examples.length) {
     out.push('<section id="examples"><h2>Examples</h2><div class="examples">');
     const scale = scaleFor(r.imageShape);
+    const drawable = chw(r.imageShape) !== undefined;
     for (const ex of r.examples) {
+      if (!drawable) {
+        // not an image (e.g. a feature vector): the values themselves, and the change of a counterexample
+        const show = (v: ArrayLike<number>) => `[${Array.from(v).slice(0, 12).map((x) => Number(x.toPrecision(4))).join(', ')}${v.length > 12 ? `, … (${v.length} values)` : ''}]`;
+        const vals = [`x = ${show(ex.image)}`, ...(ex.adversarial ? [`x' = ${show(ex.adversarial)}`] : [])];
+        out.push(`<figure class="example ${e(ex.status)}"><pre class="values">${vals.map(e).join('\n')}</pre>`);
+        out.push(`<figcaption><span class="status ${e(ex.status)}">${e(ex.status)}</span> ${e(ex.title)}${ex.lines.map((l) => `<br>${e(l)}`).join('')}</figcaption></figure>`);
+        continue;
+      }
       const img = ex.adversarial
         ? renderAdversarial(ex.image, ex.adversarial, r.imageShape, { scale, gap: 6 })
         : renderImage(ex.image, r.imageShape, scale);

@@ -1,14 +1,17 @@
 // The report page of a sweep (`veribound sweep … --html FILE`): the sweep's results arranged for
-// html.ts — one table row per epsilon (a column pair per method), and as examples the inputs
-// verified at the largest epsilons, counterexamples found by PGD at the first epsilon an input
-// could not be verified at (replayed on the network), the misclassified inputs (each its own
-// counterexample at every epsilon) and, when there is room, inputs left undecided.
+// html.ts — one table row per epsilon (a column pair per method), the command line and version
+// that made it, and as examples: inputs verified at the largest epsilons, counterexamples found
+// by PGD at the first epsilon an input could not be verified at (replayed on the network) or by
+// --milp, inputs left undecided (with the ε where they are), and misclassified inputs, marked as
+// such (they are wrong without any perturbation). Each example says the ε at which it was
+// verified or falsified.
 import type { Network } from '../network.js';
 import { describeLayer, inputSize, outputSize, parameterCount } from '../network.js';
 import type { SweepReport, SweepSample } from '../sweep/report.js';
 import { formatInterval } from '../sweep/report.js';
 import type { HtmlReport, ReportExample } from './html.js';
-import { svgLinePlot } from './svg-plot.js';
+import { sweepPlotSvg } from './sweep-plot.js';
+import { commandLine, veriboundVersion } from './provenance.js';
 import { pgdAttack } from '../attack/pgd.js';
 import type { Conjunction } from '../spec/property.js';
 import { marginVector } from '../milp/verify.js';
@@ -21,6 +24,10 @@ export interface SweepHtmlOptions {
   perKind?: number;
   /** Inputs PGD may attack to find counterexamples (default 16; 0: none). */
   attackBudget?: number;
+  /** The command line shown on the page (default: this process's, as `veribound …`). */
+  command?: string;
+  /** The veribound version shown on the page (default: package.json's). */
+  version?: string;
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
@@ -57,23 +64,54 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
 
   const at = (i: number): Float64Array => opts.inputs.subarray(i * n, (i + 1) * n);
   const pos = new Map(rep.perSample.map((s, i) => [s, i]));
-  const describe = (s: SweepSample): string[] => [
-    `label ${name(s.label)}, predicted ${name(s.predicted)}`,
-    ...methods.map((m) => `${m.toUpperCase()}: ${s.maxVerifiedEps[m] === null ? 'not verified at any epsilon' : `verified up to epsilon ${fmtEps(s.maxVerifiedEps[m]!)}`}`),
-  ];
+  const e = (v: number): string => `ε = ${fmtEps(v)}`;
+  const verifiedLines = (s: SweepSample): string[] => methods.map((m) => {
+    const v = s.maxVerifiedEps[m];
+    return `${m.toUpperCase()}: ${v === null ? 'not verified at any ε of the sweep' : `verified up to ${e(v)}`}`;
+  });
+  const head1 = (s: SweepSample): string => `label ${name(s.label)}, predicted ${name(s.predicted)}`;
   const correct = rep.perSample.filter((s) => s.predicted === s.label);
   const verified = correct.filter((s) => bestEps(s) !== null).sort((a, b) => bestEps(b)! - bestEps(a)! || a.index - b.index).slice(0, perKind);
   const attacked = attackUnverified(net, rep, at, pos, correct, perKind, opts.attackBudget ?? 16);
-  const falsified = rep.perSample.filter((s) => s.predicted !== s.label).slice(0, Math.max(0, perKind - attacked.length));
-  const unverified = correct.filter((s) => bestEps(s) === null && !attacked.some((a) => a.s === s)).slice(0, Math.max(0, perKind - falsified.length - attacked.length));
+  const pgdEps = new Map(attacked.map((a) => [a.s, a.eps]));
+  // the smallest ε at which a counterexample is known (--milp, or PGD here): it refutes every larger ε too
+  const falsifiedFrom = (s: SweepSample): number | null => {
+    const known = [pgdEps.get(s), ...Object.values(s.minFalsifiedEps ?? {})].filter((v): v is number => v !== null && v !== undefined);
+    return known.length ? Math.min(...known) : null;
+  };
+  // the sweep's ε where neither a method verified nor a counterexample refuted
+  const open = (s: SweepSample): number[] => {
+    const v = bestEps(s), f = falsifiedFrom(s);
+    return rep.eps.filter((x) => (v === null || x > v) && (f === null || x < f));
+  };
+  const milpFalsified = milp
+    ? correct.filter((s) => !pgdEps.has(s) && falsifiedFrom(s) !== null).slice(0, Math.max(0, perKind - attacked.length))
+    : [];
+  const undecided = correct.filter((s) => open(s).length > 0).slice(0, perKind);
+  const misclassified = rep.perSample.filter((s) => s.predicted !== s.label).slice(0, perKind);
   const examples: ReportExample[] = [
-    ...verified.map((s) => ({ title: `input ${s.index}`, status: 'verified', lines: describe(s), image: at(pos.get(s)!) })),
+    ...verified.map((s) => ({ title: `input ${s.index}`, status: 'verified', lines: [head1(s), ...verifiedLines(s)], image: at(pos.get(s)!) })),
     ...attacked.map(({ s, eps, x, cls }) => ({
       title: `input ${s.index}`, status: 'falsified', image: at(pos.get(s)!), adversarial: x,
-      lines: [...describe(s), `PGD: classified ${name(cls)} at epsilon ${fmtEps(eps)} (original | adversarial | change)`],
+      lines: [head1(s), ...verifiedLines(s), `falsified at ${e(eps)}: PGD's counterexample is classified ${name(cls)} (original | adversarial | change)`],
     })),
-    ...falsified.map((s) => ({ title: `input ${s.index}`, status: 'falsified', lines: [`label ${name(s.label)}, predicted ${name(s.predicted)}`, 'misclassified: a counterexample at every epsilon'], image: at(pos.get(s)!) })),
-    ...unverified.map((s) => ({ title: `input ${s.index}`, status: 'unverified', lines: [...describe(s), 'undecided by the bounds (not proven unsafe)'], image: at(pos.get(s)!) })),
+    ...milpFalsified.map((s) => ({
+      title: `input ${s.index}`, status: 'falsified', image: at(pos.get(s)!),
+      lines: [head1(s), ...verifiedLines(s), `falsified from ${e(falsifiedFrom(s)!)} (a replayed counterexample)`],
+    })),
+    ...undecided.map((s) => {
+      const o = open(s);
+      const f = falsifiedFrom(s);
+      return {
+        title: `input ${s.index}`, status: 'undecided', image: at(pos.get(s)!),
+        lines: [head1(s), ...verifiedLines(s), ...(f !== null ? [`falsified from ${e(f)}`] : []),
+          `undecided at ${o.length === 1 ? e(o[0]) : `ε = ${fmtEps(o[0])} … ${fmtEps(o[o.length - 1])}`}: neither proven robust nor refuted`],
+      };
+    }),
+    ...misclassified.map((s) => ({
+      title: `input ${s.index}`, status: 'misclassified', image: at(pos.get(s)!),
+      lines: [head1(s), 'misclassified without any perturbation: not robust at any ε'],
+    })),
   ];
 
   return {
@@ -100,26 +138,14 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
       head,
       rows,
     },
-    plotSvg: curve(rep),
+    plotSvg: sweepPlotSvg(rep),
     examples,
     imageShape: net.inputShape,
-    notes: ['Verified: the bound method proved that no input in the ball changes the decision. Falsified: a counterexample exists. Unverified: the bounds were too loose to decide.'],
+    notes: [
+      'Verified: a bound method proved that no input in the ε-ball changes the decision. Falsified: a counterexample in the ε-ball changes it (replayed on the network). Undecided: neither, at the ε given. Misclassified: the input itself is classified wrongly, so it is not robust at any ε.',
+    ],
+    provenance: { command: opts.command ?? commandLine(), version: opts.version ?? veriboundVersion() },
   };
-}
-
-/** Robust accuracy per method, shaded up to the upper bound; the page's headings name the network. */
-function curve(rep: SweepReport): string {
-  const series = rep.methods.map((m) => {
-    const rows = rep.rows.filter((r) => r.method === m);
-    const band = rep.milp ? { lower: rows.map((r) => 100 * r.robustAccuracy), upper: rows.map((r) => 100 * r.robustAccuracyUpper) } : undefined;
-    return { label: m.toUpperCase() + (rep.milp ? ' + MILP' : ''), x: rows.map((r) => r.eps), y: rows.map((r) => 100 * r.robustAccuracy), ...(band ? { band } : {}) };
-  });
-  return svgLinePlot(series, {
-    title: `robust accuracy on ${rep.samples} inputs`,
-    xLabel: 'epsilon (L-infinity radius)',
-    yLabel: 'robust accuracy (%)',
-    reference: { label: 'clean accuracy', y: (100 * rep.correct) / rep.samples },
-  });
 }
 
 /**

@@ -3,6 +3,14 @@
 // are a conjunction; each is brought to disjunctive normal form, every resulting term splits
 // into an input box (X bounds) and a conjunction of output constraints a·y ≤ b, and terms
 // with the same box are gathered into one region whose unsafe set is their disjunction.
+//
+// Degenerate properties are refused here, so that no consumer turns them into a verdict:
+// a property whose every input box is empty (some X_i with lower > upper) has no input at
+// all and would read as `unsat`; a disjunct with no output constraint makes every input of
+// its box a counterexample and would read as `sat` (the usual cause is a file truncated
+// before its output assert). Both are the file's fault, so both are a UserError naming it.
+// Nesting is limited to MAX_DEPTH so that the recursive DNF expansion cannot overflow the
+// stack on a hostile file.
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
 import type { Conjunction, InputRegion, Property } from './property.js';
@@ -19,6 +27,8 @@ type Dnf = Atom[][];
 
 /** More DNF terms than this is not a property anyone means; refuse rather than hang. */
 const MAX_TERMS = 100_000;
+/** Parentheses nested deeper than this are refused (competition files nest < 10 deep). */
+export const MAX_DEPTH = 1000;
 const IGNORED = new Set(['set-logic', 'set-info', 'check-sat', 'get-model', 'exit', 'set-option']);
 
 function tokenize(text: string): Token[] {
@@ -51,6 +61,7 @@ function parseSExprs(tokens: Token[], file: string): SExpr[] {
   const stack: { list: SExpr[]; line: number }[] = [];
   for (const t of tokens) {
     if (t.text === '(') {
+      if (stack.length >= MAX_DEPTH) throw new UserError(`${file}:${t.line}: parentheses nested more than ${MAX_DEPTH} deep`);
       const node = { list: [] as SExpr[], line: t.line };
       (stack.length ? stack[stack.length - 1].list : out).push(node);
       stack.push(node);
@@ -100,7 +111,9 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
   const constant = (e: SExpr): number | null => {
     if ('atom' in e) {
       if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(e.atom)) return null;
-      return Number(e.atom);
+      const v = Number(e.atom);
+      if (!Number.isFinite(v)) fail(e, `the number ${e.atom} is out of range`);
+      return v;
     }
     // SMT-LIB writes negative numbers as (- c)
     if (e.list.length === 2 && 'atom' in e.list[0] && e.list[0].atom === '-') {
@@ -135,13 +148,23 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
       case '<=': case '>=': case '<': case '>':
         return [[comparison(e, head.atom)]];
       case 'and': {
+        // single-term children (plain constraints) are gathered once; only disjunctions multiply.
+        // Concatenating term by term would copy the growing term for every child: quadratic in an
+        // (and ...) of 300k bounds, the shape of an ImageNet property.
+        const flat: Atom[] = [];
         let acc: Dnf = [[]];
-        for (const child of e.list.slice(1)) acc = product(acc, dnf(child), e);
-        return acc;
+        for (const child of e.list.slice(1)) {
+          const d = dnf(child);
+          if (d.length === 1) for (const a of d[0]) flat.push(a);
+          else acc = product(acc, d, e);
+        }
+        return acc.map((t) => (t.length ? t.concat(flat) : flat));
       }
       case 'or': {
+        if (e.list.length === 1) fail(e, "'or' needs at least one operand");
         const terms: Dnf = [];
-        for (const child of e.list.slice(1)) terms.push(...dnf(child));
+        // loops, not push(...xs): spreading 10^5 elements overflows the stack
+        for (const child of e.list.slice(1)) for (const t of dnf(child)) terms.push(t);
         if (terms.length > MAX_TERMS) fail(e, `more than ${MAX_TERMS} disjuncts`);
         return terms;
       }
@@ -174,7 +197,7 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
     } else if (head.atom === 'assert') {
       if (list.length !== 2) fail(form, 'assert takes one expression');
       const d = dnf(list[1]);
-      if (d.length === 1) common.push(...d[0]);
+      if (d.length === 1) for (const a of d[0]) common.push(a);
       else groups.push(d);
     } else if (!IGNORED.has(head.atom)) {
       fail(head, `unsupported command '${head.atom}' (supported: declare-const, assert)`);
@@ -191,6 +214,7 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
 
   const regions: InputRegion[] = [];
   const byBox = new Map<string, InputRegion>();
+  let emptyBox = '';
   for (const term of terms) {
     const lower = new Float64Array(numInputs).fill(-Infinity);
     const upper = new Float64Array(numInputs).fill(Infinity);
@@ -206,9 +230,17 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
       if (!Number.isFinite(lower[i]) || !Number.isFinite(upper[i])) {
         throw new UserError(`${file}: input X_${i} has no ${Number.isFinite(lower[i]) ? 'upper' : 'lower'} bound (every input needs X_${i} >= l and X_${i} <= u)`);
       }
-      if (lower[i] > upper[i]) empty = true;
+      if (lower[i] > upper[i] && !empty) {
+        empty = true;
+        emptyBox ||= `X_${i} >= ${lower[i]} but X_${i} <= ${upper[i]}`;
+      }
     }
-    if (empty) continue; // this term admits no input at all
+    // A disjunct whose box is empty admits no input: dropping it is exact. If every disjunct
+    // is empty, the whole property is (checked after the loop).
+    if (empty) continue;
+    if (outs.length === 0) {
+      throw new UserError(`${file}: ${terms.length > 1 ? 'a disjunct of the property' : 'the property'} constrains no output Y_i, so every input would be a counterexample (is the file truncated before its output assert?)`);
+    }
     const conj: Conjunction = { a: new Float64Array(outs.length * numOutputs), b: new Float64Array(outs.length), rows: outs.length };
     outs.forEach((o, r) => {
       o.idx.forEach((j, k) => { conj.a[r * numOutputs + j] += o.coef[k]; });
@@ -223,12 +255,16 @@ export function parseVnnlib(text: string, file = '<vnnlib>'): Property {
     }
     region.unsafe.push(conj);
   }
+  if (regions.length === 0) {
+    throw new UserError(`${file}: the input box is empty (${emptyBox}), so the property has no input to check`);
+  }
   return { source: file, numInputs, numOutputs, regions };
 }
 
 function contiguous(set: Set<number>, kind: string, file: string): number {
   if (set.size === 0) throw new UserError(`${file}: no ${kind}_i variables are declared`);
-  const n = Math.max(...set) + 1;
+  let n = 0;
+  for (const i of set) if (i + 1 > n) n = i + 1; // not Math.max(...set): an ImageNet property declares 150528 inputs
   if (n !== set.size) {
     for (let i = 0; i < n; i++) if (!set.has(i)) throw new UserError(`${file}: ${kind}_${i} is never declared but ${kind}_${n - 1} is`);
   }

@@ -2,6 +2,12 @@
 // --samples. Every bad value is a UserError that names the flag and the text.
 import { UserError } from '../errors.js';
 
+/**
+ * The most epsilons one sweep takes. Every epsilon is a column of bounds for every sample, so
+ * a count in the millions only ends in an out-of-memory crash minutes later; refuse it up front.
+ */
+export const MAX_EPS = 10_000;
+
 /** A finite, non-negative number; `what` names it in the message (e.g. "--eps"). */
 export function parseEpsValue(text: string, what = '--eps'): number {
   const t = text.trim();
@@ -29,6 +35,7 @@ export function parseEpsList(text: string, what = '--eps'): number[] {
     const start = parseEpsValue(parts[0], what);
     const stop = parseEpsValue(parts[1], what);
     const count = parseCount(parts[2], `${what} count`, 0);
+    if (count > MAX_EPS) throw new UserError(`${what}: '${text}' asks for ${count} epsilons; at most ${MAX_EPS} are allowed`);
     if (count === 0) throw new UserError(`${what}: '${text}' is an empty range (count 0)`);
     if (stop < start) throw new UserError(`${what}: '${text}' is an empty range (stop ${parts[1].trim()} is below start ${parts[0].trim()})`);
     if (count === 1 && stop !== start) throw new UserError(`${what}: '${text}' has count 1 but start and stop differ`);
@@ -36,6 +43,7 @@ export function parseEpsList(text: string, what = '--eps'): number[] {
   } else {
     const parts = t.split(',');
     if (t === '' || parts.every((p) => p.trim() === '')) throw new UserError(`${what}: empty list of epsilons`);
+    if (parts.length > MAX_EPS) throw new UserError(`${what}: the list has ${parts.length} epsilons; at most ${MAX_EPS} are allowed`);
     values = parts.map((p) => parseEpsValue(p, what));
   }
   return [...new Set(values)].sort((a, b) => a - b);

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { loadNetwork } from '../models.js';
 import type { LoadOptions } from '../data/load.js';
 import { loadDataset } from '../data/load.js';
+import { dataSpecFor, NO_DATA_SPEC } from '../data/for-network.js';
 import type { LabelledInputs } from './inputs.js';
 import { inputsFromDataset, readInputsFile } from './inputs.js';
 
@@ -42,7 +43,9 @@ export interface Target {
 export async function loadTarget(opts: TargetOptions): Promise<Target> {
   const net = logitNetwork(await loadNetwork(opts.net));
   if (opts.inputsFile !== undefined) return { net, data: readInputsFile(opts.inputsFile, net) };
-  const ds = loadDataset(opts.data, { split: 'test', ...datasetShapeFor(opts.data, net) });
+  const spec = dataSpecFor(net, opts.data); // the same default as every command (data/for-network.ts)
+  if (spec === undefined) throw new UserError(`${net.name}: ${NO_DATA_SPEC}`);
+  const ds = loadDataset(spec, { split: 'test', ...datasetShapeFor(spec, net) });
   return { net, data: inputsFromDataset(ds, opts.samples ?? 1, net) };
 }
 

@@ -22,6 +22,13 @@ function parseToken(tok: string, arch: string): Token {
   throw new UserError(`--arch '${arch}': cannot read layer '${tok}' (${ARCH_HELP})`);
 }
 
+/** More weights than this in one layer (800 MB as float64) is a typo, not a network to train on the CPU. */
+const MAX_LAYER_WEIGHTS = 100_000_000;
+
+function checkWeights(n: number, arch: string, layer: number): void {
+  if (n > MAX_LAYER_WEIGHTS) throw new UserError(`--arch '${arch}': layer ${layer} would have ${n} weights; at most ${MAX_LAYER_WEIGHTS} are allowed`);
+}
+
 /** He-normal weights (fan-in), zero biases. */
 function heInit(n: number, fanIn: number, rng: Rng): Float64Array {
   const w = new Float64Array(n);
@@ -35,8 +42,12 @@ function heInit(n: number, fanIn: number, rng: Rng): Float64Array {
  * A 1-unit output is accepted for 2 classes (sigmoid head).
  */
 export function buildNetwork(arch: string, inputShape: Shape, classes: number, seed: number): Network {
-  const tokens = arch.trim().split('-').filter((t) => t.length > 0);
-  if (tokens.length === 0) throw new UserError(`--arch is empty (${ARCH_HELP})`);
+  const trimmed = arch.trim();
+  if (trimmed === '') throw new UserError(`--arch is empty (${ARCH_HELP})`);
+  const tokens = trimmed.split('-');
+  // "784--10" or "784-50-" must not quietly become 784-10 / 784-50: an empty width is a typo
+  const blank = tokens.findIndex((t) => t.trim() === '');
+  if (blank >= 0) throw new UserError(`--arch '${arch}': layer ${blank + 1} is empty (two dashes in a row, or a dash at an end; ${ARCH_HELP})`);
   let layers = tokens.map((t) => parseToken(t, arch));
   const inSize = size(inputShape);
   if (layers.length > 1 && layers[0].kind === 'dense') {
@@ -58,6 +69,7 @@ export function buildNetwork(arch: string, inputShape: Shape, classes: number, s
       if (t.n < 1) throw new UserError(`--arch '${arch}': dense layer ${i + 1} has ${t.n} units`);
       if (cur().length !== 1) appendLayer(net, { kind: 'reshape' }, 'flatten', [size(cur())]);
       const inF = size(cur());
+      checkWeights(t.n * inF, arch, i + 1);
       appendLayer(net, { kind: 'dense', inFeatures: inF, outFeatures: t.n, weight: heInit(t.n * inF, inF, rng), bias: new Float64Array(t.n) }, `dense_${i}`);
       if (!isLast) appendLayer(net, { kind: 'relu' }, `relu_${i}`);
       return;
@@ -72,6 +84,7 @@ export function buildNetwork(arch: string, inputShape: Shape, classes: number, s
     if (t.n < 1 || t.k < 1 || t.s < 1 || t.p >= t.k) throw new UserError(`--arch '${arch}': conv layer ${i + 1} has ${t.n} channels, kernel ${t.k}, pad ${t.p}, stride ${t.s}`);
     const inC = shape[0];
     const fanIn = inC * t.k * t.k;
+    checkWeights(t.n * fanIn, arch, i + 1);
     appendLayer(net, {
       kind: 'conv2d', inChannels: inC, outChannels: t.n, kernel: [t.k, t.k], stride: [t.s, t.s], pads: [t.p, t.p, t.p, t.p],
       weight: heInit(t.n * fanIn, fanIn, rng), bias: new Float64Array(t.n),
