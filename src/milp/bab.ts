@@ -6,7 +6,8 @@
 //
 // Soundness: a node's lower bound is not HiGHS's objective but a Lagrangian bound recomputed
 // here from its row duals over the node's column box (valid for any multipliers, so LP
-// tolerances cannot make it too high). Candidates are the LP point's input, replayed on the
+// tolerances cannot make it too high), and a node closes as infeasible only on a Farkas
+// certificate recomputed the same way from HiGHS's dual ray. Candidates are the LP point's input, replayed on the
 // float64 network (ReplaySpec); only replayed values become incumbents. Without a ReplaySpec an
 // LP point counts only when every binary is integral.
 import type { Highs, Model } from 'highs';
@@ -74,7 +75,9 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   const pruned = (b: number): boolean => (stop.proveAbove !== undefined && b > stop.proveAbove) || b >= bestVal - tol(bestVal);
   const refuted = (): boolean => stop.refuteBelow !== undefined && bestVal < stop.refuteBelow;
 
-  const prof = { lpMs: 0, tightenMs: 0, stabilised: 0, tightened: 0 };
+  const prof = { lpMs: 0, tightenMs: 0, stabilised: 0, tightened: 0, infeasible: 0, uncertified: 0 };
+  // nodes HiGHS called infeasible without a certificate: open for good (their bounds stay in the result)
+  const stuck: Node[] = [];
   const brancher = new Brancher(bins.length);
   try {
     if (opts.incumbent && opts.replay) offer(opts.incumbent, false, Infinity);
@@ -139,7 +142,16 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       prof.lpMs += performance.now() - tA;
       nodes++;
       if (reason) { stack.push(node); break; }
-      if (status === S.infeasible) continue; // no point in this node: it closes at +∞
+      if (status === S.infeasible) {
+        // no point in this node: it closes at +∞, but only on a Farkas certificate from HiGHS's
+        // dual ray (thin relaxations can make the solver call a feasible LP infeasible)
+        if (infeasibleCertified(model, work, colLo, colHi)) { prof.infeasible++; continue; }
+        // not closed: it keeps its inherited bound in the final one, and the search goes on
+        prof.uncertified++;
+        message = 'HiGHS called a branch-and-bound LP infeasible without a certificate; its node stays open';
+        stuck.push(node);
+        continue;
+      }
       if (status !== S.optimal) {
         if (status === S.timeLimit) { reason = 'timeout'; stack.push(node); break; }
         message = `HiGHS LP ended with model status ${status} at a branch-and-bound node`;
@@ -162,14 +174,14 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
         brancher.record(last >> 1, last & 1, objective - node.parentObj);
       }
       const br = brancher.choose({ model, highs, bins, binRows, binLo, binHi, cols, act: sol.rowValue, objective, data: work, guard, deadline });
-      if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: the LP is exact there
+      if (!br) { closedBound = Math.min(closedBound, bound); continue; } // a leaf: its bound closes it (the LP is exact there unless the encoding relaxes something)
       const [first, second] = br.order;
       // depth first: the child chosen to go first is explored next
       stack.push(child(node, br.k, second, bound, objective), child(node, br.k, first, bound, objective));
     }
     // for tuning: VERIBOUND_BAB_PROFILE=1 prints where the time went
     if (process.env.VERIBOUND_BAB_PROFILE) process.stderr.write(`bab: ${nodes} nodes, ${(performance.now() - t0).toFixed(0)} ms, ${JSON.stringify({ ...prof, strongLps: brancher.strongLps })}\n`);
-    const open = stack.reduce((m, n) => Math.min(m, n.bound), Infinity);
+    const open = [...stack, ...stuck].reduce((m, n) => Math.min(m, n.bound), Infinity);
     let proven = Math.min(closedBound, open, bestVal);
     if (!Number.isFinite(proven) && proven !== Infinity) proven = -Infinity;
     const tight = prof.tightened + prof.stabilised > 0 ? tightenedDiff(data, work, bins, rootLo, rootHi) : undefined;
@@ -186,6 +198,14 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
   } finally {
     model?.dispose();
   }
+}
+
+/** A dual ray y with min over the node's box of the zero-cost Lagrangian above 0: no feasible point. */
+function infeasibleCertified(model: Model, data: MilpData, colLo: Float64Array, colHi: Float64Array): boolean {
+  let ray: ReturnType<Model['getDualRay']>;
+  try { ray = model.getDualRay(); } catch { return false; }
+  if (!ray) return false;
+  return lagrangianBound({ ...data, colCost: new Float64Array(data.numCols), offset: 0 }, ray.values, colLo, colHi) > 0;
 }
 
 function child(node: Node, k: number, v: number, bound: number, parentObj: number): Node {

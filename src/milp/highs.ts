@@ -8,6 +8,7 @@ import type { MilpData } from './builder.js';
 import type { ReplaySpec } from './replay-spec.js';
 import type { TightenedBounds } from './tighten.js';
 import { babWith } from './bab.js';
+import { lagrangianBound } from './lp-bound.js';
 
 export interface StopRule {
   /** Stop as soon as the proven lower bound exceeds this (the minimum is known to be above it). */
@@ -141,11 +142,22 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
   }
 }
 
+function lpInfeasibleCertified(model: Model, data: MilpData): boolean {
+  let ray: ReturnType<Model['getDualRay']>;
+  try { ray = model.getDualRay(); } catch { return false; }
+  return ray !== undefined && lagrangianBound({ ...data, colCost: new Float64Array(data.numCols), offset: 0 }, ray.values, data.colLower, data.colUpper) > 0;
+}
+
 function readResult(highs: Highs, model: Model, data: MilpData, reason: SolveStatus | undefined, timeS: number, nodes: number, cbDual: number): SolveResult {
   const S = highs.constants.modelStatus;
   const status = model.getModelStatus();
   const isMip = data.integrality.some((v) => v !== 0);
-  if (status === S.infeasible) return { status: 'infeasible', bound: Infinity, timeS, nodes };
+  if (status === S.infeasible) {
+    // an LP (no integer columns) is infeasible only on a Farkas certificate from HiGHS's dual ray:
+    // thin relaxations can make it call a feasible LP infeasible
+    if (isMip || lpInfeasibleCertified(model, data)) return { status: 'infeasible', bound: Infinity, timeS, nodes };
+    return { status: 'error', bound: -Infinity, timeS, nodes, message: 'HiGHS called the LP infeasible without a certificate' };
+  }
   const info = (name: string): number => { try { return Number(model.info.get(name)); } catch { return NaN; } };
   const hasPoint = info('primal_solution_status') === 2;
   const x = hasPoint ? model.getSolution().colValue : undefined;

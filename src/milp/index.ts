@@ -9,3 +9,5 @@ export { MilpPool } from './pool.js';
 export type { MilpSolver, QueryOptions } from './problem.js';
 export type { Box } from './encode/input.js';
 export { encodeNetwork } from './encode/network.js';
+export { milpSupport } from './encode/ops/index.js';
+export type { MilpSupport } from './encode/ops/index.js';

@@ -13,7 +13,7 @@ export type { QueryOptions } from './problem.js';
 
 export interface MinimizeResult {
   status: 'optimal' | 'infeasible' | 'timeout' | 'unknown';
-  /** Objective at the best point found (solver's value), if any. */
+  /** Objective at the best point found (solver's value; the replayed one when the encoding is relaxed), if any. */
   value?: number;
   /** Proven lower bound on the minimum. */
   bound: number;
@@ -39,8 +39,21 @@ export async function milpMinimizeLinear(net: Network, box: Box, c: Float64Array
   if (r.status === 'infeasible') return { status: 'infeasible', ...base };
   let input: Float64Array | undefined, output: Float64Array | undefined;
   if (r.x) { input = inputOf(p, r.x); output = replay(p, input); }
-  const status = r.status === 'optimal' ? 'optimal' : r.status === 'timeout' ? 'timeout' : 'unknown';
-  return { status, value: r.objective, input, output, ...base };
+  let status: MinimizeResult['status'] = r.status === 'optimal' ? 'optimal' : r.status === 'timeout' ? 'timeout' : 'unknown';
+  let value = r.objective;
+  if (!p.enc.exact) {
+    // a relaxed model's optimum is only a bound: the value is the replayed one, and it is the
+    // minimum only where it meets the proven bound
+    value = output ? dot(c, output) : undefined;
+    if (status === 'optimal' && !(value !== undefined && value - r.bound <= 1e-7 * (1 + Math.abs(value)))) status = 'unknown';
+  }
+  return { status, value, input, output, ...base };
+}
+
+function dot(c: ArrayLike<number>, y: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < y.length; k++) s += c[k] * y[k];
+  return s;
 }
 
 export type VerifyStatus = 'verified' | 'falsified' | 'timeout' | 'unknown';

@@ -1,20 +1,18 @@
-// Walks a network's layers and writes its MILP: input box → linear ops as expressions,
-// ReLU and MaxPool with binaries only where the bounds leave them undecided. Bounds of every
-// layer are interval arithmetic over the columns made so far, intersected with the bounds
-// the caller gives (CROWN from the bound engine), so the big-M values are the tightest known.
+// Walks a network's layers and writes its MILP: input box → each layer by its encoder from the
+// registry (ops/index.ts): linear ops as expressions, ReLU and MaxPool with binaries only where
+// the bounds leave them undecided, hidden sigmoids relaxed by lines. Bounds of every layer are
+// interval arithmetic over the columns made so far, intersected with the bounds the caller
+// gives (CROWN from the bound engine), so big-M values and relaxations are the tightest known.
 import { UserError } from '../../errors.js';
 import type { Network } from '../../network.js';
-import { INPUT, inputSize, layerInputShape, size } from '../../network.js';
+import { INPUT, inputSize, size } from '../../network.js';
 import type { LayerBounds } from '../../bounds/types.js';
 import type { Expr } from '../builder.js';
 import { MilpBuilder } from '../builder.js';
 import type { Box } from './input.js';
 import { encodeInput } from './input.js';
-import { encodeLinear, isLinear } from './linear.js';
-import type { ReluStats } from './relu.js';
-import { encodeRelu } from './relu.js';
-import type { PoolStats } from './maxpool.js';
-import { encodeMaxPool } from './maxpool.js';
+import type { PoolStats, ReluStats, SigmoidStats } from './ops/index.js';
+import { encoderFor } from './ops/index.js';
 
 export interface EncodeOptions {
   /** Bounds on each layer's output for this box (index = layer), e.g. from CROWN. */
@@ -31,41 +29,42 @@ export interface EncodedNetwork {
   upper: Float64Array[];
   relu: ReluStats;
   pool: PoolStats;
+  sigmoid: SigmoidStats;
   /** Binary columns (unstable ReLUs + undecided max-pool candidates). */
   binaries: number;
+  /**
+   * False when some layer is relaxed (hidden sigmoids): the model still bounds every objective
+   * soundly, but its optimum is only a bound and its points must be replayed before they count.
+   */
+  exact: boolean;
 }
 
 export function encodeNetwork(net: Network, box: Box, opts: EncodeOptions = {}): EncodedNetwork {
   const b = new MilpBuilder();
   const n = inputSize(net);
   const input = encodeInput(b, box, n);
-  const relu: ReluStats = { unstable: 0, active: 0, inactive: 0 };
-  const pool: PoolStats = { windows: 0, decided: 0 };
+  const stats = { relu: { unstable: 0, active: 0, inactive: 0 }, pool: { windows: 0, decided: 0 }, sigmoid: { relaxed: 0, rows: 0 } };
+  let exact = true;
   const consumers: string[][] = net.layers.map(() => []);
   net.layers.forEach((layer) => layer.inputs.forEach((src) => { if (src !== INPUT) consumers[src].push(layer.op.kind); }));
   const exprs: Expr[][] = [];
   const lower: Float64Array[] = [];
   const upper: Float64Array[] = [];
   const read = (src: number): Expr[] => (src === INPUT ? input : exprs[src]);
+  const shapeOf = (src: number) => (src === INPUT ? net.inputShape : net.layers[src].shape);
   const lowerOf = (src: number): Float64Array => (src === INPUT ? box.lower : lower[src]);
   const upperOf = (src: number): Float64Array => (src === INPUT ? box.upper : upper[src]);
 
   net.layers.forEach((layer, i) => {
     const { op } = layer;
     const src = layer.inputs[0];
-    const x = read(src);
-    let out: Expr[];
-    if (op.kind === 'relu') {
-      out = encodeRelu(b, x, lowerOf(src), upperOf(src), relu);
-    } else if (op.kind === 'maxpool2d') {
-      out = encodeMaxPool(b, op, x, layerInputShape(net, i), layer.shape, lowerOf(src), upperOf(src), pool);
-    } else if (op.kind === 'sigmoid') {
-      throw new UserError(`${net.name}: layer ${i} '${layer.name}' (sigmoid) is not supported by the MILP: only a final Sigmoid is (margins are then taken on its logit)`);
-    } else if (isLinear(op)) {
-      out = encodeLinear(b, op, x, layerInputShape(net, i), layer.shape, op.kind === 'add' ? read(layer.inputs[1]) : undefined);
-    } else {
-      throw new UserError(`${net.name}: layer ${i} '${layer.name}' (${(op as { kind: string }).kind}) is not supported by the MILP`);
-    }
+    const enc = encoderFor(op);
+    // callers check milpSupport first (a stage skips a network it cannot encode); this is the backstop
+    if (enc.support === 'none') throw new UserError(`${net.name}: layer ${i} '${layer.name}' (${op.kind}) cannot be encoded in the MILP: ${enc.why}`);
+    if (enc.support === 'relaxed') exact = false;
+    let out = enc.encode(op, layer.inputs.map(read), {
+      b, inShapes: layer.inputs.map(shapeOf), outShape: layer.shape, lower: lowerOf(src), upper: upperOf(src), stats,
+    });
     const m = size(layer.shape);
     const lo = new Float64Array(m), hi = new Float64Array(m);
     const given = opts.layerBounds?.[i];
@@ -80,12 +79,11 @@ export function encodeNetwork(net: Network, box: Box, opts: EncodeOptions = {}):
     }
     // Weighted sums get a column of their own unless a ReLU reads them (its row x − s = Wx + b
     // carries them) or they are the output (objectives and constraints take expressions).
-    const weighted = op.kind === 'dense' || op.kind === 'conv2d' || op.kind === 'avgpool2d' || op.kind === 'add';
     const onlyRelu = consumers[i].length > 0 && consumers[i].every((k) => k === 'relu');
-    if (weighted && !onlyRelu && i < net.layers.length - 1) out = out.map((e, k) => b.materialise(e, lo[k], hi[k]));
+    if (enc.weighted && !onlyRelu && i < net.layers.length - 1) out = out.map((e, k) => b.materialise(e, lo[k], hi[k]));
     exprs.push(out);
     lower.push(lo);
     upper.push(hi);
   });
-  return { builder: b, inputs: n, outputs: exprs[exprs.length - 1], lower, upper, relu, pool, binaries: b.binaries };
+  return { builder: b, inputs: n, outputs: exprs[exprs.length - 1], lower, upper, ...stats, binaries: b.binaries, exact };
 }

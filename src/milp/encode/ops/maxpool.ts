@@ -1,16 +1,17 @@
 // MaxPool: y ≥ xᵢ, y ≤ xᵢ + Mᵢ(1 − aᵢ), Σ aᵢ = 1 with binary aᵢ. Inputs that can never be the
 // maximum (uᵢ < maxⱼ lⱼ) are left out, Mᵢ = maxⱼ≠ᵢ uⱼ − lᵢ over the survivors, and a window with
 // one survivor is that input itself. Padded positions never win.
-import type { MaxPool2dOp, Shape } from '../../network.js';
-import type { Expr } from '../builder.js';
-import { MilpBuilder, varExpr } from '../builder.js';
-import { windowsOf } from '../../bounds/ops/window.js';
+import type { MaxPool2dOp, Shape } from '../../../network.js';
+import type { Expr } from '../../builder.js';
+import { MilpBuilder, varExpr } from '../../builder.js';
+import { windowsOf } from '../../../bounds/ops/window.js';
+import type { OpEncoder, PoolStats } from './encoder.js';
 
-export interface PoolStats {
-  windows: number;
-  /** Windows left with one candidate (no binary). */
-  decided: number;
-}
+export const maxpoolEncoder: OpEncoder<MaxPool2dOp> = {
+  support: 'exact',
+  weighted: false,
+  encode: (op, [x], { b, inShapes, outShape, lower, upper, stats }) => encodeMaxPool(b, op, x, inShapes[0], outShape, lower, upper, stats.pool),
+};
 
 export function encodeMaxPool(
   b: MilpBuilder, op: MaxPool2dOp, x: readonly Expr[], inShape: Shape, outShape: Shape,

@@ -1,14 +1,16 @@
 // ReLU after Fischetti & Jo: x − s = pre, x, s ≥ 0, binary z with x ≤ u(1 − z), s ≤ −l·z,
 // where [l, u] are the tightest known pre-activation bounds. Stable neurons need no binary:
 // always active is the identity, always inactive is the constant 0.
-import type { Expr } from '../builder.js';
-import { MilpBuilder, constExpr, varExpr } from '../builder.js';
+import type { ReluOp } from '../../../network.js';
+import type { Expr } from '../../builder.js';
+import { MilpBuilder, constExpr, varExpr } from '../../builder.js';
+import type { OpEncoder, ReluStats } from './encoder.js';
 
-export interface ReluStats {
-  unstable: number;
-  active: number;
-  inactive: number;
-}
+export const reluEncoder: OpEncoder<ReluOp> = {
+  support: 'exact',
+  weighted: false,
+  encode: (_op, [x], { b, lower, upper, stats }) => encodeRelu(b, x, lower, upper, stats.relu),
+};
 
 export function encodeRelu(b: MilpBuilder, pre: readonly Expr[], l: Float64Array, u: Float64Array, stats: ReluStats): Expr[] {
   return pre.map((e, i) => {
