@@ -7,7 +7,7 @@ export interface PlotSeries {
   x: number[];
   y: number[];
   /** Shaded between lower and upper at the same x (drawn under the line). */
-  band?: { lower: number[]; upper: number[] };
+  band?: { lower: number[]; upper: number[]; label?: string };
 }
 
 export interface PlotOptions {
@@ -99,9 +99,17 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions = {}): strin
     const lx = m.left + pw + 16;
     out.push(`<g class="legend"><line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"/><circle cx="${lx + 12}" cy="${ly}" r="3" fill="${color}"/><text x="${lx + 30}" y="${ly + 4}">${escapeXml(s.label)}</text></g>`);
   });
+  // a legend row per labelled band (a swatch of its shade), after the lines
+  let rowsUsed = series.length;
+  series.forEach((s, i) => {
+    if (!s.band?.label) return;
+    const ly = m.top + 10 + rowsUsed++ * 20;
+    const lx = m.left + pw + 16;
+    out.push(`<g class="legend band"><rect x="${lx}" y="${ly - 6}" width="24" height="12" fill="${COLORS[i % COLORS.length]}" fill-opacity="0.15"/><text x="${lx + 30}" y="${ly + 4}">${escapeXml(s.band.label)}</text></g>`);
+  });
   if (opts.reference) {
     const { label, y } = opts.reference;
-    const ly = m.top + 10 + series.length * 20;
+    const ly = m.top + 10 + rowsUsed * 20;
     const lx = m.left + pw + 16;
     out.push(`<line class="reference" x1="${m.left}" y1="${num(Y(y))}" x2="${m.left + pw}" y2="${num(Y(y))}" stroke="#555" stroke-width="1.5" stroke-dasharray="6 4"/>`);
     out.push(`<g class="legend"><line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="#555" stroke-width="1.5" stroke-dasharray="6 4"/><text x="${lx + 30}" y="${ly + 4}">${escapeXml(`${label} ${fmt(y)}`)}</text></g>`);
