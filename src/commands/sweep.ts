@@ -146,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
       const progress = createProgress(todo.length, `sweep attack ${net.name}`);
       try {
         const hi = Int32Array.from({ length: data.count }, (_, i) => table.firstFalsified(i));
-        const f = falsifyByAttack(problem, { inputs: todo, hi, onRound: (k) => progress.tick(k), shouldStop: stop });
+        const f = await falsifyByAttack(problem, { inputs: todo, hi, onRound: (k) => progress.tick(k), shouldStop: stop });
         for (const i of todo) if (f.cex[i]) table.falsified(i, f.hi[i], f.cex[i]!, 'attack', f.timeS[i]);
         if (!f.interrupted) save(todo.flatMap((i) => [...cexFact(i), { t: 'attacked', index: data.indices[i], eps: [...eps] } as Fact]));
         else save(todo.flatMap(cexFact));

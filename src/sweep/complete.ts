@@ -21,6 +21,7 @@ import { buildBoxes } from './boxes.js';
 import { replayCounterexample } from './ball.js';
 import type { SweepProblem } from './scheduler.js';
 import type { PairTable } from './pairs.js';
+import { yieldToEventLoop } from './interrupt.js';
 
 export interface CompleteOptions {
   /** Budget of one pair, in seconds. */
@@ -73,6 +74,7 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
       const open: number[] = [];
       for (let k = lo; k < hi; k++) if (!tried.has(k) && !table.reason[i * E + k] && !opts.skip?.(i * E + k)) open.push(k);
       if (!open.length) break;
+      if (opts.shouldStop) await yieldToEventLoop();
       if (opts.shouldStop?.()) {
         stats.interrupted = true;
         stats.seconds = (performance.now() - t0) / 1000;

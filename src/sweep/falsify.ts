@@ -8,6 +8,7 @@
 // attack over all inputs still searching.
 import type { SweepProblem } from './scheduler.js';
 import { attackPairs, type SweepAttackOptions } from './attack.js';
+import { yieldToEventLoop } from './interrupt.js';
 
 export interface Falsified {
   /** Per input: index of the smallest falsified epsilon (E: none). */
@@ -37,7 +38,7 @@ export interface FalsifyOptions extends SweepAttackOptions {
   shouldStop?(): boolean;
 }
 
-export function falsifyByAttack(problem: SweepProblem, opts: FalsifyOptions = {}): Falsified {
+export async function falsifyByAttack(problem: SweepProblem, opts: FalsifyOptions = {}): Promise<Falsified> {
   const t0 = performance.now();
   const E = problem.eps.length;
   const hi = opts.hi ? Int32Array.from(opts.hi) : new Int32Array(problem.count).fill(E);
@@ -51,6 +52,7 @@ export function falsifyByAttack(problem: SweepProblem, opts: FalsifyOptions = {}
   while (active.length) {
     const probes = active.map((input) => ({ input, k: first.has(input) ? hi[input] - 1 : (a[input] + hi[input]) >> 1 }));
     for (let s = 0; s < probes.length; s += batch) {
+      if (opts.shouldStop) await yieldToEventLoop();
       if (opts.shouldStop?.()) {
         res.interrupted = true;
         res.seconds = (performance.now() - t0) / 1000;

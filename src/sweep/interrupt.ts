@@ -24,3 +24,11 @@ export function watchInterrupts(log: (line: string) => void = (l) => process.std
     },
   };
 }
+
+/**
+ * Lets the event loop run (signal handlers included): a chain of awaits on already-settled
+ * promises never gives it a turn, so long loops call this before checking the flag.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -16,6 +16,7 @@ import type { BoundEngine, BoundMethod, BoundResult } from '../bounds/types.js';
 import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
 import { fillCosts, optimalPlan } from './plan.js';
+import { yieldToEventLoop } from './interrupt.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
 export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
@@ -107,7 +108,10 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
   const batch = Math.max(1, opts.batch ?? 4096);
   const out = new Uint8Array(probes.length);
   for (let start = 0; start < probes.length; start += batch) {
-    if (opts.shouldStop?.()) throw new Stopped();
+    if (opts.shouldStop) {
+      await yieldToEventLoop();
+      if (opts.shouldStop()) throw new Stopped();
+    }
     const part = probes.slice(start, start + batch);
     const which = part.map((p) => p.input);
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
