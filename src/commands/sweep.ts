@@ -239,7 +239,7 @@ export async function run(argv: string[]): Promise<number> {
     perSample: perSample(eps, data.indices, data.labels, predicted, runs, table, complete),
     seconds: (performance.now() - t0) / 1000,
     attack,
-    ...(complete ? { complete: { timeoutS, calls: completeStats?.calls ?? 0, seconds: completeStats?.seconds ?? 0 } } : {}),
+    ...(complete ? { complete: { timeoutS, calls: completeStats?.calls ?? 0, seconds: completeStats?.seconds ?? 0, openReasons: openReasons(table, runs) } } : {}),
     conflicts: table.conflicts,
     partial,
   };
@@ -274,6 +274,17 @@ export async function run(argv: string[]): Promise<number> {
     return 130;
   }
   return 0;
+}
+
+/** Why the pairs still open after --complete are open (pairs never tried: 'not tried'). */
+function openReasons(table: PairTable, runs: RunInfo[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let p = 0; p < table.status.length; p++) {
+    if (table.status[p] !== 0 || runs.some(({ run }) => run.verified[p])) continue;
+    const r = (table.reason[p] ?? 'not tried').split(':')[0];
+    out[r] = (out[r] ?? 0) + 1;
+  }
+  return out;
 }
 
 function parseSeconds(text: string, flag: string): number {

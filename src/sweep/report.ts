@@ -74,7 +74,7 @@ export interface SweepReport {
   /** The attack phase. */
   attack: { attacks: number; seconds: number };
   /** --complete: the per-pair budget, the cascade calls and their time. */
-  complete?: { timeoutS: number; calls: number; seconds: number };
+  complete?: { timeoutS: number; calls: number; seconds: number; openReasons: Record<string, number> };
   conflicts: number;
   /** Interrupted: what was decided so far (every count is still sound). */
   partial: boolean;
@@ -195,7 +195,8 @@ export function formatTable(rep: SweepReport): string {
       for (const [k, v] of Object.entries(r.decidedBy)) by[k] = (by[k] ?? 0) + v;
     }
     out.push(`--complete: ${rep.complete.calls} cascade call(s) in ${rep.complete.seconds.toFixed(1)} s; pairs decided by ` +
-      Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', '));
+      Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ') +
+      (Object.keys(rep.complete.openReasons).length ? `; still open: ${Object.entries(rep.complete.openReasons).map(([k, v]) => `${v} (${k})`).join(', ')}` : ''));
   }
   if (rep.conflicts) out.push(`WARNING: ${rep.conflicts} pair(s) where a proof and a replayed counterexample disagreed (the counterexample is counted)`);
   return out.join('\n');
@@ -216,7 +217,7 @@ export function toJson(rep: SweepReport, pairs: PairRecord[]): unknown {
     cleanAccuracy: rep.correct / rep.samples,
     timeS: rep.seconds,
     attack: { attacks: rep.attack.attacks, timeS: rep.attack.seconds },
-    complete: rep.complete ? { timeoutS: rep.complete.timeoutS, calls: rep.complete.calls, timeS: rep.complete.seconds } : null,
+    complete: rep.complete ? { timeoutS: rep.complete.timeoutS, calls: rep.complete.calls, timeS: rep.complete.seconds, openReasons: rep.complete.openReasons } : null,
     conflicts: rep.conflicts,
     results: rep.rows.map((r) => ({
       method: r.method, eps: r.eps, verified: r.verified, falsified: r.falsified, misclassified: r.misclassified, undecided: r.undecided,
