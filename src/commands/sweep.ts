@@ -220,6 +220,8 @@ export async function run(argv: string[]): Promise<number> {
     runs.push({ run: { method, schedule, verified: new Uint8Array(data.count * eps.length), pairsBounded: 0, pairsTotal: data.count * eps.length, engineCalls: 0, rounds: 0, secondsPerEps: new Float64Array(eps.length), boxesPerEps: new Int32Array(eps.length), lo: new Int32Array(data.count), hi: new Int32Array(data.count), interrupted: true }, seconds: 0 });
   }
 
+  // a bound proof of a pair with a replayed counterexample would be a soundness bug: counted, the counterexample wins
+  for (const { run } of runs) for (let p = 0; p < table.status.length; p++) if (run.verified[p] && table.status[p] === 2) { table.conflicts++; run.verified[p] = 0; }
   const correct = candidates.length;
   const report: SweepReport = {
     net: net.name,
