@@ -91,7 +91,8 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
         if (out.answer === 'unsat') table.verified(i, k, out.decidedBy ?? 'cascade', timeS);
         else if (out.answer === 'sat' && out.counterexample) {
           const x = replayCounterexample(net, problem.inputs.subarray(i * n, (i + 1) * n), problem.labels[i], eps[k], out.counterexample.x);
-          if (x) table.falsified(i, k, x, out.decidedBy ?? 'cascade', timeS);
+          // the cascade's own attack is told apart from the sweep's (falsify.ts) in decidedBy
+          if (x) table.falsified(i, k, x, out.decidedBy === 'attack' ? 'cascade-attack' : out.decidedBy ?? 'cascade', timeS);
           else reason = 'counterexample did not replay inside the ball';
         } else reason = out.answer; // timeout or unknown
         if (reason) table.open(i, k, reason, timeS);
