@@ -105,14 +105,20 @@ interface Probe {
 /** Bounds the probes in batches; returns one verdict per probe. */
 async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<Uint8Array> {
   const size = inputSize(problem.net);
-  const batch = Math.max(1, opts.batch ?? 4096);
+  const most = Math.max(1, opts.batch ?? 4096);
   const out = new Uint8Array(probes.length);
-  for (let start = 0; start < probes.length; start += batch) {
+  for (let start = 0; start < probes.length;) {
+    let batch = most;
     if (opts.shouldStop) {
       await yieldToEventLoop();
       if (opts.shouldStop()) throw new Stopped();
+      // a stop is only seen between calls: calls of about STOP_LATENCY_S at the cost measured so far
+      const boxes = run.boxesPerEps.reduce((a, b) => a + b, 0);
+      const perBox = boxes ? run.secondsPerEps.reduce((a, b) => a + b, 0) / boxes : 0;
+      batch = Math.min(most, perBox > 0 ? Math.max(64, Math.floor(STOP_LATENCY_S / perBox)) : 256);
     }
     const part = probes.slice(start, start + batch);
+    start += part.length;
     const which = part.map((p) => p.input);
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
     const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
@@ -120,7 +126,7 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const result = await engine.bound(problem.net, boxes, { method: opts.method, spec });
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
-      out[start + k] = verifiedAt(result, k) ? 1 : 0;
+      out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
       run.secondsPerEps[part[k].epsIndex] += share;
       run.boxesPerEps[part[k].epsIndex]++;
     }
@@ -132,6 +138,9 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
 }
 
 class Stopped extends Error {}
+
+/** With shouldStop: seconds one engine call should last at most (the stop latency of the bound phase). */
+const STOP_LATENCY_S = 5;
 
 export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts: SweepOptions): Promise<SweepRun> {
   const E = problem.eps.length;
