@@ -26,18 +26,20 @@ async function loadGpuModule(): Promise<GpuModule | string> {
   }
 }
 
-export function createCpuEngine(): BoundEngine {
-  return new CpuEngine();
+export function createCpuEngine(threads?: number): BoundEngine {
+  return new CpuEngine(threads === undefined ? {} : { threads });
 }
 
 export interface SelectOptions {
   /** Where the one-line notice goes (default: stderr). */
   log?: (line: string) => void;
+  /** CPU engine threads (default: every core). */
+  threads?: number;
 }
 
 export async function selectEngine(backend: Backend, opts: SelectOptions = {}): Promise<BoundEngine> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`veribound: ${line}\n`));
-  if (backend === 'cpu') return createCpuEngine();
+  if (backend === 'cpu') return createCpuEngine(opts.threads);
   const gpu = await loadGpuModule();
   if (backend === 'gpu') {
     if (typeof gpu === 'string') throw new UserError(`--backend gpu: ${gpu}; use --backend cpu or auto`);
@@ -59,7 +61,7 @@ export async function selectEngine(backend: Backend, opts: SelectOptions = {}): 
       reason = `the GPU engine failed to start (${err instanceof Error ? err.message : String(err)})`;
     }
   }
-  const cpu = createCpuEngine();
+  const cpu = createCpuEngine(opts.threads);
   log(`backend auto: ${reason}, using the CPU engine (${cpu.describe()})`);
   return cpu;
 }

@@ -15,6 +15,7 @@ import { runSweep } from '../src/sweep/scheduler.js';
 import { predict } from '../src/sweep/classify.js';
 import type { RunInfo, SweepReport } from '../src/sweep/report.js';
 import { buildRows, perSample } from '../src/sweep/report.js';
+import { PairTable } from '../src/sweep/pairs.js';
 import { renderHtmlReport, writeHtmlReport } from '../src/report/html.js';
 import { sweepHtmlReport } from '../src/report/sweep-html.js';
 import { UserError } from '../src/errors.js';
@@ -61,11 +62,13 @@ async function sweepReport(): Promise<{ rep: SweepReport; net: Network; inputs: 
     runs.push({ run, seconds: 0.01 });
   }
   await engine.dispose();
-  const rows = buildRows(eps, count, candidates.length, runs);
+  const table = new PairTable(count, eps);
+  const rows = buildRows(eps, count, candidates.length, runs, table);
   const rep: SweepReport = {
     net: net.name, data: 'synthetic', samples: count, backend: 'cpu', engine: engine.describe(), schedule: 'all', eps,
     methods: ['ibp', 'crown'], correct: candidates.length, rows, runs: [],
-    perSample: perSample(eps, [...Array(count).keys()], labels, predicted, runs), seconds: 0.1,
+    perSample: perSample(eps, [...Array(count).keys()], labels, predicted, runs, table), seconds: 0.1,
+    attack: { attacks: 0, seconds: 0 }, conflicts: 0, partial: false,
   };
   return { rep, net, inputs };
 }

@@ -17,21 +17,25 @@ import { refuses, succeeds, tempDir } from './helpers/cli-contract.js';
 const { PNG } = pngjs;
 const tmp = tempDir('vb-report-plot-');
 
-function report(milp: boolean): SweepReport {
+/** A toy sweep; `open`: pairs left undecided (a band), else every pair decided (a closed interval). */
+function report(open: boolean): SweepReport {
   const eps = [0, 0.01, 0.02, 0.03];
   const rows: SweepRow[] = [];
   for (const [method, verified] of [['ibp', [95, 60, 20, 5]], ['crown', [95, 80, 50, 30]]] as const) {
     eps.forEach((e, k) => {
-      const falsified = milp ? 5 + 10 * k : 5;
+      const misclassified = 5;
+      const falsified = open ? 10 * k : 95 - verified[k];
+      const undecided = 100 - verified[k] - falsified - misclassified;
       rows.push({
-        method, eps: e, samples: 100, correct: 95, verified: verified[k], falsified, undecided: 100 - verified[k] - falsified,
-        boundVerified: verified[k], robustAccuracy: verified[k] / 100, robustAccuracyUpper: (100 - falsified) / 100, bounded: 100, seconds: 0.1,
+        method, eps: e, samples: 100, correct: 95, verified: verified[k], falsified, misclassified, undecided, decidedBy: {},
+        boundVerified: verified[k], robustAccuracy: verified[k] / 100, robustAccuracyUpper: (100 - falsified - misclassified) / 100, bounded: 100, seconds: 0.1,
       });
     });
   }
   return {
     net: 'toy', data: 'toy data', samples: 100, backend: 'cpu', engine: 'cpu', schedule: 'all', eps, methods: ['ibp', 'crown'],
-    correct: 95, rows, runs: [], perSample: [], seconds: 1, ...(milp ? { milp: { timeoutS: 10, workers: 1 } } : {}),
+    correct: 95, rows, runs: [], perSample: [], seconds: 1, attack: { attacks: 0, seconds: 0 }, conflicts: 0, partial: false,
+    ...(open ? { complete: { timeoutS: 10, calls: 0, seconds: 0, openReasons: {} } } : {}),
   };
 }
 
@@ -57,11 +61,11 @@ test('percent on the axis and in the legend, ε and ℓ∞ in the label, the ban
   for (const t of ['0%', '20%', '100%']) assert.ok(plain.includes(`>${t}</text>`), `tick ${t}`);
   assert.ok(plain.includes('>clean accuracy 95%</text>'));
   assert.ok(plain.includes('>ε (ℓ∞ radius)</text>'));
-  assert.not.match(plain, /class="band/, 'no band without --milp');
+  assert.not.match(plain, /class="band/, 'no band where every pair is decided');
   const milp = sweepPlotSvg(report(true));
   assert.is((milp.match(/<polygon class="band"/g) ?? []).length, 2);
   assert.is((milp.match(/class="band-key"/g) ?? []).length, 2);
-  assert.ok(milp.includes('>undecided (CROWN + MILP)</text>') && milp.includes('>CROWN + MILP</text>'));
+  assert.ok(milp.includes('>undecided (CROWN + cascade)</text>') && milp.includes('>CROWN + cascade</text>'));
 });
 
 test('identical bands are drawn once, in grey, under one legend entry naming both series', () => {

@@ -63,7 +63,7 @@ const inputsFile = path.join(tmp, 'inputs.json');
 fs.writeFileSync(inputsFile, JSON.stringify({ inputs: xs, labels }));
 const eps = [0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3];
 
-interface Result { method: string; eps: number; verified: number; falsified: number; robustAccuracy: number; pairsBounded: number }
+interface Result { method: string; eps: number; verified: number; falsified: number; misclassified: number; undecided: number; robustAccuracy: number; pairsBounded: number }
 
 test('every schedule gives the brute-force counts; JSON, CSV and SVG are written', async () => {
   const loaded = loadNetwork(netFile);
@@ -88,7 +88,8 @@ test('every schedule gives the brute-force counts; JSON, CSV and SVG are written
       assert.equal(rows.map((x) => x.verified), brute[method], `${schedule} ${method}`);
       rows.forEach((x) => {
         assert.is(x.robustAccuracy, x.verified / count);
-        assert.is(x.falsified, count - correct);
+        assert.is(x.misclassified, count - correct);
+        assert.is(x.verified + x.falsified + x.misclassified + x.undecided, count);
       });
       const runInfo = doc.runs.find((x: { method: string }) => x.method === method);
       assert.is(runInfo.pairsTotal, count * eps.length);
@@ -105,11 +106,12 @@ test('every schedule gives the brute-force counts; JSON, CSV and SVG are written
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
     assert.is(lines.length, 1 + 2 * eps.length);
     const head = lines[0].split(',');
-    assert.ok(head.includes('robust_accuracy') && head.includes('verified') && head.includes('eps'));
+    assert.ok(head.includes('robustAccuracy') && head.includes('verified') && head.includes('eps'));
     for (const line of lines.slice(1)) {
       const cells = line.split(',');
       assert.is(cells.length, head.length);
-      cells.slice(1).forEach((c) => assert.ok(Number.isFinite(Number(c)), `CSV cell '${c}'`));
+      cells.slice(1, head.indexOf('partial')).forEach((c) => assert.ok(Number.isFinite(Number(c)), `CSV cell '${c}'`));
+      assert.is(cells[head.indexOf('partial')], 'false');
     }
     assert.is(Number(lines[1].split(',')[head.indexOf('verified')]), brute.ibp[0]);
     // SVG: one polyline per method, legend names them

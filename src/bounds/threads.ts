@@ -35,9 +35,14 @@ export function workerJobs(): number {
   return jobsSent;
 }
 
-/** Threads used by default: the machine's cores, at most 2 (what the project's machines have). */
+/**
+ * Threads used by default: every core the machine has (commands take --threads to use fewer);
+ * VERIBOUND_THREADS overrides it for a whole process tree (e.g. a test run on a shared machine).
+ */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
+  const env = Number(process.env.VERIBOUND_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
 function workerAt(i: number): PoolWorker {

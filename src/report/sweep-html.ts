@@ -44,7 +44,7 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
   const n = inputSize(net);
   const name = (c: number): string => (opts.classNames?.[c] !== undefined ? `${c} (${opts.classNames[c]})` : String(c));
   const methods = rep.methods;
-  const milp = rep.milp !== undefined;
+  const milp = rep.complete !== undefined;
   // with --milp every method has its own interval [verified, 1 - falsified]; without, the upper end is the clean accuracy
   const head = ['epsilon', ...methods.flatMap((m) => milp
     ? [`${m.toUpperCase()}+MILP verified`, `${m.toUpperCase()}+MILP falsified`, `${m.toUpperCase()}+MILP robust acc`]
@@ -133,7 +133,7 @@ export function sweepHtmlReport(rep: SweepReport, net: Network, opts: SweepHtmlO
     },
     table: {
       caption: milp
-        ? `Inputs proven robust (bounds or MILP) and shown not robust (misclassified, or a counterexample from PGD or the MILP that replays) in the L-infinity ball of each radius; robust accuracy is the interval between, one value once every input is decided (MILP limit ${rep.milp!.timeoutS} s per input and radius).`
+        ? `Inputs proven robust (bounds or MILP) and shown not robust (misclassified, or a counterexample from PGD or the MILP that replays) in the L-infinity ball of each radius; robust accuracy is the interval between, one value once every input is decided (MILP limit ${rep.complete!.timeoutS} s per input and radius).`
         : `Inputs proven robust in the L-infinity ball of each radius (robust accuracy); the upper bound counts every input not yet shown unsafe.`,
       head,
       rows,

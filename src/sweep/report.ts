@@ -1,50 +1,37 @@
-// The sweep's results as a table (stdout), JSON (--out) and CSV (--csv). Per (method, eps) robust
-// accuracy is an interval [verified, samples − falsified] / samples: without --milp the falsified
-// pairs are the misclassified inputs (each its own counterexample) and the upper end is the clean
-// accuracy; with --milp (milp.ts) attacks and the MILP decide the undecided pairs, and the
-// interval closes where nothing is left undecided.
-import fs from 'node:fs';
-import path from 'node:path';
-import { UserError } from '../errors.js';
+// The sweep's results as a table (stdout), JSON (--out), CSV per (method, eps) (--csv) and CSV per
+// (input, eps) pair (--pairs). Per (method, eps) robust accuracy is an interval
+// [verified, samples − falsified − misclassified] / samples: verified by the method's bounds (or,
+// with --complete, by the cascade), falsified by a replayed counterexample (attack or cascade),
+// misclassified inputs in their own column (each input is its own counterexample); the interval
+// closes where nothing is left undecided. Every pair has one record: its verdict, what decided
+// it, the time spent on it, why it is still open, and the counterexample as data.
 import type { SweepRun } from './scheduler.js';
-import { verifiedCounts } from './scheduler.js';
-import type { Completion } from './milp.js';
-import { countPerEps, FALSIFIED, VERIFIED } from './milp.js';
+import type { PairTable } from './pairs.js';
+import { FALSIFIED, MISCLASSIFIED, VERIFIED, VERDICTS } from './pairs.js';
 
 export interface SweepRow {
   method: string;
   eps: number;
   samples: number;
   correct: number;
-  /** Inputs proven robust: by this method's bounds, and with --milp by the MILP too. */
+  /** Inputs proven robust: by this method's bounds, or (--complete) by the cascade. */
   verified: number;
-  /** Inputs shown not robust: misclassified, and with --milp by a replayed counterexample. */
+  /** Correctly classified inputs with a replayed counterexample in the ball. */
   falsified: number;
-  /** samples − verified − falsified */
+  misclassified: number;
+  /** samples − verified − falsified − misclassified */
   undecided: number;
   /** Verified by the bounds alone. */
   boundVerified: number;
   /** verified / samples */
   robustAccuracy: number;
-  /** (samples - falsified) / samples */
+  /** (samples − falsified − misclassified) / samples */
   robustAccuracyUpper: number;
   /** Pairs the engine bounded at this epsilon, and the engine time they took. */
   bounded: number;
   seconds: number;
-  /** --milp: what the completion did at this epsilon. */
-  milp?: MilpRow;
-}
-
-export interface MilpRow {
-  /** Pairs the bounds left undecided (correctly classified, not verified). */
-  undecidedBefore: number;
-  /** Verified by the MILP (or CROWN on the pair's own box), directly or below a proven eps. */
-  verified: number;
-  falsifiedAttack: number;
-  falsifiedMilp: number;
-  /** MILP queries run at this epsilon and their wall-clock time (summed over parallel queries). */
-  calls: number;
-  seconds: number;
+  /** What decided the pairs of this epsilon (method name, 'attack', a cascade stage, 'misclassified'). */
+  decidedBy: Record<string, number>;
 }
 
 export interface SweepSample {
@@ -53,8 +40,21 @@ export interface SweepSample {
   predicted: number;
   /** Largest epsilon verified, per method (null: none). */
   maxVerifiedEps: Record<string, number | null>;
-  /** --milp: smallest epsilon falsified, per method (null: none). */
-  minFalsifiedEps?: Record<string, number | null>;
+  /** Smallest epsilon falsified (null: none). */
+  minFalsifiedEps: number | null;
+}
+
+export interface PairRecord {
+  index: number;
+  eps: number;
+  verdict: string;
+  decidedBy: string | null;
+  timeS: number;
+  reason?: string;
+  /** The replayed counterexample, on the input's smallest falsified pair only ... */
+  counterexample?: number[];
+  /** ... which the input's larger falsified pairs name (the same point lies in their balls). */
+  counterexampleEps?: number;
 }
 
 export interface SweepReport {
@@ -68,93 +68,93 @@ export interface SweepReport {
   methods: string[];
   correct: number;
   rows: SweepRow[];
-  runs: { method: string; pairsBounded: number; pairsTotal: number; engineCalls: number; rounds: number; seconds: number; nonMonotone?: number; pilotInputs?: number; expectedProbes?: number; completion?: CompletionSummary }[];
+  runs: { method: string; pairsBounded: number; pairsTotal: number; engineCalls: number; rounds: number; seconds: number; nonMonotone?: number; pilotInputs?: number; expectedProbes?: number }[];
   perSample: SweepSample[];
   seconds: number;
-  /** --milp: the per-pair MILP limit and the worker pool's size. */
-  milp?: { timeoutS: number; workers: number };
-}
-
-export interface CompletionSummary {
-  undecidedBefore: number;
-  undecidedAfter: number;
-  attacks: number;
-  attackSeconds: number;
-  milpCalls: number;
-  milpTimeouts: number;
-  cached: number;
+  /** The attack phase. */
+  attack: { attacks: number; seconds: number };
+  /** --complete: the per-pair budget, the cascade calls and their time. */
+  complete?: { timeoutS: number; calls: number; seconds: number; openReasons: Record<string, number> };
   conflicts: number;
-  seconds: number;
+  /** Interrupted: what was decided so far (every count is still sound). */
+  partial: boolean;
 }
 
 export interface RunInfo {
   run: SweepRun;
   seconds: number;
-  /** --milp: the completion of this method's sweep. */
-  completion?: Completion;
 }
 
-export function completionSummary(c: Completion): CompletionSummary {
-  const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
-  return {
-    undecidedBefore: sum(c.undecidedBefore), undecidedAfter: sum(c.undecidedAfter), attacks: c.attacks, attackSeconds: c.attackSeconds,
-    milpCalls: sum(c.milpCalls), milpTimeouts: c.milpTimeouts, cached: c.cached, conflicts: c.conflicts, seconds: c.seconds,
-  };
-}
-
-export function buildRows(eps: readonly number[], samples: number, correct: number, runs: RunInfo[]): SweepRow[] {
+/**
+ * Rows per (method, eps). `shared`: a proof by any method counts for every method's row (with
+ * --complete the answer is exact, whatever method bounded first; boundVerified stays the method's own).
+ */
+export function buildRows(eps: readonly number[], samples: number, correct: number, runs: RunInfo[], table: PairTable, shared = false): SweepRow[] {
   const rows: SweepRow[] = [];
   const E = eps.length;
-  for (const { run, completion: c } of runs) {
-    const bound = verifiedCounts(run, samples, E);
-    const verified = c ? countPerEps(c, samples, E, VERIFIED) : bound;
-    const falsified = c ? countPerEps(c, samples, E, FALSIFIED) : eps.map(() => samples - correct);
-    const milp = c && {
-      verifiedMilp: countPerEps(c, samples, E, VERIFIED, 'milp'), verifiedCrown: countPerEps(c, samples, E, VERIFIED, 'crown'),
-      attack: countPerEps(c, samples, E, FALSIFIED, 'attack'), milp: countPerEps(c, samples, E, FALSIFIED, 'milp'),
-    };
+  for (const { run } of runs) {
     eps.forEach((e, k) => {
+      let verified = 0, bound = 0, falsified = 0, mis = 0;
+      const decidedBy: Record<string, number> = {};
+      for (let i = 0; i < samples; i++) {
+        const p = i * E + k;
+        const s = table.status[p];
+        let by: string | undefined;
+        const other = shared ? runs.find((r) => r.run.verified[p]) : undefined;
+        if (run.verified[p]) { bound++; verified++; by = run.method; }
+        else if (other) { verified++; by = other.run.method; }
+        else if (s === VERIFIED) { verified++; by = table.by[p]; }
+        else if (s === FALSIFIED) { falsified++; by = table.by[p]; }
+        else if (s === MISCLASSIFIED) { mis++; by = 'misclassified'; }
+        if (by) decidedBy[by] = (decidedBy[by] ?? 0) + 1;
+      }
       rows.push({
-        method: run.method,
-        eps: e,
-        samples,
-        correct,
-        verified: verified[k],
-        falsified: falsified[k],
-        undecided: samples - verified[k] - falsified[k],
-        boundVerified: bound[k],
-        robustAccuracy: verified[k] / samples,
-        robustAccuracyUpper: (samples - falsified[k]) / samples,
-        bounded: run.boxesPerEps[k],
-        seconds: run.secondsPerEps[k],
-        ...(c && milp ? {
-          milp: {
-            undecidedBefore: c.undecidedBefore[k], verified: milp.verifiedMilp[k] + milp.verifiedCrown[k], falsifiedAttack: milp.attack[k],
-            falsifiedMilp: milp.milp[k], calls: c.milpCalls[k], seconds: c.milpSeconds[k],
-          },
-        } : {}),
+        method: run.method, eps: e, samples, correct, verified, falsified, misclassified: mis,
+        undecided: samples - verified - falsified - mis, boundVerified: bound,
+        robustAccuracy: verified / samples, robustAccuracyUpper: (samples - falsified - mis) / samples,
+        bounded: run.boxesPerEps[k], seconds: run.secondsPerEps[k], decidedBy,
       });
     });
   }
   return rows;
 }
 
-/** Per input, the largest epsilon each method verified (with --milp: and the smallest falsified). */
-export function perSample(eps: readonly number[], indices: number[], labels: ArrayLike<number>, predicted: ArrayLike<number>, runs: RunInfo[]): SweepSample[] {
+/** Per input, the largest epsilon each method verified and the smallest one falsified. */
+export function perSample(eps: readonly number[], indices: number[], labels: ArrayLike<number>, predicted: ArrayLike<number>, runs: RunInfo[], table: PairTable, shared = false): SweepSample[] {
   const E = eps.length;
-  const withMilp = runs.some((r) => r.completion);
   return indices.map((index, i) => {
     const maxVerifiedEps: Record<string, number | null> = {};
-    const minFalsifiedEps: Record<string, number | null> = {};
-    for (const { run, completion: c } of runs) {
-      let k = -1, f = -1;
-      for (let e = 0; e < E; e++) if (c ? c.status[i * E + e] === VERIFIED : run.verified[i * E + e]) k = e;
-      for (let e = E - 1; e >= 0; e--) if (c?.status[i * E + e] === FALSIFIED) f = e;
+    for (const { run } of runs) {
+      let k = -1;
+      for (let e = 0; e < E; e++) if (run.verified[i * E + e] || table.status[i * E + e] === VERIFIED || (shared && runs.some((r) => r.run.verified[i * E + e]))) k = e;
       maxVerifiedEps[run.method] = k < 0 ? null : eps[k];
-      minFalsifiedEps[run.method] = f < 0 ? null : eps[f];
     }
-    return { index, label: labels[i], predicted: predicted[i], maxVerifiedEps, ...(withMilp ? { minFalsifiedEps } : {}) };
+    const f = table.firstFalsified(i);
+    return { index, label: labels[i], predicted: predicted[i], maxVerifiedEps, minFalsifiedEps: f < E ? eps[f] : null };
   });
+}
+
+/** One record per (input, eps): the best verdict over the methods (a bound proof names its method). */
+export function pairRecords(eps: readonly number[], indices: number[], runs: RunInfo[], table: PairTable): PairRecord[] {
+  const E = eps.length;
+  const out: PairRecord[] = [];
+  indices.forEach((index, i) => {
+    const cex = table.cex.get(i);
+    for (let k = 0; k < E; k++) {
+      const p = i * E + k;
+      const bound = runs.find(({ run }) => run.verified[p]);
+      const s = table.status[p];
+      const verdict = bound ? 'verified' : VERDICTS[s];
+      const rec: PairRecord = { index, eps: eps[k], verdict, decidedBy: bound ? bound.run.method : table.by[p] || null, timeS: table.timeS[p] };
+      if (!bound && table.reason[p]) rec.reason = table.reason[p];
+      if (!bound && s === FALSIFIED && cex) {
+        if (cex.k === k) rec.counterexample = Array.from(cex.x);
+        else rec.counterexampleEps = eps[cex.k];
+      }
+      out.push(rec);
+    }
+  });
+  return out;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -169,19 +169,16 @@ export function formatInterval(lo: number, hi: number): string {
 }
 
 export function formatTable(rep: SweepReport): string {
-  const milp = rep.milp !== undefined;
-  const head = ['method', 'eps', 'clean acc', 'verified', 'robust acc', 'falsified', 'undecided', 'robust acc interval', 'bounded', 'time (s)',
-    ...(milp ? ['milp calls', 'milp (s)', 'closed'] : [])];
+  const head = ['method', 'eps', 'clean acc', 'verified', 'robust acc', 'falsified', 'misclassified', 'undecided', 'robust acc interval', 'bounded', 'time (s)'];
   const body = rep.rows.map((r) => [
-    r.method, formatEps(r.eps), pct(r.correct / r.samples), `${r.verified}/${r.samples}`, pct(r.robustAccuracy), String(r.falsified), String(r.undecided),
+    r.method, formatEps(r.eps), pct(r.correct / r.samples), `${r.verified}/${r.samples}`, pct(r.robustAccuracy), String(r.falsified), String(r.misclassified), String(r.undecided),
     formatInterval(r.robustAccuracy, r.robustAccuracyUpper), String(r.bounded), r.seconds.toFixed(3),
-    ...(r.milp ? [String(r.milp.calls), r.milp.seconds.toFixed(1), r.milp.undecidedBefore ? pct(1 - r.undecided / r.milp.undecidedBefore) : '-'] : milp ? ['-', '-', '-'] : []),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
   const line = (cells: string[]) => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
   const out = [
     `${rep.net} on ${rep.samples} inputs of ${rep.data}; engine ${rep.engine}; schedule ${rep.schedule}` +
-      (rep.milp ? `; MILP ${rep.milp.timeoutS} s per pair on ${rep.milp.workers} worker(s)` : ''),
+      (rep.complete ? `; --complete: the verify cascade, ${rep.complete.timeoutS} s per pair` : '') + (rep.partial ? '; PARTIAL (interrupted)' : ''),
     line(head),
     ...body.map(line),
   ];
@@ -190,21 +187,24 @@ export function formatTable(rep: SweepReport): string {
     out.push(`${r.method}: bounded ${r.pairsBounded} of ${r.pairsTotal} (input, eps) pairs (${saved}% skipped) in ${r.rounds} round(s), ${r.engineCalls} engine call(s), ${r.seconds.toFixed(2)} s` +
       (r.pilotInputs !== undefined ? `; plan from a pilot of ${r.pilotInputs} inputs: ${r.expectedProbes!.toFixed(2)} probes per input expected` : '') +
       (r.nonMonotone !== undefined ? `; ${r.nonMonotone} pair(s) unverified below a verified eps` : ''));
-    const c = r.completion;
-    if (c) {
-      const closed = c.undecidedBefore - c.undecidedAfter;
-      out.push(`${r.method} + attack + MILP: decided ${closed} of the ${c.undecidedBefore} pair(s) the bounds left undecided` +
-        (c.undecidedBefore ? ` (${((100 * closed) / c.undecidedBefore).toFixed(1)}%)` : '') +
-        ` with ${c.attacks} attack(s) (${c.attackSeconds.toFixed(1)} s) and ${c.milpCalls} MILP quer${c.milpCalls === 1 ? 'y' : 'ies'} (${c.milpTimeouts} timed out)` +
-        (c.cached ? `, ${c.cached} answer(s) reused from an earlier method` : '') + ` in ${c.seconds.toFixed(1)} s` +
-        (c.conflicts ? `; WARNING: ${c.conflicts} input(s) where a proof and a counterexample disagreed` : ''));
-    }
   }
+  out.push(`attack: ${rep.attack.attacks} (input, eps) pair(s) attacked in ${rep.attack.seconds.toFixed(2)} s (PGD, every counterexample replayed in float64)`);
+  if (rep.complete) {
+    const by: Record<string, number> = {};
+    for (const r of rep.rows.filter((x) => x.method === rep.methods[rep.methods.length - 1])) {
+      for (const [k, v] of Object.entries(r.decidedBy)) by[k] = (by[k] ?? 0) + v;
+    }
+    out.push(`--complete: ${rep.complete.calls} cascade call(s) in ${rep.complete.seconds.toFixed(1)} s; pairs decided by ` +
+      Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ') +
+      (Object.keys(rep.complete.openReasons).length ? `; still open: ${Object.entries(rep.complete.openReasons).map(([k, v]) => `${v} (${k})`).join(', ')}` : ''));
+  }
+  if (rep.conflicts) out.push(`WARNING: ${rep.conflicts} pair(s) where a proof and a replayed counterexample disagreed (the counterexample is counted)`);
   return out.join('\n');
 }
 
-export function toJson(rep: SweepReport): unknown {
+export function toJson(rep: SweepReport, pairs: PairRecord[]): unknown {
   return {
+    partial: rep.partial,
     net: rep.net,
     data: rep.data,
     samples: rep.samples,
@@ -213,48 +213,45 @@ export function toJson(rep: SweepReport): unknown {
     schedule: rep.schedule,
     eps: rep.eps,
     methods: rep.methods,
-    clean_correct: rep.correct,
-    clean_accuracy: rep.correct / rep.samples,
-    seconds: rep.seconds,
-    milp: rep.milp ? { timeout_s: rep.milp.timeoutS, workers: rep.milp.workers } : null,
+    cleanCorrect: rep.correct,
+    cleanAccuracy: rep.correct / rep.samples,
+    timeS: rep.seconds,
+    attack: { attacks: rep.attack.attacks, timeS: rep.attack.seconds },
+    complete: rep.complete ? { timeoutS: rep.complete.timeoutS, calls: rep.complete.calls, timeS: rep.complete.seconds, openReasons: rep.complete.openReasons } : null,
+    conflicts: rep.conflicts,
     results: rep.rows.map((r) => ({
-      method: r.method, eps: r.eps, verified: r.verified, falsified: r.falsified, undecided: r.undecided, bound_verified: r.boundVerified,
-      robust_accuracy: r.robustAccuracy, robust_accuracy_upper: r.robustAccuracyUpper, robust_accuracy_interval: [r.robustAccuracy, r.robustAccuracyUpper],
-      pairs_bounded: r.bounded, seconds: r.seconds,
-      ...(r.milp ? {
-        milp: {
-          undecided_before: r.milp.undecidedBefore, verified: r.milp.verified, falsified_attack: r.milp.falsifiedAttack,
-          falsified_milp: r.milp.falsifiedMilp, calls: r.milp.calls, seconds: r.milp.seconds,
-        },
-      } : {}),
+      method: r.method, eps: r.eps, verified: r.verified, falsified: r.falsified, misclassified: r.misclassified, undecided: r.undecided,
+      boundVerified: r.boundVerified, robustAccuracy: r.robustAccuracy, robustAccuracyUpper: r.robustAccuracyUpper,
+      robustAccuracyInterval: [r.robustAccuracy, r.robustAccuracyUpper], pairsBounded: r.bounded, timeS: r.seconds, decidedBy: r.decidedBy,
     })),
     runs: rep.runs.map((r) => ({
-      method: r.method, pairs_bounded: r.pairsBounded, pairs_total: r.pairsTotal, engine_calls: r.engineCalls,
-      rounds: r.rounds, seconds: r.seconds, ...(r.nonMonotone !== undefined ? { non_monotone: r.nonMonotone } : {}),
-      ...(r.pilotInputs !== undefined ? { pilot_inputs: r.pilotInputs, expected_probes_per_input: r.expectedProbes } : {}),
-      ...(r.completion ? {
-        completion: {
-          undecided_before: r.completion.undecidedBefore, undecided_after: r.completion.undecidedAfter, attacks: r.completion.attacks,
-          attack_seconds: r.completion.attackSeconds, milp_calls: r.completion.milpCalls, milp_timeouts: r.completion.milpTimeouts,
-          reused: r.completion.cached, conflicts: r.completion.conflicts, seconds: r.completion.seconds,
-        },
-      } : {}),
+      method: r.method, pairsBounded: r.pairsBounded, pairsTotal: r.pairsTotal, engineCalls: r.engineCalls,
+      rounds: r.rounds, timeS: r.seconds, ...(r.nonMonotone !== undefined ? { nonMonotone: r.nonMonotone } : {}),
+      ...(r.pilotInputs !== undefined ? { pilotInputs: r.pilotInputs, expectedProbesPerInput: r.expectedProbes } : {}),
     })),
-    per_sample: rep.perSample.map((s) => ({
-      index: s.index, label: s.label, predicted: s.predicted, max_verified_eps: s.maxVerifiedEps,
-      ...(s.minFalsifiedEps ? { min_falsified_eps: s.minFalsifiedEps } : {}),
-    })),
+    perSample: rep.perSample.map((s) => ({ index: s.index, label: s.label, predicted: s.predicted, maxVerifiedEps: s.maxVerifiedEps, minFalsifiedEps: s.minFalsifiedEps })),
+    pairs,
   };
 }
 
 export function toCsv(rep: SweepReport): string {
-  const milp = rep.milp !== undefined;
-  const lines = ['method,eps,samples,clean_correct,clean_accuracy,verified,falsified,undecided,bound_verified,robust_accuracy,robust_accuracy_upper,pairs_bounded,seconds' +
-    (milp ? ',undecided_before,milp_verified,falsified_attack,falsified_milp,milp_calls,milp_seconds' : '')];
+  const lines = ['method,eps,samples,cleanCorrect,cleanAccuracy,verified,falsified,misclassified,undecided,boundVerified,robustAccuracy,robustAccuracyUpper,pairsBounded,timeS,partial'];
   for (const r of rep.rows) {
-    const m = r.milp;
-    lines.push([r.method, r.eps, r.samples, r.correct, r.correct / r.samples, r.verified, r.falsified, r.undecided, r.boundVerified, r.robustAccuracy, r.robustAccuracyUpper, r.bounded, r.seconds.toFixed(6),
-      ...(milp ? [m?.undecidedBefore ?? 0, m?.verified ?? 0, m?.falsifiedAttack ?? 0, m?.falsifiedMilp ?? 0, m?.calls ?? 0, (m?.seconds ?? 0).toFixed(6)] : [])].join(','));
+    lines.push([r.method, r.eps, r.samples, r.correct, r.correct / r.samples, r.verified, r.falsified, r.misclassified, r.undecided, r.boundVerified,
+      r.robustAccuracy, r.robustAccuracyUpper, r.bounded, r.seconds.toFixed(6), rep.partial].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * One row per (input, eps); the counterexample is its values separated by spaces, on the input's
+ * smallest falsified pair (its larger ones give that eps in counterexampleEps).
+ */
+export function pairsCsv(pairs: PairRecord[], partial: boolean): string {
+  const lines = ['index,eps,verdict,decidedBy,timeS,reason,partial,counterexampleEps,counterexample'];
+  for (const p of pairs) {
+    const reason = p.reason ? `"${p.reason.replace(/"/g, '""')}"` : '';
+    lines.push([p.index, p.eps, p.verdict, p.decidedBy ?? '', p.timeS.toFixed(6), reason, partial, p.counterexample ? p.eps : p.counterexampleEps ?? '', p.counterexample ? p.counterexample.join(' ') : ''].join(','));
   }
   return lines.join('\n') + '\n';
 }

@@ -16,6 +16,7 @@ import type { BoundEngine, BoundMethod, BoundResult } from '../bounds/types.js';
 import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
 import { fillCosts, optimalPlan } from './plan.js';
+import { yieldToEventLoop } from './interrupt.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
 export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
@@ -46,6 +47,15 @@ export interface SweepOptions {
   pilot?: number;
   /** 'adaptive': cost of one probe per epsilon instead of the pilot's measured engine time. */
   cost?: ArrayLike<number>;
+  /**
+   * Per input, what is already known: verified below lo[i] (an earlier run of this method) and
+   * not to be verified from hi[i] on (a replayed counterexample, or this method failed there
+   * before). Only [lo, hi) is searched ('all' ignores both).
+   */
+  lo?: Int32Array;
+  hi?: Int32Array;
+  /** Called between engine calls; true stops the run with what it has (run.interrupted). */
+  shouldStop?(): boolean;
 }
 
 export interface SweepRun {
@@ -68,6 +78,11 @@ export interface SweepRun {
   expectedProbes?: number;
   /** 'all' only: pairs the engine did not verify although it verified a larger eps of the same input. */
   nonMonotone?: number;
+  /** Per input: the search's final bracket (verified below lo; not verified, or falsified, from hi). lo = hi: resolved. */
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Stopped early by shouldStop: `verified` holds what was proven so far. */
+  interrupted: boolean;
 }
 
 /** Probes at most this many rounds for a list of n epsilons. */
@@ -90,10 +105,20 @@ interface Probe {
 /** Bounds the probes in batches; returns one verdict per probe. */
 async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<Uint8Array> {
   const size = inputSize(problem.net);
-  const batch = Math.max(1, opts.batch ?? 4096);
+  const most = Math.max(1, opts.batch ?? 4096);
   const out = new Uint8Array(probes.length);
-  for (let start = 0; start < probes.length; start += batch) {
+  for (let start = 0; start < probes.length;) {
+    let batch = most;
+    if (opts.shouldStop) {
+      await yieldToEventLoop();
+      if (opts.shouldStop()) throw new Stopped();
+      // a stop is only seen between calls: calls of about STOP_LATENCY_S at the cost measured so far
+      const boxes = run.boxesPerEps.reduce((a, b) => a + b, 0);
+      const perBox = boxes ? run.secondsPerEps.reduce((a, b) => a + b, 0) / boxes : 0;
+      batch = Math.min(most, perBox > 0 ? Math.max(64, Math.floor(STOP_LATENCY_S / perBox)) : 256);
+    }
     const part = probes.slice(start, start + batch);
+    start += part.length;
     const which = part.map((p) => p.input);
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
     const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
@@ -101,7 +126,7 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const result = await engine.bound(problem.net, boxes, { method: opts.method, spec });
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
-      out[start + k] = verifiedAt(result, k) ? 1 : 0;
+      out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
       run.secondsPerEps[part[k].epsIndex] += share;
       run.boxesPerEps[part[k].epsIndex]++;
     }
@@ -111,6 +136,11 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
   }
   return out;
 }
+
+class Stopped extends Error {}
+
+/** With shouldStop: seconds one engine call should last at most (the stop latency of the bound phase). */
+const STOP_LATENCY_S = 5;
 
 export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts: SweepOptions): Promise<SweepRun> {
   const E = problem.eps.length;
@@ -128,18 +158,34 @@ export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts:
     rounds: 0,
     secondsPerEps: new Float64Array(E),
     boxesPerEps: new Int32Array(E),
+    lo: opts.lo ? Int32Array.from(opts.lo) : new Int32Array(problem.count),
+    hi: opts.hi ? Int32Array.from(opts.hi) : new Int32Array(problem.count).fill(E),
+    interrupted: false,
   };
   const candidates = Array.from(problem.candidates);
   if (E === 0 || candidates.length === 0) return run;
+  try {
+    await search(engine, problem, opts, run, candidates);
+  } catch (err) {
+    if (!(err instanceof Stopped)) throw err;
+    run.interrupted = true;
+  }
+  if (schedule !== 'all') for (const input of candidates) run.verified.fill(1, input * E, input * E + run.lo[input]);
+  return run;
+}
+
+async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOptions, run: SweepRun, all: number[]): Promise<void> {
+  const E = problem.eps.length;
+  const schedule = run.schedule;
 
   if (schedule === 'all') {
     const probes: Probe[] = [];
-    for (const input of candidates) for (let e = 0; e < E; e++) probes.push({ input, epsIndex: e });
+    for (const input of all) for (let e = 0; e < E; e++) probes.push({ input, epsIndex: e });
     const verdicts = await boundProbes(engine, problem, probes, opts, run);
     run.rounds = 1;
     let nonMonotone = 0;
     probes.forEach((p, k) => { run.verified[p.input * E + p.epsIndex] = verdicts[k]; });
-    for (const input of candidates) {
+    for (const input of all) {
       let seenLarger = false;
       for (let e = E - 1; e >= 0; e--) {
         const v = run.verified[input * E + e];
@@ -148,13 +194,15 @@ export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts:
       }
     }
     run.nonMonotone = nonMonotone;
-    return run;
+    for (const input of all) { let k = 0; while (k < E && run.verified[input * E + k]) k++; run.lo[input] = k; run.hi[input] = k; }
+    return;
   }
 
   // Search on k, the number of leading epsilons verified: invariant k ∈ [lo, hi], i.e. verified
   // at eps[lo-1] (or lo = 0) and not verified at eps[hi] (or hi = E).
-  const lo = new Int32Array(problem.count);
-  const hi = new Int32Array(problem.count).fill(E);
+  const { lo, hi } = run;
+  const candidates = all.filter((i) => lo[i] < hi[i]);
+  if (!candidates.length) return;
   const search = async (inputs: number[], probe: (lo: number, hi: number) => number) => {
     let active = inputs;
     while (active.length) {
@@ -188,8 +236,6 @@ export async function runSweep(engine: BoundEngine, problem: SweepProblem, opts:
       await search(rest, (l, h) => plan.probe(l, h));
     }
   }
-  for (const input of candidates) run.verified.fill(1, input * E, input * E + lo[input]);
-  return run;
 }
 
 /** Verified count per epsilon. */

@@ -1,0 +1,105 @@
+// The sweep's attack (sweep/attack.ts, chain-gradient.ts, falsify.ts): every counterexample lies
+// in the real L∞ ball and flips the decision on the float64 network; results do not depend on
+// how pairs are batched; the GEMM gradient of a dense chain equals gradient.ts's; the falsify
+// search returns the smallest eps its attack succeeds at, for inputs a brute-force attack on
+// every eps agrees on. Also PairTable's monotone bookkeeping.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadTarget } from '../src/sweep/setup.js';
+import { inputSize } from '../src/network.js';
+import { forward } from '../src/forward.js';
+import { inputGradient } from '../src/gradient.js';
+import { marginsOf } from '../src/spec/margins.js';
+import { attackPairs } from '../src/sweep/attack.js';
+import { gradientFor } from '../src/sweep/chain-gradient.js';
+import { falsifyByAttack } from '../src/sweep/falsify.js';
+import { FALSIFIED, MISCLASSIFIED, PairTable, UNDECIDED, VERIFIED } from '../src/sweep/pairs.js';
+import { randomNetwork, seededRng } from './helpers/random-network.js';
+
+const { net, data } = await loadTarget({ net: 'mnist-mlp', samples: 60 });
+const n = inputSize(net);
+const x0 = (i: number) => data.inputs.subarray(i * n, (i + 1) * n);
+
+test('attackPairs: counterexamples lie in the ball and replay; batching does not change them', () => {
+  const pairs = Array.from({ length: 60 }, (_, i) => ({ input: i, eps: 0.06 }));
+  const big = attackPairs(net, data.inputs, data.labels, pairs, { maxRows: 4096 });
+  const small = attackPairs(net, data.inputs, data.labels, pairs, { maxRows: 6 });
+  let found = 0;
+  big.forEach((x, i) => {
+    assert.is(x === null, small[i] === null, `input ${i}: same outcome in batches of 3 pairs`);
+    if (!x) return;
+    found++;
+    assert.equal(Array.from(x), Array.from(small[i]!));
+    for (let d = 0; d < n; d++) {
+      assert.ok(x[d] >= 0 && x[d] <= 1 && Math.abs(x[d] - x0(i)[d]) <= 0.06, `input ${i} value ${d} inside the ball`);
+    }
+    assert.ok(Math.min(...marginsOf(forward(net, x, 1), data.labels[i])) < 0, `input ${i}: the decision flips`);
+  });
+  assert.ok(found > 10, `the attack finds counterexamples at eps 0.06 (${found})`);
+});
+
+test('chain gradient (WASM GEMM) equals gradient.ts on a dense chain', () => {
+  const rng = seededRng(3);
+  const small = randomNetwork(rng, { kind: 'dense', depth: 3, width: 16, outputs: 4 });
+  for (const m of [net, small]) {
+    const size = inputSize(m), out = m.layers[m.layers.length - 1].shape.reduce((a, b) => a * b, 1);
+    const B = 7;
+    const x = Float64Array.from({ length: B * size }, () => rng());
+    const c = Float64Array.from({ length: B * out }, () => rng() - 0.5);
+    const want = inputGradient(m, x, B, c), got = gradientFor(m)(x, B, c);
+    for (let k = 0; k < want.grad.length; k++) assert.ok(Math.abs(want.grad[k] - got.grad[k]) <= 1e-9 * (1 + Math.abs(want.grad[k])), `grad ${k}`);
+    for (let k = 0; k < want.output.length; k++) assert.ok(Math.abs(want.output[k] - got.output[k]) <= 1e-9 * (1 + Math.abs(want.output[k])), `output ${k}`);
+  }
+});
+
+test('falsifyByAttack: the smallest eps where its attack succeeds, on inputs where success is monotone', async () => {
+  const eps = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1];
+  const candidates = [...Array(40).keys()];
+  const f = await falsifyByAttack({ net, inputs: data.inputs, labels: data.labels, count: 60, eps, candidates });
+  // brute force: the same attack at every eps
+  const all = attackPairs(net, data.inputs, data.labels, candidates.flatMap((i) => eps.map((e) => ({ input: i, eps: e }))));
+  let checked = 0;
+  for (const i of candidates) {
+    const row = eps.map((_, k) => all[i * eps.length + k] !== null);
+    const first = row.indexOf(true);
+    if (f.hi[i] < eps.length) {
+      assert.ok(f.cex[i], `input ${i} has its counterexample`);
+      assert.ok(Math.min(...marginsOf(forward(net, f.cex[i]!, 1), data.labels[i])) < 0);
+      for (let d = 0; d < n; d++) assert.ok(Math.abs(f.cex[i]![d] - x0(i)[d]) <= eps[f.hi[i]]);
+    }
+    const monotone = first < 0 ? true : row.slice(first).every(Boolean);
+    if (!monotone) continue;
+    checked++;
+    assert.is(f.hi[i], first < 0 ? eps.length : first, `input ${i}: ${row}`);
+  }
+  assert.ok(checked > 30, `${checked} inputs checked`);
+});
+
+test('PairTable: proofs go down, counterexamples go up, conflicts are counted and lose', () => {
+  const t = new PairTable(3, [0.1, 0.2, 0.3, 0.4]);
+  t.verified(0, 1, 'relu-bab', 2);
+  assert.equal(Array.from(t.status.subarray(0, 4)), [VERIFIED, VERIFIED, UNDECIDED, UNDECIDED]);
+  assert.equal(t.by.slice(0, 4), ['relu-bab', 'relu-bab', '', '']);
+  assert.is(t.timeS[1], 2);
+  assert.is(t.timeS[0], 0);
+  const x = new Float64Array([1]);
+  t.falsified(0, 3, x, 'attack');
+  t.falsified(0, 2, x, 'milp');
+  assert.equal(Array.from(t.status.subarray(0, 4)), [VERIFIED, VERIFIED, FALSIFIED, FALSIFIED]);
+  assert.is(t.firstFalsified(0), 2);
+  assert.is(t.verifiedPrefix(0), 2);
+  assert.is(t.conflicts, 0);
+  t.falsified(0, 1, x, 'attack');
+  assert.is(t.conflicts, 1);
+  assert.is(t.status[1], FALSIFIED);
+  t.open(1, 2, 'timeout', 5);
+  assert.is(t.reason[4 + 2], 'timeout');
+  t.verified(1, 3, 'milp');
+  assert.is(t.reason[4 + 2], undefined);
+  t.misclassified(2, x);
+  assert.equal(Array.from(t.status.subarray(8, 12)), [MISCLASSIFIED, MISCLASSIFIED, MISCLASSIFIED, MISCLASSIFIED]);
+  t.falsified(2, 0, x, 'attack');
+  assert.is(t.by[8], 'misclassified');
+});
+
+test.run();
