@@ -20,3 +20,16 @@ fn sig_hi(x: f32) -> f32 {
   let s = 1.0 / (1.0 + exp(-x));
   return min(1.0, s + s * (16.0 + 4.0 * abs(x)) * 1.1920929e-7 + ETA);
 }
+// Compensated sums (src/kernels/fp.ts dotError): an accumulator is a vec2f (hi, lo) with hi + lo
+// the running sum; cadd adds x by TwoSum (Knuth: s + e = a + b exactly, no products, so fused
+// multiply-adds cannot change it), the rounding errors gathered in lo; cval is fl(hi + lo).
+fn two_sum(a: f32, b: f32) -> vec2f {
+  let s = a + b;
+  let bb = s - a;
+  return vec2f(s, (a - (s - bb)) + (b - bb));
+}
+fn cadd(acc: vec2f, x: f32) -> vec2f {
+  let t = two_sum(acc.x, x);
+  return vec2f(t.x, acc.y + t.y);
+}
+fn cval(acc: vec2f) -> f32 { return acc.x + acc.y; }

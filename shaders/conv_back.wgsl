@@ -4,10 +4,10 @@
 // reads that element). A gather writes every output once, with no atomics (WGSL has no f32
 // atomics) and no scratch copy; each Λ value is read by the few threads of its window, which
 // neighbouring threads share through the cache.
-// Its rounding error is covered like back_gemm's: each tap's OC products are summed apart and the
-// ≤ ⌈KH/SH⌉·⌈KW/SW⌉ tap sums then added, so the error is ≤ γ_{OC + taps}·Σ|Λ||W̃||z| (Higham 4.2),
-// and rowops (LINEAR_BIAS, before this step) subtracted g2·Σ_o |Λ_o| V_o, V = |W̃|·max|z| from
-// ibp_gemm, g2 = slackFactor(OC + taps + 1).
+// Its rounding error is covered like back_gemm's: the ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ products are one
+// compensated blocked dot product (CB products per block, block sums by TwoSum, common.wgsl), so
+// the error is ≤ β(CB, terms)·Σ|Λ||W̃||z| (fp.ts dotError), and rowops (LINEAR_BIAS, before this
+// step) subtracted g2·Σ_o |Λ_o| V_o, V = |W̃|·max|z| from ibp_gemm, g2 ≥ β + u'.
 // include: window
 struct P { total: u32, C: u32, H: u32, W: u32, OC: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
@@ -22,18 +22,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let at = input_element(e);
   let ohw = p.OH * p.OW;
   let lbase = at.row * p.OC * ohw;
-  var s = 0.0;
+  var acc = vec2f(0.0);
+  var part = 0.0;
+  var cnt = 0u;
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
       let pix = window_output(at.iy, at.ix, ky, kx);
       if (pix < 0) { continue; }
       let tap = ky * p.KW + kx;
-      var t = 0.0;
       for (var oc = 0u; oc < p.OC; oc++) {
-        t += lam[lbase + oc * ohw + u32(pix)] * wt[(oc * p.C + at.c) * p.KH * p.KW + tap];
+        part += lam[lbase + oc * ohw + u32(pix)] * wt[(oc * p.C + at.c) * p.KH * p.KW + tap];
+        cnt++;
+        if (cnt == CB) { acc = cadd(acc, part); part = 0.0; cnt = 0u; }
       }
-      s += t;
     }
   }
-  outp[e] = s;
+  outp[e] = cval(cadd(acc, part));
 }
