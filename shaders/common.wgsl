@@ -9,6 +9,15 @@ fn up(x: f32) -> f32 { return x + abs(x) * STEP + ETA; }
 fn down(x: f32) -> f32 { return x - abs(x) * STEP - ETA; }
 fn up_div(x: f32) -> f32 { return x + abs(x) * STEP_DIV + ETA; }
 fn down_div(x: f32) -> f32 { return x - abs(x) * STEP_DIV - ETA; }
+// A value ≤ the exact result of the ONE correctly rounded f32 operation that produced x (f32
+// + − × are correctly rounded in WGSL, so the exact result lies above the next f32 below x):
+// that next f32, less ETA for results flushed to zero. One ulp, where down() steps 2-4.
+fn dn1(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  var r = x; // 0 stays 0 (then − ETA), NaN stays NaN
+  if (x > 0.0) { r = bitcast<f32>(b - 1u); } else if (x < 0.0) { r = bitcast<f32>(b + 1u); }
+  return r - ETA;
+}
 fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
 // Sigmoid enclosures: σ(x) ∈ [sig_lo(x), sig_hi(x)]. WGSL's exp is within (3 + 2|x|) ulp; the add
 // and the (2.5 ulp) division add ~4 ulp, relative to σ. Stepped out by (16 + 4|x|)·2^-23·σ.

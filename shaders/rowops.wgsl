@@ -1,7 +1,7 @@
 // Per-row work of the CROWN backward pass, one thread per row (R rows; row r belongs to box
 // rowBox[r]). A serial loop per row (rather than a workgroup reduction) keeps barriers out: this
 // pass is O(R·n) beside the O(R·n·m) GEMMs, and software adapters pay dearly for barriers. Every
-// row is a LOWER bound  f ≥ Λ·z + cst[r]  (upper bounds are lower bounds of −f). MODE (host constant):
+// row is a LOWER bound  f ≥ Λ·z + cst_r  (upper bounds are lower bounds of −f). MODE (host constant):
 //  0 LINEAR_BIAS before a linear step Λ·W (Dense, Conv2d as its transpose, AvgPool with W = 1/d,
 //                b = 0): cst += Σ Λ_i b_i − g·Σ|Λ_i b_i| − g2·Σ|Λ_i| V_i, V = (|W̃|·max|z|) of the
 //                box (g: this dot and the f32 bias; g2: the a-priori error of the following step).
@@ -23,7 +23,9 @@
 //  6 ROUNDED     after back_gemm, Λ over the bounds [lo, hi]: cst −= g·Σ|Λ_i|·max(|lo_i|, |hi_i|),
 //                g ≥ u', the a-posteriori part of back_gemm's error (each Λ_i within u'|Λ_i| of
 //                the value its error-free products and compensated sum stand for).
-// Each constant update is down(cst + down(s1 − up(s2 + up(g·S) + up(g2·S2)))) − n·ETA.
+// Each row's constant is a pair (hi, lo) standing for hi + lo (cst[2r], cst[2r+1]); each update
+// adds s1 − up(s2 + up(g·S) + up(g2·S2)) − n·ETA to it: TwoSum into hi (exact), the errors into lo
+// with one-ulp downward steps (dn1); CONCRETIZE writes dn1(hi + lo).
 // s1 (the row's Σ terms) and s2 (CONCRETIZE's Σ|Λ|r) are compensated blocked dot products (CB
 // terms per block, block sums by TwoSum, common.wgsl): each within β(CB, n)·S of its exact value
 // (fp.ts dotError; S = Σ|terms| as collected in S), g = slackFactor(β + the mode's own product
@@ -112,6 +114,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let s1 = cval(cadd(c1, t1)); let s2 = cval(cadd(c2, t2));
   s3 += t3; s4 += t4;
   let slack = up(up(s2 + up(p.g * s3)) + up(p.g2 * s4));
-  let v = down(down(cst[r] + down(s1 - slack)) - p.etaN);
-  if (MODE == 3u) { outv[r] = v; } else { cst[r] = v; }
+  // the constant is an unevaluated pair (hi, lo), hi + lo += s1 − slack: hi by TwoSum (exact),
+  // lo's own additions stepped down one ulp each (dn1), so a large constant costs no outward steps
+  let a1 = two_sum(cst[2u * r], s1);
+  let a2 = two_sum(a1.x, -slack);
+  let lo = dn1(dn1(dn1(cst[2u * r + 1u] + a1.y) + a2.y) - p.etaN);
+  if (MODE == 3u) { outv[r] = dn1(a2.x + lo); } else { cst[2u * r] = a2.x; cst[2u * r + 1u] = lo; }
 }

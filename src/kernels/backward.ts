@@ -49,7 +49,7 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
   for (let k = from; k >= stop; k--) maxWidth = Math.max(maxWidth, layers[k].inSize);
   let lam = c.alloc(R * maxWidth);
   let spare = c.alloc(R * maxWidth);
-  const cst = c.alloc(R);
+  const cst = c.alloc(2 * R); // pairs (hi, lo): rowops.wgsl
   const rowBox = c.alloc(R);
   const out = c.alloc(R);
   init(lam, cst, rowBox);

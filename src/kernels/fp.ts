@@ -1,4 +1,14 @@
-// Float32 helpers for the outward-rounded GPU arithmetic (see shaders/common.wgsl).
+// Float32 helpers for the outward-rounded GPU arithmetic (see shaders/common.wgsl), and the error
+// bounds the kernels' slack terms are sized by. What is proved (u = 2^-24, u' = u/(1−u)):
+//  - every sum of the kernels is compensated (TwoSum into a (hi, lo) pair): a dot product of n
+//    terms in blocks of b is within β(b, n)·Σ|terms| of the exact one (dotError: ≈ (b + 1)u,
+//    whatever n; a plain f32 sum has γ_n ≈ n·u);
+//  - the CROWN back-substitution through Dense layers (back_gemm) has error-free products, so its
+//    result is within u'·|result| + δ(n)·Σ|terms| (exactDotError: δ(784) ≈ 0.4u), the first term
+//    paid from the stored result itself;
+//  - each row's constant is carried as an unevaluated (hi, lo) pair (rowops.wgsl).
+// These hold for correctly rounded f32 + − ×, no reassociation (fused multiply-adds are harmless),
+// which engine.ts checks on the device once (fp-check.ts) before trusting it.
 
 /** Unit roundoff of float32 (round to nearest). */
 export const U32 = 2 ** -24;

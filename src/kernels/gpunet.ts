@@ -1,5 +1,6 @@
 // A network uploaded for the GPU: weights rounded to nearest f32 (the kernels' error terms
-// account for |W − fl32(W)| ≤ u|W|), index maps for Permute/Pad, which layers CROWN tightens
+// account for |W − fl32(W)| ≤ u|W|), Dense weights also split in two f32 parts for the error-free
+// products of back_gemm (splitWeights), index maps for Permute/Pad, which layers CROWN tightens
 // and with which rows, and what each method supports.
 import type { Network, Layer, Shape } from '../network.js';
 import { INPUT, size, isSequential, layerInputShape } from '../network.js';
