@@ -27,8 +27,6 @@ struct P { R: u32, N: u32, K: u32 };
 var<workgroup> ta: array<f32, TSM * TK>; // [k][m]
 var<workgroup> twl: array<f32, TSN * TK>; // Wl tile, [k][n] like tw
 
-// The top 12 significant bits of x (sign, exponent and 11 explicit mantissa bits); x − hi12(x) is exact.
-fn hi12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xFFFFF000u); }
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {

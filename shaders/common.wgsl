@@ -18,6 +18,9 @@ fn dn1(x: f32) -> f32 {
   if (x > 0.0) { r = bitcast<f32>(b - 1u); } else if (x < 0.0) { r = bitcast<f32>(b + 1u); }
   return r - ETA;
 }
+// The top 12 significant bits of x (sign, exponent, 11 explicit mantissa bits): x − hi12(x) is
+// exact, and the product of two such parts is exact in f32 (back_gemm, conv_back).
+fn hi12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xFFFFF000u); }
 fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
 // Sigmoid enclosures: σ(x) ∈ [sig_lo(x), sig_hi(x)]. WGSL's exp is within (3 + 2|x|) ulp; the add
 // and the (2.5 ulp) division add ~4 ulp, relative to σ. Stepped out by (16 + 4|x|)·2^-23·σ.

@@ -7,7 +7,6 @@ struct P { n: u32 };
 @group(0) @binding(1) var<storage, read> ab: array<f32>;
 @group(0) @binding(2) var<storage, read_write> res: array<f32>;
 
-fn hi12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xFFFFF000u); }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

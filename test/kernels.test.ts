@@ -50,7 +50,7 @@ test('ibp: every interval kernel encloses the CPU bounds (conv/pool/pad/affine/p
   const boxes = randomBoxes(4, 2 * 9 * 11, 7, 0.05);
   const gpu = await engine.bound(net, boxes, { method: 'ibp' });
   const cpu = boundNetworkCpu(net, boxes, { method: 'ibp' });
-  assertEnclosesCpu(gpu, cpu, 1e-3, 'ibp conv net');
+  assertEnclosesCpu(gpu, cpu, 1e-4, 'ibp conv net'); // measured 2.6e-5
   // points of the box stay inside
   const r = rng(5);
   const n = 2 * 9 * 11;
@@ -82,7 +82,7 @@ test('crown through affine, permute and pad encloses the CPU bounds', async () =
   for (const method of ['ibp', 'crown'] as BoundMethod[]) {
     const gpu = await engine.bound(net, boxes, { method });
     const cpu = boundNetworkCpu(net, boxes, { method });
-    assertEnclosesCpu(gpu, cpu, 1e-3, `${method} affine/permute/pad net`);
+    assertEnclosesCpu(gpu, cpu, 1e-4, `${method} affine/permute/pad net`); // measured ≤ 1.6e-5
   }
 });
 

@@ -7,7 +7,7 @@
 import type { GpuRuntime } from './runtime.js';
 import { params } from './runtime.js';
 import type { GpuLayer } from './gpunet.js';
-import { slackFactor, etaTerm, dotError, exactDotError, GEMM_BLOCK, ROW_BLOCK, U32R } from './fp.js';
+import { slackFactor, etaTerm, dotError, exactDotError, ROW_BLOCK, U32R } from './fp.js';
 
 export interface Bounds { lo: GPUBuffer; hi: GPUBuffer; v?: GPUBuffer }
 export interface Relax { f: GPUBuffer; idx?: GPUBuffer }
@@ -90,13 +90,14 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
         break;
       case 'conv2d': {
         const [ch, h, w, oh, ow, kh, kw, sh, sw, pt, pl] = windowParams(L);
-        // each input element's gather is one compensated dot of ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ products
+        // each input element's gather: error-free products of ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ terms, as back_gemm
         const terms = op.outChannels * Math.ceil(kh / sh) * Math.ceil(kw / sw);
-        rowop(0, width, L.biasFull!, y.v!, x, dotError(GEMM_BLOCK, terms) + 2 * U32R);
+        rowop(0, width, L.biasFull!, y.v!, x, exactDotError(terms, op.outChannels) * (1 + 2 * U32R));
         const total = R * L.inSize;
-        rt.dispatch('conv_back', { CB: GEMM_BLOCK }, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),
-          [lam, L.weight!, spare], groups(total));
+        rt.dispatch('conv_back', {}, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),
+          [lam, L.weightHi!, L.weightLo!, spare], groups(total));
         swap();
+        rowop(6, L.inSize, c.dummy, c.dummy, x);
         break;
       }
       case 'avgpool2d':

@@ -50,12 +50,13 @@ export function dotError(b: number, n: number): number {
 
 /**
  * δ(n): the a-priori part of back_gemm's error bound (shaders/back_gemm.wgsl, error-free products):
- * |res − Σ a_i W_i| ≤ u'·|res| + δ(n)·Σ|a_i||W_i|, δ(n) = 2γ_n² + 2^-8·γ_{2·16+⌈n/16⌉+2} + 2^-32.
+ * |res − Σ a_i W_i| ≤ u'·|res| + δ(n)·Σ|a_i||W_i|, δ(n) = 2γ_n² + 2^-8·γ_{2·b+⌈n/b⌉+2} + 2^-32,
+ * the small terms summed plainly in blocks of b (16 in back_gemm's tiles; OC per tap in conv_back).
  * The first term is paid a posteriori (rowops ROUNDED, from the stored Λ'), this one a priori.
  */
-export function exactDotError(n: number): number {
+export function exactDotError(n: number, block = 16): number {
   const g = gamma(n);
-  return 2 * g * g + 2 ** -8 * gamma(2 * 16 + Math.ceil(n / 16) + 2) + 2 ** -32;
+  return 2 * g * g + 2 ** -8 * gamma(2 * block + Math.ceil(n / block) + 2) + 2 ** -32;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface GpuLayer {
   inSize: number;
   outSize: number;
   weight?: GPUBuffer;
-  /** Dense: W split for back_gemm's error-free products, W ≈ weightHi + weightLo (splitWeights). */
+  /** Dense, Conv2d: W split for back_gemm's / conv_back's error-free products, W ≈ weightHi + weightLo (splitWeights). */
   weightHi?: GPUBuffer;
   weightLo?: GPUBuffer;
   bias?: GPUBuffer;
@@ -107,6 +107,9 @@ export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
       }
       case 'conv2d': {
         g.weight = f32(op.weight);
+        const { hi, lo } = splitWeights(op.weight);
+        g.weightHi = keep(rt.upload(hi));
+        g.weightLo = keep(rt.upload(lo));
         g.bias = f32(op.bias);
         // per output element, for the backward pass's constant (rowops reads a bias per column)
         const plane = g.outSize / op.outChannels;
