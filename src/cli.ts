@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify.js'),
   run: () => import('./commands/run.js'),
   attack: () => import('./commands/attack.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 function mainHelp(): string {

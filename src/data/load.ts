@@ -4,6 +4,9 @@ import { UserError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { loadMnist } from './mnist.js';
 import { loadImageFolder } from './folder.js';
+import { binarySubset } from './subset.js';
+
+export { binarySubset };
 
 export interface LoadOptions {
   split: 'train' | 'test';
@@ -32,22 +35,4 @@ export function loadDataset(spec: string | undefined, opts: LoadOptions): Datase
     return binarySubset(full, a, b, `mnist:${a}v${b}-${opts.split}`);
   }
   throw new UserError(`unknown dataset '${s}' (expected ${DATASET_HELP})`);
-}
-
-/** The images of classes a and b, in their original order, labelled 0 (a) and 1 (b). */
-export function binarySubset(ds: Dataset, a: number, b: number, name: string): Dataset {
-  const n = ds.images.length / ds.count;
-  let count = 0;
-  for (let i = 0; i < ds.count; i++) if (ds.labels[i] === a || ds.labels[i] === b) count++;
-  const images = new Float32Array(count * n);
-  const labels = new Uint8Array(count);
-  let j = 0;
-  for (let i = 0; i < ds.count; i++) {
-    const l = ds.labels[i];
-    if (l !== a && l !== b) continue;
-    images.set(ds.images.subarray(i * n, (i + 1) * n), j * n);
-    labels[j++] = l === a ? 0 : 1;
-  }
-  const cn = ds.classNames;
-  return { name, shape: ds.shape, count, images, labels, classes: 2, classNames: [cn?.[a] ?? String(a), cn?.[b] ?? String(b)] };
 }

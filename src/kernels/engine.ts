@@ -23,6 +23,8 @@ export interface GpuEngineOptions {
   memoryBudget?: number;
   /** Test hook: called after each chunk the device finished, with the number of boxes done. */
   onChunk?: (boxesDone: number, engine: GpuEngine) => void;
+  /** The engine for what the kernels cannot run (default: the CPU engine; the browser page passes its Web Worker one). */
+  cpuFallback?: () => BoundEngine;
 }
 
 const CPU_MODULE = '../bounds/index.js';
@@ -53,6 +55,7 @@ export class GpuEngine implements BoundEngine {
   }
 
   private async cpuEngine(): Promise<BoundEngine> {
+    if (!this.cpu && this.opts.cpuFallback) this.cpu = this.opts.cpuFallback();
     if (!this.cpu) {
       const mod = (await import(CPU_MODULE)) as { CpuEngine: new () => BoundEngine };
       this.cpu = new mod.CpuEngine();

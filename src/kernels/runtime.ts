@@ -2,9 +2,8 @@
 // shader + constants), a pool of storage buffers reused by size class (no allocation storm per
 // batch), one ring of uniform parameters, batched command submission, readback, and error
 // scopes that turn validation / out-of-memory errors into messages naming the kernel.
-import fs from 'node:fs';
-import path from 'node:path';
-import { shadersDir } from '../paths.js';
+// The WGSL text comes from shader-source.ts (files on Node; the browser build swaps in an inlined copy).
+import { shaderSource } from './shader-source.js';
 
 export type Consts = Record<string, number | boolean>;
 /** A kernel names the shared snippets it needs (shaders/<snippet>.wgsl) on a line `// include: a b`. */
@@ -41,7 +40,7 @@ export class GpuRuntime {
   private source(name: string): string {
     let s = this.sources.get(name);
     if (s === undefined) {
-      s = fs.readFileSync(path.join(shadersDir, `${name}.wgsl`), 'utf8');
+      s = shaderSource(name);
       this.sources.set(name, s);
     }
     return s;

@@ -57,3 +57,11 @@ export function guard(test: Test, reason: string | undefined): Test {
   }
   return Object.assign(stand, { only: stand, skip: stand, before: noHook, after: noHook, run: test.run }) as unknown as Test;
 }
+
+/** The Chromium the web page's test drives (Debian's; $CHROMIUM overrides). */
+export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Why there is no Chromium to drive, or undefined when there is. */
+export function chromiumMissing(): string | undefined {
+  return fs.existsSync(chromiumPath) ? undefined : `no ${chromiumPath} (apt-get install chromium, or set $CHROMIUM)`;
+}
