@@ -4,7 +4,7 @@
 //    [rows, 2·rows) −C. MODE 1: C shared by all boxes (rows × n); 2: C per box (box-major).
 //  MODE 3 (selected neurons): rows 2k and 2k+1 are +e_j and −e_j for sel[k] = box·n + j, the
 //    neurons the CPU engine would back-substitute (src/kernels/gpunet.ts, tighten).
-// Constants start at 0.
+// Constants (pairs hi, lo: rowops.wgsl) start at 0.
 struct P { total: u32, n: u32, rows: u32, box0: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> spec: array<f32>;
@@ -36,5 +36,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     else { v = spec[(box * p.rows + r) * p.n + j]; }
   }
   lam[e] = select(v, -v, neg);
-  if (j == 0u) { cst[row] = 0.0; rowBox[row] = box; }
+  if (j == 0u) { cst[2u * row] = 0.0; cst[2u * row + 1u] = 0.0; rowBox[row] = box; }
 }

@@ -7,15 +7,18 @@
 // activation per box while the arithmetic is the same GEMM).
 //
 // Soundness (outward rounding). The box x ∈ [l, u] is covered by centre c = fl((l+u)/2) and
-// radius r = up(max(fl(u−c), fl(c−l))) exactly. W̃ = fl32(W) (nearest), |W − W̃| ≤ u|W|.
-// Accumulated: C = fl(Σ W̃c), R0 = fl(Σ|W̃|r), A = fl(Σ|W̃||c|). Standard a-priori bounds
-// (Higham 3.5): |C − Σ W̃c| ≤ γ_K A', |Σ(W−W̃)c| ≤ u A'/(1−u), Σ|W|r ≤ R0(1+γ_K)/(1−u) (+K·ETA
-// for underflow), where A' ≤ A(1+γ_K). The bias adds one more term. So with
-// g = γ_{K+4}(1+γ_{K+4})+4u ≥ the sum of those factors (fp.ts slackFactor), y ∈ [C + b − s, C + b + s] with
-// s = R0 + g·(R0 + A + |b|) + (K+2)·ETA, and the final ± is stepped outward.
-// V = up((A + R0)(1 + g)) ≥ |W|·max(|l|,|u|) is kept for the CROWN slack terms.
+// radius r = up(max(fl(u−c), fl(c−l))) exactly. W̃ = fl32(W) (nearest), |W − W̃| ≤ u'|W̃|
+// (u' = u/(1−u)). C = Σ W̃c and R0 = Σ|W̃|r are compensated blocked dot products (CB products per
+// block, block sums by TwoSum, common.wgsl), each within β = β(CB, K) (fp.ts dotError, ≈ (CB+1)u)
+// of its exact value relative to Σ|terms|; A = fl(Σ|W̃c|) is a plain sum (only a magnitude).
+// So with A* = Σ|W̃c| ≤ A(1 + 2γ_{K+1}), R* = Σ|W̃|r ≤ R0 + βR*:
+//   |C − ΣWc| ≤ (β + u')A*,  Σ|W|r ≤ (1 + u')(R0 + βR*),  fl(C + b) within u|C + b| of C + b,
+// and b̃ within u'|b| of the bias; every one of them is ≤ g·(R0 + A + |b|) with
+// g = (β + 4u)(1 + 2γ_{K+1}) (fp.ts slackFactor). So y ∈ [C + b − s, C + b + s] with
+// s = R0 + g·(R0 + A + |b|) + (K+2)·ETA (underflow), and the final ± is stepped outward.
+// V = up((A + R0)(1 + gv)) ≥ Σ|W̃|·max(|l|,|u|), gv = 2γ_{K+2}, is kept for the CROWN slack terms.
 // include: window tile
-struct P { M: u32, N: u32, K: u32, g: f32, etaK: f32,
+struct P { M: u32, N: u32, K: u32, g: f32, etaK: f32, gv: f32,
            C: u32, H: u32, W: u32, OH: u32, OW: u32, KH: u32, KW: u32, SH: u32, SW: u32, PT: u32, PL: u32 };
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> xlo: array<f32>;
@@ -55,8 +58,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let origin = tile_origin(group_id(wid, nwg), tilesN);
   let m0 = origin.x; let n0 = origin.y;
   let tid = lid.y * 16u + lid.x;
-  var ac: array<f32, TT>;
-  var ar: array<f32, TT>;
+  var ac: array<vec2f, TT>;
+  var ar: array<vec2f, TT>;
   var aa: array<f32, TT>;
   for (var k0 = 0u; k0 < p.K; k0 += TK) {
     for (var e = 0u; e < TM; e++) {
@@ -81,18 +84,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       tw[s.y * TSN + s.x] = w;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let wv = weight_row(kk, lid.x);
-      for (var i = 0u; i < TM; i++) {
-        let c = tc[kk * TSM + lid.y * TM + i];
-        let r = tr[kk * TSM + lid.y * TM + i];
-        for (var j = 0u; j < TN; j++) {
-          let w = wv[j];
-          ac[i * TN + j] += w * c;
-          ar[i * TN + j] += abs(w) * r;
-          aa[i * TN + j] += abs(w * c);
+    for (var kb = 0u; kb < TK; kb += CB) {
+      // zeroed by hand: a `var` without initialiser in a loop body is not re-zeroed per
+      // iteration by every compiler (SwiftShader's is not)
+      var pc: array<f32, TT>;
+      var pr: array<f32, TT>;
+      for (var q = 0u; q < TT; q++) { pc[q] = 0.0; pr[q] = 0.0; }
+      for (var kk = kb; kk < kb + CB; kk++) {
+        let wv = weight_row(kk, lid.x);
+        for (var i = 0u; i < TM; i++) {
+          let c = tc[kk * TSM + lid.y * TM + i];
+          let r = tr[kk * TSM + lid.y * TM + i];
+          for (var j = 0u; j < TN; j++) {
+            let w = wv[j];
+            pc[i * TN + j] += w * c;
+            pr[i * TN + j] += abs(w) * r;
+            aa[i * TN + j] += abs(w * c);
+          }
         }
       }
+      for (var q = 0u; q < TT; q++) { ac[q] = cadd(ac[q], pc[q]); ar[q] = cadd(ar[q], pr[q]); }
     }
     workgroupBarrier();
   }
@@ -103,14 +114,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let n = n0 + lid.x * TN + j;
       if (n >= p.N) { continue; }
       let b = bias[n];
-      let y = ac[i * TN + j] + b;
-      let r0 = ar[i * TN + j];
+      let y = cval(ac[i * TN + j]) + b;
+      let r0 = cval(ar[i * TN + j]);
       let a = aa[i * TN + j];
       let s = up(r0 + up(p.g * up(r0 + a + abs(b)))) + p.etaK;
       let o = y_index(m, n);
       ylo[o] = down(y - s);
       yhi[o] = up(y + s);
-      yv[o] = up(up(a + r0) * (1.0 + p.g)) + p.etaK;
+      yv[o] = up(up(a + r0) * (1.0 + p.gv)) + p.etaK;
     }
   }
 }

@@ -3,8 +3,9 @@
 //  AVG 1: Λ'_j = Σ_o Λ_o / d_o (d_o = KH·KW, or the window's count without padding).
 //  AVG 0: MaxPool after rowops MODE 4: Λ̃_o ≥ 0 goes to the window's lowIdx input, Λ̃_o < 0 to
 //         its upIdx input (idx = [lowIdx, upIdx] per (box, output) from relax.wgsl).
-// The sums' rounding (≤ n terms, and the quotients' 2.5 ulp) is covered by the slack rowops took
-// before this step from V (pool.wgsl).
+// Each input's terms are added by TwoSum (a compensated sum, common.wgsl: error ≤ (u + γ_{n−1}²)
+// Σ|terms|, fp.ts dotError(1, n)); that and the quotients' 2.5 ulp (≤ 5u relative) are covered by
+// the slack rowops took before this step from V (pool.wgsl).
 // include: window pool_params
 @group(0) @binding(1) var<storage, read> lam: array<f32>;
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
@@ -25,7 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let rem = i32((at.c * p.H + at.iy) * p.W + at.ix);
   let nout = p.C * p.OH * p.OW;
   let box = rowBox[at.row];
-  var s = 0.0;
+  var s = vec2f(0.0);
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
       let pix = window_output(at.iy, at.ix, ky, kx);
@@ -38,12 +39,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
           let oy = u32(pix) / p.OW; let ox = u32(pix) % p.OW;
           d = span(oy, p.SH, p.PT, p.KH, p.H) * span(ox, p.SW, p.PL, p.KW, p.W);
         }
-        s += a / f32(d);
+        s = cadd(s, a / f32(d));
       } else {
         let q = 2u * (box * nout + o);
-        if ((a > 0.0 && idx[q] == rem) || (a < 0.0 && idx[q + 1u] == rem)) { s += a; }
+        if ((a > 0.0 && idx[q] == rem) || (a < 0.0 && idx[q + 1u] == rem)) { s = cadd(s, a); }
       }
     }
   }
-  outp[e] = s;
+  outp[e] = cval(s);
 }

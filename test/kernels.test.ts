@@ -6,7 +6,11 @@
 import { test as uvuTest } from 'uvu';
 import { guard, gpuMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
-import { f32Down, f32Up, gamma } from '../src/kernels/fp.js';
+import { f32Down, f32Up, gamma, exactDotError, U32R } from '../src/kernels/fp.js';
+import { splitWeights } from '../src/kernels/gpunet.js';
+import { params } from '../src/kernels/runtime.js';
+import { checkErrorFree } from '../src/kernels/fp-check.js';
+import type { GpuEngine } from '../src/kernels/index.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
 import type { BoundEngine, BoundMethod } from '../src/bounds/types.js';
 import type { Network, Op } from '../src/network.js';
@@ -17,6 +21,7 @@ import { rng, randArray, dense, randomBoxes, assertEnclosesCpu, gpuEngineForTest
 const test = guard(uvuTest, await gpuMissing());
 
 let engine: BoundEngine;
+const rtOf = () => (engine as GpuEngine).rt;
 test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
@@ -48,7 +53,7 @@ test('ibp: every interval kernel encloses the CPU bounds (conv/pool/pad/affine/p
   const boxes = randomBoxes(4, 2 * 9 * 11, 7, 0.05);
   const gpu = await engine.bound(net, boxes, { method: 'ibp' });
   const cpu = boundNetworkCpu(net, boxes, { method: 'ibp' });
-  assertEnclosesCpu(gpu, cpu, 1e-3, 'ibp conv net');
+  assertEnclosesCpu(gpu, cpu, 1e-4, 'ibp conv net'); // measured 2.6e-5
   // points of the box stay inside
   const r = rng(5);
   const n = 2 * 9 * 11;
@@ -80,8 +85,48 @@ test('crown through affine, permute and pad encloses the CPU bounds', async () =
   for (const method of ['ibp', 'crown'] as BoundMethod[]) {
     const gpu = await engine.bound(net, boxes, { method });
     const cpu = boundNetworkCpu(net, boxes, { method });
-    assertEnclosesCpu(gpu, cpu, 1e-3, `${method} affine/permute/pad net`);
+    assertEnclosesCpu(gpu, cpu, 1e-4, `${method} affine/permute/pad net`); // measured ≤ 1.6e-5
   }
+});
+
+test('the device passes the arithmetic check the error bounds rely on (TwoSum, exact 12-bit products)', async () => {
+  assert.is(await checkErrorFree(rtOf()), null);
+});
+
+test('back_gemm: |Λ′ − ΛW| ≤ u′|Λ′| + δ(N)·Σ|Λ||W| per entry, also where ΛW cancels', async () => {
+  const rt = rtOf();
+  const r = rng(17);
+  const [R, N, K] = [37, 301, 45];
+  const w = Float64Array.from({ length: N * K }, () => (r() * 2 - 1) * 10 ** (r() * 4 - 2));
+  const lam = Float32Array.from({ length: R * N }, () => (r() * 2 - 1) * 10 ** (r() * 4 - 2));
+  // rows 0..R/2: the last coefficient chosen so that column r % K nearly cancels
+  for (let m = 0; m < R / 2; m++) {
+    const j = m % K;
+    let s = 0;
+    for (let i = 0; i < N - 1; i++) s += lam[m * N + i] * w[i * K + j];
+    lam[m * N + N - 1] = -s / w[(N - 1) * K + j];
+  }
+  const { hi, lo } = splitWeights(w);
+  const bufs = [rt.upload(lam), rt.upload(hi), rt.upload(lo)];
+  const out = rt.buffer(R * K * 4);
+  rt.dispatch('back_gemm', { TM: 4, TN: 4 }, params(R, N, K), [...bufs, out], Math.ceil(R / 64) * Math.ceil(K / 64));
+  const res = await rt.read(out, R * K);
+  rt.release(...bufs, out);
+  const delta = exactDotError(N);
+  let minRatio = Infinity;
+  for (let m = 0; m < R; m++) {
+    for (let j = 0; j < K; j++) {
+      let exact = 0, mag = 0;
+      for (let i = 0; i < N; i++) { exact += lam[m * N + i] * w[i * K + j]; mag += Math.abs(lam[m * N + i] * w[i * K + j]); }
+      const got = res[m * K + j];
+      const bound = U32R * Math.abs(got) + delta * mag + 1e-15 * mag;
+      assert.ok(Math.abs(got - exact) <= bound, `(${m}, ${j}): ${got} vs ${exact}, error ${Math.abs(got - exact)} > ${bound}`);
+      minRatio = Math.min(minRatio, Math.abs(exact) / mag);
+    }
+  }
+  // the set-up has entries that cancel (where a plain f32 sum's error γ_N·Σ|Λ||W| would break the bound)
+  assert.ok(minRatio < 1e-5, `no cancelling entry (|ΛW| / Σ|Λ||W| ≥ ${minRatio})`);
+  assert.ok(gamma(N) > 100 * delta, 'δ(N) is far below γ_N');
 });
 
 test.run();

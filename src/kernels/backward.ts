@@ -7,7 +7,7 @@
 import type { GpuRuntime } from './runtime.js';
 import { params } from './runtime.js';
 import type { GpuLayer } from './gpunet.js';
-import { slackFactor, etaTerm } from './fp.js';
+import { slackFactor, etaTerm, dotError, exactDotError, ROW_BLOCK, U32R } from './fp.js';
 
 export interface Bounds { lo: GPUBuffer; hi: GPUBuffer; v?: GPUBuffer }
 export interface Relax { f: GPUBuffer; idx?: GPUBuffer }
@@ -49,15 +49,21 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
   for (let k = from; k >= stop; k--) maxWidth = Math.max(maxWidth, layers[k].inSize);
   let lam = c.alloc(R * maxWidth);
   let spare = c.alloc(R * maxWidth);
-  const cst = c.alloc(R);
+  const cst = c.alloc(2 * R); // pairs (hi, lo): rowops.wgsl
   const rowBox = c.alloc(R);
   const out = c.alloc(R);
   init(lam, cst, rowBox);
-  // rowops sums in blocks of B ≈ √n (error γ_{B+n/B}); g2 is the factor of the next step's sums
-  const rowop = (mode: number, n: number, va: GPUBuffer, vb: GPUBuffer, b: Bounds, g2 = slackFactor(n)) => {
+  // rowops: its own compensated sums (blocks of ROW_BLOCK) have error β(ROW_BLOCK, n), plus the
+  // mode's own roundings (LINEAR_BIAS: the f32 bias, u'; RELU/AFFINE 2u'; SIGMOID u'; ROUNDED:
+  // only u', the stored Λ's own rounding); its magnitude sums S run in blocks of
+  // B ≈ √n (k = B + ⌈n/B⌉ + 2 roundings per term). `next`: the relative error of the next step's
+  // products and sums (Dense/Conv2d GEMMs, pool gathers), paid for by rowops' g2·S2.
+  const OWN = [U32R, 2 * U32R, 2 * U32R, 0, 0, U32R, U32R];
+  const rowop = (mode: number, n: number, va: GPUBuffer, vb: GPUBuffer, b: Bounds, next = 0) => {
     const B = Math.max(1, Math.ceil(Math.sqrt(n)));
-    const g = slackFactor(B + Math.ceil(n / B) + 2);
-    rt.dispatch('rowops', { MODE: mode }, params(R, n, { f: g }, { f: etaTerm(n) }, B, { f: g2 }),
+    const k = B + Math.ceil(n / B) + 2;
+    const g = slackFactor(((mode === 6 ? 0 : dotError(ROW_BLOCK, n)) + OWN[mode]), k);
+    rt.dispatch('rowops', { MODE: mode, CB: ROW_BLOCK }, params(R, n, { f: g }, { f: etaTerm(n) }, B, { f: slackFactor(next, k) }),
       [lam, cst, va, vb, b.lo, b.hi, out, rowBox], Math.ceil(R / 64));
   };
   const swap = () => { [lam, spare] = [spare, lam]; };
@@ -74,31 +80,36 @@ export function backwardPass(c: PassCtx, from: number, stop: number, R: number, 
     const y = c.boundsOf(k);
     switch (op.kind) {
       case 'dense':
-        rowop(0, width, L.bias!, y.v!, x);
-        rt.dispatch('back_gemm', c.tile, params(R, op.outFeatures, op.inFeatures), [lam, L.weight!, spare],
+        // back_gemm's error: δ(N)·Σ|Λ||W| a priori here (V bounds |W̃|·max|z|, |W| ≤ (1 + u')|W̃|),
+        // u'·Σ|Λ'|·max|x| a posteriori from the stored Λ' (ROUNDED, after it)
+        rowop(0, width, L.bias!, y.v!, x, exactDotError(op.outFeatures) * (1 + 2 * U32R));
+        rt.dispatch('back_gemm', c.tile, params(R, op.outFeatures, op.inFeatures), [lam, L.weightHi!, L.weightLo!, spare],
           Math.ceil(R / (16 * c.tile.TM)) * Math.ceil(op.inFeatures / (16 * c.tile.TN)));
         swap();
+        rowop(6, op.inFeatures, c.dummy, c.dummy, x);
         break;
       case 'conv2d': {
         const [ch, h, w, oh, ow, kh, kw, sh, sw, pt, pl] = windowParams(L);
-        // each input element's gather sums OC terms per tap, then ≤ ⌈KH/SH⌉·⌈KW/SW⌉ tap sums
-        rowop(0, width, L.biasFull!, y.v!, x, slackFactor(op.outChannels + Math.ceil(kh / sh) * Math.ceil(kw / sw) + 1));
+        // each input element's gather: error-free products of ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ terms, as back_gemm
+        const terms = op.outChannels * Math.ceil(kh / sh) * Math.ceil(kw / sw);
+        rowop(0, width, L.biasFull!, y.v!, x, exactDotError(terms, op.outChannels) * (1 + 2 * U32R));
         const total = R * L.inSize;
         rt.dispatch('conv_back', {}, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),
-          [lam, L.weight!, spare], groups(total));
+          [lam, L.weightHi!, L.weightLo!, spare], groups(total));
         swap();
+        rowop(6, L.inSize, c.dummy, c.dummy, x);
         break;
       }
       case 'avgpool2d':
       case 'maxpool2d': {
         const avg = op.kind === 'avgpool2d';
         const relax = c.relaxOf(k);
-        // a pooled input is summed over ≤ ⌈KH/SH⌉·⌈KW/SW⌉ windows; AvgPool's quotients (2.5 ulp
-        // each) need a few u more than a plain sum
+        // a pooled input is a compensated sum over ≤ ⌈KH/SH⌉·⌈KW/SW⌉ windows; AvgPool's quotients
+        // (2.5 ulp each) add 5u; MaxPool's a·s roundings (u') are in MODE 4's factor 2
         const [kh, kw] = op.kernel, [sh, sw] = op.stride;
         const terms = Math.ceil(kh / sh) * Math.ceil(kw / sw);
-        if (avg) rowop(0, width, L.biasFull!, y.v!, x, slackFactor(terms + 8));
-        else rowop(4, width, relax!.f, y.v!, x, slackFactor(terms));
+        if (avg) rowop(0, width, L.biasFull!, y.v!, x, (dotError(1, terms) + 6 * U32R) * (1 + 5 * U32R));
+        else rowop(4, width, relax!.f, y.v!, x, dotError(1, terms) + 2 * U32R);
         const total = R * L.inSize;
         const incl = avg && op.countIncludePad ? 1 : 0;
         rt.dispatch('pool_back', { AVG: avg ? 1 : 0 }, params(total, ...windowParams(L), incl),

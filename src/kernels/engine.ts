@@ -12,6 +12,7 @@ import { describeAdapter } from './device.js';
 import { uploadNetwork, type GpuNet } from './gpunet.js';
 import { ChunkRun } from './propagate.js';
 import { outwardBoxes, exactInF32 } from './fp.js';
+import { checkErrorFree } from './fp-check.js';
 
 export interface GpuEngineOptions {
   /** Upper limit on boxes per chunk (tests use it to force several chunks). */
@@ -34,6 +35,8 @@ export class GpuEngine implements BoundEngine {
   private uploaded: GpuNet[] = [];
   private cpu: BoundEngine | null = null;
   private lost = false;
+  /** Why the device's arithmetic breaks the error bounds (fp-check.ts), null when it passed; checked once. */
+  private arithmetic: Promise<string | null> | undefined;
 
   constructor(readonly rt: GpuRuntime, readonly info: AdapterInfo, private opts: GpuEngineOptions = {}) {}
 
@@ -107,8 +110,17 @@ export class GpuEngine implements BoundEngine {
     const lower = new Float64Array(boxes.count * rows);
     const upper = new Float64Array(boxes.count * rows);
     const reason = method === 'crown' ? g.crownUnsupported : g.ibpUnsupported;
-    if (reason || this.lost) {
+    if (!this.lost) {
+      this.arithmetic ??= this.rt.scoped('the arithmetic check', () => checkErrorFree(this.rt)).catch((err: unknown) => {
+        if (!(err instanceof GpuLostError)) throw err;
+        this.lost = true; // as after a loss in a chunk: everything goes to the CPU engine
+        return null;
+      });
+    }
+    const broken = this.lost ? null : await this.arithmetic;
+    if (reason || this.lost || broken) {
       if (reason) warnOnce(`the GPU engine cannot run ${method} on ${net.name}: ${reason}; using the CPU engine for it`);
+      if (broken) warnOnce(`the GPU's f32 arithmetic breaks the error bounds (${broken}); using the CPU engine`);
       return (await this.cpuEngine()).bound(net, boxes, opts);
     }
     const n = inputSize(net);

@@ -1,4 +1,14 @@
-// Float32 helpers for the outward-rounded GPU arithmetic (see shaders/common.wgsl).
+// Float32 helpers for the outward-rounded GPU arithmetic (see shaders/common.wgsl), and the error
+// bounds the kernels' slack terms are sized by. What is proved (u = 2^-24, u' = u/(1−u)):
+//  - every sum of the kernels is compensated (TwoSum into a (hi, lo) pair): a dot product of n
+//    terms in blocks of b is within β(b, n)·Σ|terms| of the exact one (dotError: ≈ (b + 1)u,
+//    whatever n; a plain f32 sum has γ_n ≈ n·u);
+//  - the CROWN back-substitution through Dense layers (back_gemm) has error-free products, so its
+//    result is within u'·|result| + δ(n)·Σ|terms| (exactDotError: δ(784) ≈ 0.4u), the first term
+//    paid from the stored result itself;
+//  - each row's constant is carried as an unevaluated (hi, lo) pair (rowops.wgsl).
+// These hold for correctly rounded f32 + − ×, no reassociation (fused multiply-adds are harmless),
+// which engine.ts checks on the device once (fp-check.ts) before trusting it.
 
 /** Unit roundoff of float32 (round to nearest). */
 export const U32 = 2 ** -24;
@@ -11,15 +21,55 @@ export function gamma(n: number): number {
 }
 
 /**
- * The factor g the kernels multiply Σ|terms| by: the dot product's own error (γ_n), the rounding
- * of the f64 weights to f32 (u), and the f32 rounding of the slack computation itself, with room.
+ * Products per block of the compensated sums (the kernels' CB constant): a block of CB products is
+ * summed in plain f32, and each block sum enters a (hi, lo) pair by TwoSum (shaders/common.wgsl).
+ * 4 in the GEMMs (a TwoSum per 4 multiply-adds), 1 in the per-row kernels (one per term).
  */
-export function slackFactor(n: number): number {
-  // needed: (γ_n + u/(1−u))·(1 + γ_n) plus a few u for the f32 evaluation of the slack itself;
-  // γ_{n+4}·(1 + γ_{n+4}) ≥ (n+4)u + (n+4)²u² covers that with 3u to spare, 4u more for safety
-  const g = gamma(n + 4);
-  return g * (1 + g) + 4 * U32;
+export const GEMM_BLOCK = 4;
+export const ROW_BLOCK = 1;
+
+/**
+ * β(b, n): the relative error bound of a compensated blocked dot product of n terms, blocks of b:
+ * |res − Σ x_i| ≤ β·Σ|x_i| (x_i = a_i·b_i exact products, res the f32 result), with
+ *   β = γ_b + (u + γ_{m−1}²)(1 + γ_b),  m = ⌈n/b⌉ blocks.
+ * Proof: each block sum ŝ_k (b rounded products added in f32) is within γ_b·Σ_k|x_i| of its exact
+ * value (Higham, Accuracy and Stability, (3.5)); the block sums are added by Sum2 (TwoSum into
+ * hi, the errors summed in f32 into lo, res = fl(hi + lo)), whose result is within u|Σŝ| +
+ * γ_{m−1}²·Σ|ŝ| of Σŝ (Ogita, Rump, Oishi 2005, Prop. 4.5); and |Σŝ|, Σ|ŝ| ≤ (1 + γ_b)Σ|x|.
+ * TwoSum has no products, so a compiler's fused multiply-add cannot change it; it needs
+ * correctly rounded f32 addition without reassociation, which WGSL gives (Dawn compiles without
+ * fast-math), and the engine checks it on the device (see checkTwoSum in engine.ts).
+ * Underflow is paid for separately (etaTerm). Compare γ_n for the plain sum: β(4, 784) ≈ 6u,
+ * γ_784 ≈ 784u.
+ */
+export function dotError(b: number, n: number): number {
+  const m = Math.max(1, Math.ceil(n / b));
+  const gb = gamma(b), gm = m > 1 ? gamma(m - 1) : 0;
+  return gb + (U32 + gm * gm) * (1 + gb);
 }
+
+/**
+ * δ(n): the a-priori part of back_gemm's error bound (shaders/back_gemm.wgsl, error-free products):
+ * |res − Σ a_i W_i| ≤ u'·|res| + δ(n)·Σ|a_i||W_i|, δ(n) = 2γ_n² + 2^-8·γ_{2·b+⌈n/b⌉+2} + 2^-32,
+ * the small terms summed plainly in blocks of b (16 in back_gemm's tiles; OC per tap in conv_back).
+ * The first term is paid a posteriori (rowops ROUNDED, from the stored Λ'), this one a priori.
+ */
+export function exactDotError(n: number, block = 16): number {
+  const g = gamma(n);
+  return 2 * g * g + 2 ** -8 * gamma(2 * block + Math.ceil(n / block) + 2) + 2 ** -32;
+}
+
+/**
+ * The factor the kernels multiply a computed Σ|terms| by to cover a relative error `err` of the
+ * exact Σ|terms|: that sum was itself computed in f32 (k roundings per term at most: γ_k below the
+ * exact one, so exact ≤ computed/(1 − γ_k) ≤ computed·(1 + 2γ_k)); rounded up to an f32.
+ */
+export function slackFactor(err: number, k: number): number {
+  return f32Up(err * (1 + 2 * gamma(k)));
+}
+
+/** u/(1 − u): the relative error of rounding an f64 (a weight, a bias) to the nearest f32. */
+export const U32R = U32 / (1 - U32);
 
 /** Absolute slack for n terms that may underflow (2^-100 each; see ETA in common.wgsl). */
 export function etaTerm(n: number): number {

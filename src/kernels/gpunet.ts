@@ -1,5 +1,6 @@
 // A network uploaded for the GPU: weights rounded to nearest f32 (the kernels' error terms
-// account for |W − fl32(W)| ≤ u|W|), index maps for Permute/Pad, which layers CROWN tightens
+// account for |W − fl32(W)| ≤ u|W|), Dense weights also split in two f32 parts for the error-free
+// products of back_gemm (splitWeights), index maps for Permute/Pad, which layers CROWN tightens
 // and with which rows, and what each method supports.
 import type { Network, Layer, Shape } from '../network.js';
 import { INPUT, size, isSequential, layerInputShape } from '../network.js';
@@ -12,6 +13,9 @@ export interface GpuLayer {
   inSize: number;
   outSize: number;
   weight?: GPUBuffer;
+  /** Dense, Conv2d: W split for back_gemm's / conv_back's error-free products, W ≈ weightHi + weightLo (splitWeights). */
+  weightHi?: GPUBuffer;
+  weightLo?: GPUBuffer;
   bias?: GPUBuffer;
   /** Conv2d: the bias of every output element; AvgPool: zeros (the backward constant step reads one per column). */
   biasFull?: GPUBuffer;
@@ -59,6 +63,19 @@ function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; ba
   return { fwd, back };
 }
 
+/**
+ * W as two f32 parts for back_gemm: hi = fl32(W) cut to its top 12 significant bits (so that its
+ * products with 12-bit parts of Λ are exact in f32), lo = fl32(W − hi) (|lo| ≤ 2^-10.9|W|), so
+ * |W − hi − lo| ≤ u·|W − hi| + 2^-53|W| ≤ 2^-33|W|.
+ */
+export function splitWeights(w: Float64Array): { hi: Float32Array; lo: Float32Array } {
+  const hi = Float32Array.from(w);
+  const bits = new Uint32Array(hi.buffer);
+  for (let i = 0; i < bits.length; i++) bits[i] &= 0xfffff000;
+  const lo = Float32Array.from(w, (x, i) => x - hi[i]);
+  return { hi, lo };
+}
+
 export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
   const buffers: GPUBuffer[] = [];
   const keep = (b: GPUBuffer) => (buffers.push(b), b);
@@ -80,12 +97,19 @@ export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
     if (!CROWN_OPS.has(op.kind)) crownUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
     if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1)) return g;
     switch (op.kind) {
-      case 'dense':
+      case 'dense': {
         g.weight = f32(op.weight);
+        const { hi, lo } = splitWeights(op.weight);
+        g.weightHi = keep(rt.upload(hi));
+        g.weightLo = keep(rt.upload(lo));
         g.bias = f32(op.bias);
         break;
+      }
       case 'conv2d': {
         g.weight = f32(op.weight);
+        const { hi, lo } = splitWeights(op.weight);
+        g.weightHi = keep(rt.upload(hi));
+        g.weightLo = keep(rt.upload(lo));
         g.bias = f32(op.bias);
         // per output element, for the backward pass's constant (rowops reads a bias per column)
         const plane = g.outSize / op.outChannels;

@@ -9,7 +9,7 @@ import type { Spec, BoundMethod } from '../bounds/types.js';
 import type { GpuRuntime } from './runtime.js';
 import { params } from './runtime.js';
 import type { GpuNet, GpuLayer } from './gpunet.js';
-import { slackFactor, etaTerm } from './fp.js';
+import { slackFactor, etaTerm, dotError, gamma, f32Up, GEMM_BLOCK, U32 } from './fp.js';
 import { backwardPass, type Bounds, type Relax, type PassCtx } from './backward.js';
 
 export interface SpecBuf { buf: GPUBuffer; shared: boolean }
@@ -71,8 +71,11 @@ export class ChunkRun implements PassCtx {
         }
         const { TM, TN } = this.tile;
         const tiles = Math.ceil(rows / (16 * TM)) * Math.ceil(N / (16 * TN));
-        rt.dispatch('ibp_gemm', { CONV: op.kind === 'conv2d', TM, TN },
-          params(count, N, K, { f: slackFactor(K + 1) }, { f: etaTerm(K) }, ...conv),
+        // centre and radius sums: compensated dots of K terms; 4u: the f32 weights, bias and y = C + b
+        // (ibp_gemm.wgsl); the magnitude A is a plain sum (K + 1 roundings per term)
+        const g = slackFactor(dotError(GEMM_BLOCK, K) + 4 * U32, K + 1);
+        rt.dispatch('ibp_gemm', { CONV: op.kind === 'conv2d', TM, TN, CB: GEMM_BLOCK },
+          params(count, N, K, { f: g }, { f: etaTerm(K) }, { f: f32Up(2 * gamma(K + 2)) }, ...conv),
           [x.lo, x.hi, L.weight!, L.bias!, y.lo, y.hi, y.v], tiles);
         break;
       }
