@@ -89,11 +89,10 @@ test('sweep --complete: every pair decided, verdicts equal brute force, files ca
   const withCex = lines.slice(1).map((l) => l.split(',')).filter((c) => c[8] !== '');
   assert.ok(withCex.length > 0);
   for (const c of withCex) assert.is(c[8].split(' ').length, n);
-  // the plot: one band per method, its legend says what it is
+  // the plot: every pair is decided, so the interval is closed and no band is drawn
   const text = fs.readFileSync(svg, 'utf8');
-  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 2);
+  assert.is((text.match(/<polygon class="band"/g) ?? []).length, 0);
   assert.ok(text.includes('>CROWN + cascade<'));
-  assert.ok(text.includes('not yet decided'));
   assert.match(r.out, /method\s+eps\s+clean acc\s+verified\s+robust acc\s+falsified\s+misclassified\s+undecided\s+robust acc interval/);
   assert.match(r.out, /--complete: \d+ cascade call\(s\)/);
 });
@@ -206,7 +205,7 @@ test('--data folder:PATH is resized to the network\'s input (sweep, bounds)', ()
     saveOnnx(halvesNet(shape, 4), file);
     const b = veribound('bounds', '--net', file, '--data', `folder:${dir}`, '--samples', '2', '--eps', '0.01', '--backend', 'cpu', '--json');
     assert.is(b.code, 0, b.err);
-    const doc = JSON.parse(b.out);
+    const doc = JSON.parse(b.out).results[0];
     assert.is(doc.samples.length, 2);
     assert.is(doc.verified, 2, 'both test images are classified right and robust at 0.01');
     const html = path.join(tmp, `halves-${shape.length}.html`);
@@ -215,8 +214,8 @@ test('--data folder:PATH is resized to the network\'s input (sweep, bounds)', ()
     assert.match(s.out, /crown\s+0\.01\s+100\.00%\s+2\/2/);
     // the page: the interval per epsilon and the shaded curve
     const page = fs.readFileSync(html, 'utf8');
-    assert.is((page.match(/<polygon class="band"/g) ?? []).length, 1);
-    assert.match(page, /CROWN\+MILP falsified/);
+    assert.is((page.match(/<polygon class="band"/g) ?? []).length, 0, 'every pair decided: a closed interval, no band');
+    assert.match(page, /CROWN\+cascade falsified/);
   }
   // shapes an image folder cannot give: one line naming the network's shape
   const rgbish = { ...net, inputShape: [2, 4, 4] };
