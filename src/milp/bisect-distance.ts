@@ -63,6 +63,8 @@ export async function bisectLinfDistance(
   const chain = denseChain(net);
   const hasRelu = net.layers.some((l) => l.op.kind === 'relu');
   while (hi - lo > o.tolerance) {
+    // a turn of the event loop between steps, so that a Ctrl-C (a signal handler) can run
+    await new Promise((resolve) => setImmediate(resolve));
     if (performance.now() >= o.deadline || probeHi - lo <= o.tolerance) return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'timeout' };
     const r = (lo + probeHi) / 2;
     const t0 = performance.now();

@@ -57,6 +57,8 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // runs one stage, records and logs it; true when the property is now decided
   const stage = async (name: StageName, body: () => Promise<{ note: string; cex?: Counterexample | null }>): Promise<Counterexample | null | 'skipped'> => {
     if (skip.has(name)) return 'skipped';
+    // a turn of the event loop before each stage, so that a pending Ctrl-C (a signal handler) runs
+    await new Promise((resolve) => setImmediate(resolve));
     const before = open.count();
     const s0 = performance.now();
     const { note, cex } = await body();
