@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify.js'),
   run: () => import('./commands/run.js'),
   attack: () => import('./commands/attack.js'),
+  worker: () => import('./commands/worker.js'),
+  merge: () => import('./commands/merge.js'),
 };
 
 function mainHelp(): string {

@@ -25,6 +25,10 @@ usage: veribound run --instances CSV [--root DIR] [--out results.csv] [options]
   --limit N           only the first N rows (after --filter)
   --backend B         auto (default), gpu or cpu, passed to verify
   --results-dir DIR   keep each instance's result file and stderr log there
+  --shard K/N         only the K-th of N round-robin parts (K = auto: from SLURM_ARRAY_TASK_ID or
+                      JOB_COMPLETION_INDEX); --out is then a shard file for 'veribound merge'
+  --queue URL         send the instances to 'veribound worker's on Redis (redis:// or rediss://)
+  --resume            with --queue: re-attach to this run's jobs already in the queue
 
 Each instance runs as 'veribound verify' in a child process, killed 10% (at least 10 s) after
 its timeout; a killed instance counts as timeout, a crashed one as error.
@@ -53,11 +57,11 @@ export function readInstances(file: string): Instance[] {
   return out;
 }
 
-interface RowResult { result: string; timeS: number; decidedBy: string | null; stages: StageRecord[]; error?: string }
+export interface RowResult { result: string; timeS: number; decidedBy: string | null; stages: StageRecord[]; error?: string }
 
 const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
-function runOne(inst: Instance, root: string, backend: string, keepDir: string, index: number): Promise<RowResult> {
+export function runOne(inst: Instance, root: string, backend: string, keepDir: string, index: number): Promise<RowResult> {
   const resultFile = path.join(keepDir, `${index}.result`);
   const summaryFile = path.join(keepDir, `${index}.json`);
   const logFile = path.join(keepDir, `${index}.log`);
@@ -86,7 +90,7 @@ function runOne(inst: Instance, root: string, backend: string, keepDir: string, 
   });
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+export const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -99,6 +103,9 @@ export async function run(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       'results-dir': { type: 'string' },
+      shard: { type: 'string' },
+      queue: { type: 'string' },
+      resume: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -117,6 +124,9 @@ export async function run(argv: string[]): Promise<number> {
   const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
   fs.mkdirSync(keepDir, { recursive: true });
   const out = values.out!;
+  if (values.shard !== undefined || values.queue !== undefined || values.resume) {
+    return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume!, root, backend, keepDir, out });
+  }
   try {
     fs.writeFileSync(out, 'onnx,vnnlib,result,time_s\n');
   } catch (err) {

@@ -47,6 +47,12 @@ usage: veribound sweep [options]
                       then the exact MILP; robust accuracy becomes an interval [verified, 1 - falsified]
                       that closes where nothing is left undecided (the plot shades it)
   --milp-timeout S    MILP time limit per (input, eps) pair in seconds (default 10)
+  --shard K/N         only the K-th of N round-robin parts of the inputs (K = auto: from
+                      SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); --out is then a shard file
+                      for 'veribound merge', which writes the JSON, CSV, plot and HTML
+  --queue URL         send blocks of inputs to 'veribound worker's on Redis (redis:// or rediss://)
+  --block N           with --queue: inputs per job (default 8)
+  --resume            with --queue: re-attach to this sweep's jobs already in the queue
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +74,10 @@ export async function run(argv: string[]): Promise<number> {
       html: { type: 'string' },
       milp: { type: 'boolean', default: false },
       'milp-timeout': { type: 'string' },
+      shard: { type: 'string' },
+      queue: { type: 'string' },
+      block: { type: 'string', default: '8' },
+      resume: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -85,6 +95,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
   if (values.plot !== undefined) checkWritable(values.plot, '--plot');
   if (values.html !== undefined) checkWritable(values.html, '--html');
+  if (values.shard !== undefined || values.queue !== undefined || values.resume) {
+    return (await import('../shard/sweep-shard.js')).scaleOutSweep({ target: { net: values.net!, data: values.data, samples, inputsFile: values.inputs },
+      settings: { methods, eps, schedule, batch, ...(values.milp ? { milpTimeoutS: milpTimeout } : {}) }, backend,
+      files: { out: values.out, csv: values.csv, plot: values.plot, html: values.html }, shard: values.shard, queue: values.queue, resume: values.resume!, block: values.block! });
+  }
 
   const t0 = performance.now();
   const { net, data } = await loadTarget({ net: values.net!, data: values.data, samples, inputsFile: values.inputs });
