@@ -62,7 +62,7 @@ const inputsFile = path.join(tmp, 'inputs.json');
 fs.writeFileSync(inputsFile, JSON.stringify({ inputs: xs, labels }));
 
 /** The sweep JSON without what depends on time, the machine or the split (engine calls). */
-export function comparableSweep(file: string): unknown {
+function comparableSweep(file: string): unknown {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   delete doc.seconds;
   if (doc.milp) delete doc.milp.workers;
@@ -74,7 +74,7 @@ export function comparableSweep(file: string): unknown {
   return doc;
 }
 /** The sweep CSV without its time columns. */
-export function comparableCsv(file: string): string {
+function comparableCsv(file: string): string {
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
   const head = lines[0].split(',');
   const keep = head.map((h, c) => (/seconds/.test(h) ? -1 : c)).filter((c) => c >= 0);

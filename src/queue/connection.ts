@@ -20,7 +20,8 @@ export function parseQueueUrl(text: string): QueueTarget {
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(`--queue: '${maskPassword(text)}' is not a URL (expected redis://HOST:PORT or rediss://HOST:PORT)`);
+    // not echoed: an unparsable URL may hold a password where the masking cannot find it
+    throw new UserError('--queue: the value is not a URL (expected redis://[:PASSWORD@]HOST[:PORT] or rediss://…)');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UserError(`--queue: scheme '${url.protocol}' is not redis: or rediss:`);
   if (!url.hostname) throw new UserError('--queue: the URL names no host');
