@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
   fs.mkdirSync(keepDir, { recursive: true });
   const out = values.out!;
-  if (values.shard !== undefined || values.queue !== undefined || values.resume) {
+  if (values.shard !== undefined || values.queue !== undefined) {
     return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume!, root, backend, keepDir, out });
   }
   try {

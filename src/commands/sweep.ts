@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.csv !== undefined) checkWritable(values.csv, '--csv');
   if (values.plot !== undefined) checkWritable(values.plot, '--plot');
   if (values.html !== undefined) checkWritable(values.html, '--html');
-  if (values.shard !== undefined || values.queue !== undefined || values.resume) {
+  if (values.shard !== undefined || values.queue !== undefined) {
     return (await import('../shard/sweep-shard.js')).scaleOutSweep({ target: { net: values.net!, data: values.data, samples, inputsFile: values.inputs },
       settings: { methods, eps, schedule, batch, ...(values.milp ? { milpTimeoutS: milpTimeout } : {}) }, backend,
       files: { out: values.out, csv: values.csv, plot: values.plot, html: values.html }, shard: values.shard, queue: values.queue, resume: values.resume!, block: values.block! });

@@ -9,7 +9,7 @@ import type { Backend } from '../engine.js';
 import { createProgress } from '../progress.js';
 import { OrderedResults, printRunSummary, rowLine } from '../shard/run-rows.js';
 import { readBlob } from './blobs.js';
-import type { VerifyJob } from './jobs.js';
+import type { BlobRef, VerifyJob } from './jobs.js';
 import { describeSeconds, submitJobs, type Timing } from './submit.js';
 
 /** What a worker sends back for a verify job. */
@@ -24,10 +24,15 @@ export interface VerifyJobResult {
 
 export async function submitRun(rows: Instance[], o: { queue: string; resume: boolean; root: string; backend: string; keepDir: string; out: string }): Promise<number> {
   const blobs = new Map<string, Buffer>();
+  const refs = new Map<string, BlobRef>();
   const ref = (rel: string, ext: string) => {
-    const { ref, bytes } = readBlob(path.resolve(o.root, rel), ext, rel);
-    blobs.set(ref.sha256, bytes);
-    return ref;
+    const file = path.resolve(o.root, rel);
+    if (!refs.has(file)) {
+      const { ref, bytes } = readBlob(file, ext, rel);
+      blobs.set(ref.sha256, bytes);
+      refs.set(file, ref);
+    }
+    return { ...refs.get(file)!, name: rel };
   };
   const jobs: VerifyJob[] = rows.map((r) => ({ kind: 'verify', onnx: ref(r.onnx, '.onnx'), vnnlib: ref(r.vnnlib, '.vnnlib'), timeoutS: r.timeoutS, backend: o.backend as Backend }));
   const results = new OrderedResults(o.out, rows);

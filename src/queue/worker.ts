@@ -43,6 +43,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   fs.mkdirSync(blobDir, { recursive: true });
   fs.mkdirSync(jobsDir, { recursive: true });
   const me = `${os.hostname()}:${process.pid}`;
+  let stopping = false;
 
   const processor = async (job: BullJob): Promise<VerifyJobResult | BlockResult> => {
     let data;
@@ -71,6 +72,8 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const verifyJob = async (d: VerifyJob, dir: string): Promise<VerifyJobResult> => {
     const onnx = await blob(d.onnx), vnnlib = await blob(d.vnnlib);
     const row = await runOne({ onnx, vnnlib, timeoutS: d.timeoutS, line: 0 }, dir, d.backend, dir, 0);
+    // Ctrl-C reaches the verify child too: its error row is the interrupt's, not the instance's
+    if (stopping && row.result === 'error') throw new Error('the worker was interrupted during the instance');
     const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null);
     return { row, resultText: read(path.join(dir, '0.result')), summaryText: read(path.join(dir, '0.json')), log: tail(read(path.join(dir, '0.log')) ?? '', 64 * 1024), worker: me };
   };
@@ -80,7 +83,8 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     const inFile = path.join(dir, 'in.json'), outFile = path.join(dir, 'out.json');
     fs.writeFileSync(inFile, JSON.stringify(input));
     const { code, stderr, killed } = await new Promise<{ code: number | null; stderr: string; killed: boolean }>((resolve) => {
-      const child = spawn(process.execPath, [childPath, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // detached: a Ctrl-C at the worker's terminal lets the block finish while the worker stops
+      const child = spawn(process.execPath, [childPath, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       let err = '', killed = false;
       child.stderr.on('data', (s) => { err = tail(err + s, 16 * 1024); });
       const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, d.timeoutS * 1000);
@@ -108,7 +112,6 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   process.stdout.write(`worker ${me}: taking jobs from ${target.display} (concurrency ${o.concurrency}, work dir ${o.workDir})\n`);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
     const stop = (signal: string) => {
       if (stopping) { process.exit(130); }
       stopping = true;
