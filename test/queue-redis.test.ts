@@ -154,7 +154,7 @@ rstest('an interrupted submitter (Ctrl-C) leaves its jobs; a new one refuses the
   noPassword(sub.out, again.stderr, res.stdout, res.stderr, w.out);
 });
 
-rtest('sweep --queue with 2 workers and blocks of 4 inputs: the same JSON and CSV as the local sweep (times aside)', async () => {
+rtest('sweep --queue (interrupted, then re-attached) with 2 workers and blocks of 4 inputs: the same JSON and CSV as the local sweep (times aside)', async () => {
   const rng = seededRng(5);
   const net = randomNetwork(rng, { kind: 'dense', depth: 2, width: 10, outputs: 3 });
   const netFile = path.join(tmp, 'tiny.onnx');
@@ -167,11 +167,19 @@ rtest('sweep --queue with 2 workers and blocks of 4 inputs: the same JSON and CS
   const args = ['sweep', '--net', netFile, '--inputs', path.join(tmp, 'inputs.json'), '--eps', '0.002,0.005,0.01,0.02,0.05,0.1', '--method', 'ibp,crown', '--backend', 'cpu', '--schedule', 'bisect'];
   const one = veribound(...args, '--out', path.join(tmp, 's-local.json'), '--csv', path.join(tmp, 's-local.csv'));
   assert.is(one.status, 0, one.stderr);
+  const qargs = [...args, '--queue', redis!.url, '--block', '4', '--out', path.join(tmp, 's-queue.json'), '--csv', path.join(tmp, 's-queue.csv')];
+  // submitted while no worker runs, interrupted, then collected by the same command once workers run
+  const sub = veriboundAsync(qargs);
+  await sub.waitFor(/sweep: 5 job\(s\) on/);
+  sub.child.kill('SIGINT');
+  assert.is(await sub.exited, 130, sub.out);
+  assert.match(sub.out, /5 of 5 job\(s\) stay in the queue: run the same command again/);
+  assert.not.ok(fs.existsSync(path.join(tmp, 's-queue.json')));
   const [a, b] = [worker('s1'), worker('s2')];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const q = veribound(...args, '--queue', redis!.url, '--block', '4', '--out', path.join(tmp, 's-queue.json'), '--csv', path.join(tmp, 's-queue.csv'));
+  const q = veribound(...qargs);
   assert.is(q.status, 0, q.stderr);
-  assert.match(q.stdout, /sweep: 5 job\(s\)/);
+  assert.match(q.stdout, /re-attached to 5 of 5 job\(s\) of this sweep/);
   const strip = (file: string) => {
     const d = JSON.parse(fs.readFileSync(file, 'utf8'));
     delete d.seconds;

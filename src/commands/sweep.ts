@@ -51,8 +51,8 @@ usage: veribound sweep [options]
                       SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); --out is then a shard file
                       for 'veribound merge', which writes the JSON, CSV, plot and HTML
   --queue URL         send blocks of inputs to 'veribound worker's on Redis (redis:// or rediss://)
-  --block N           with --queue: inputs per job (default 8)
-  --resume            with --queue: re-attach to this sweep's jobs already in the queue
+  --block N           with --queue: inputs per job (default 8); the jobs of an interrupted
+                      sweep --queue are collected by running the same command again
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -77,7 +77,6 @@ export async function run(argv: string[]): Promise<number> {
       shard: { type: 'string' },
       queue: { type: 'string' },
       block: { type: 'string', default: '8' },
-      resume: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -98,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.shard !== undefined || values.queue !== undefined) {
     return (await import('../shard/sweep-shard.js')).scaleOutSweep({ target: { net: values.net!, data: values.data, samples, inputsFile: values.inputs },
       settings: { methods, eps, schedule, batch, ...(values.milp ? { milpTimeoutS: milpTimeout } : {}) }, backend,
-      files: { out: values.out, csv: values.csv, plot: values.plot, html: values.html }, shard: values.shard, queue: values.queue, resume: values.resume!, block: values.block! });
+      files: { out: values.out, csv: values.csv, plot: values.plot, html: values.html }, shard: values.shard, queue: values.queue, block: values.block! });
   }
 
   const t0 = performance.now();

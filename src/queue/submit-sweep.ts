@@ -37,7 +37,7 @@ export async function submitSweep(o: ScaleOutSweep): Promise<number> {
   const timings: Timing[] = [];
   const bar = createProgress(t.candidates.length, `sweep ${t.net.name} (queue)`);
   const code = jobs.length === 0 ? 0 : await submitJobs<BlockResult>({
-    queue: o.queue!, resume: o.resume, what: 'sweep', jobs, blobs: new Map([[net.ref.sha256, net.bytes]]),
+    queue: o.queue!, resume: 'auto', what: 'sweep', jobs, blobs: new Map([[net.ref.sha256, net.bytes]]),
     onResult(i, result, timing) {
       placed.push({ positions: blocks[i], result });
       timings.push(timing);

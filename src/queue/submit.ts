@@ -2,8 +2,9 @@
 // enqueue one BullMQ job per piece of work, hand each result to the caller exactly once as it
 // arrives, and clean up. Job ids are the submission's content hash plus the piece's position, so
 // the same submission always names the same jobs: BullMQ ignores a job added twice, and a
-// submitter that was interrupted re-attaches with --resume and collects what finished meanwhile
-// (without --resume it refuses to start over jobs that are still there). A worker killed mid-job
+// submitter that was interrupted re-attaches and collects what finished meanwhile (`run` asks for
+// --resume and otherwise refuses to start over jobs that are still there; `sweep`, whose --resume
+// belongs to its checkpoints, re-attaches whenever it finds them). A worker killed mid-job
 // leaves a stalled job that BullMQ hands to another worker; its result still arrives once here.
 import crypto from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -22,7 +23,11 @@ export interface Timing {
 
 export interface SubmitOptions<R> {
   queue: string;
-  resume: boolean;
+  /**
+   * Jobs of this very submission already in the queue: true collects them (--resume), false
+   * refuses to start (a second submitter waiting on the same jobs), 'auto' collects them.
+   */
+  resume: boolean | 'auto';
   /** For messages: 'run' or 'sweep'. */
   what: string;
   jobs: Job[];
@@ -51,7 +56,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
     if (there && !o.resume) {
       throw new UserError(`${o.what}: the queue at ${target.display} already holds ${there} job(s) of this very ${o.what} (an interrupted submitter?); add --resume to collect them`);
     }
-    if (o.resume) process.stdout.write(there ? `re-attached to ${there} of ${ids.length} job(s) of this ${o.what}\n` : `nothing of this ${o.what} in the queue yet: submitting it\n`);
+    if (o.resume === true || there) process.stdout.write(there ? `re-attached to ${there} of ${ids.length} job(s) of this ${o.what}\n` : `nothing of this ${o.what} in the queue yet: submitting it\n`);
     await uploadBlobs(client, o.blobs);
     const missing = ids.flatMap((id, i) => (present[i] ? [] : [i]));
     if (missing.length) {
@@ -84,7 +89,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
       if (pending.size) await new Promise((r) => setTimeout(r, o.pollMs ?? 200));
     }
     if (interrupted) {
-      process.stderr.write(`veribound: interrupted; ${pending.size} of ${ids.length} job(s) stay in the queue: run the same command with --resume to collect them\n`);
+      process.stderr.write(`veribound: interrupted; ${pending.size} of ${ids.length} job(s) stay in the queue: run the same command${o.resume === 'auto' ? ' again' : ' with --resume'} to collect them\n`);
       return 130;
     }
     await Promise.all(ids.map((id) => queue.remove(id).catch(() => 0)));

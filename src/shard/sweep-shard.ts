@@ -29,7 +29,6 @@ export interface ScaleOutSweep {
   /** --shard K/N (unparsed). */
   shard?: string;
   queue?: string;
-  resume: boolean;
   /** --block: inputs per queue job (unparsed). */
   block: string;
 }
@@ -70,11 +69,7 @@ export function blockOf(t: Target, positions: number[]): { inputs: Float64Array;
 
 export async function scaleOutSweep(o: ScaleOutSweep): Promise<number> {
   if (o.shard !== undefined && o.queue !== undefined) throw new UserError('sweep: --shard and --queue are two ways to split a sweep; give one');
-  if (o.shard !== undefined) {
-    if (o.resume) throw new UserError('sweep: --resume re-attaches to a queue (--queue URL); a shard is rerun as it is');
-    return shardSweep(o, parseShard(o.shard));
-  }
-  if (o.queue === undefined) throw new UserError('sweep: --resume needs --queue URL (the queue to re-attach to)');
+  if (o.shard !== undefined) return shardSweep(o, parseShard(o.shard));
   const { submitSweep } = await import('../queue/submit-sweep.js');
   return submitSweep(o);
 }
