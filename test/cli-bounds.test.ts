@@ -2,6 +2,7 @@
 // same boxes, verified ⇔ correctly classified and every margin bound > 0, and bad input is one
 // line on stderr with exit code 2.
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +18,9 @@ import { forward } from '../src/forward.js';
 import { marginSpec, predictedClass } from '../src/spec/margins.js';
 import { buildBoxes } from '../src/sweep/boxes.js';
 import { randomNetwork, seededRng } from './helpers/random-network.js';
+
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -81,8 +85,7 @@ test('table output names the verified count', () => {
   assert.match(r.out, /misclassified/);
 });
 
-test('--samples on a real MNIST network: first N test images, verdicts follow the margins', () => {
-  if (!fs.existsSync(shared256)) return;
+sharedTest('--samples on a real MNIST network: first N test images, verdicts follow the margins', () => {
   const r = veribound('bounds', '--net', shared256, '--samples', '15', '--eps', '0.01', '--method', 'crown', '--backend', 'cpu', '--json');
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(r.out);

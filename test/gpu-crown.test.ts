@@ -4,7 +4,8 @@
 // the CPU ones within TOL and hold every sampled point. Also: only the unstable neurons of ReLU
 // inputs are back-substituted (as the CPU engine does), row blocks do not change results, and a
 // residual net goes to the CPU engine unchanged.
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
+import { guard, gpuMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import { createGpuEngine, GpuEngine } from '../src/kernels/index.js';
 import { forward } from '../src/forward.js';
@@ -13,6 +14,8 @@ import type { Network, Op } from '../src/network.js';
 import { appendLayer, size, INPUT, outputSize } from '../src/network.js';
 import { marginSpec, marginsOf } from '../src/spec/margins.js';
 import { rng, randArray, dense, randomMlp, randomBoxes, assertEnclosesCpu, gpuEngineForTests, allOpsNet } from './gpu-helpers.js';
+
+const test = guard(uvuTest, await gpuMissing());
 
 let engine: GpuEngine;
 // Stated tolerance (relative to 1 + |bound|): the outward error terms cost ~1e-5..1e-4 here.

@@ -1,7 +1,8 @@
 // The WebGPU engine against the float64 CPU engine on the software adapter: random dense ReLU
 // nets with widths that are not multiples of the workgroup/tile sizes, IBP and CROWN, with and
 // without a margin spec, several chunks; plus sampled points inside the GPU bounds.
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
+import { guard, gpuMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import { createGpuEngine } from '../src/kernels/index.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
@@ -10,6 +11,8 @@ import { marginSpec, marginsOf } from '../src/spec/margins.js';
 import { outputSize } from '../src/network.js';
 import { forward } from '../src/forward.js';
 import { randomMlp, randomBoxes, assertEnclosesCpu, rng, gpuEngineForTests } from './gpu-helpers.js';
+
+const test = guard(uvuTest, await gpuMissing());
 
 let engine: BoundEngine;
 // Stated tolerance: the outward error terms (≈ 2γ_n·Σ|terms| per layer) cost ~1e-4 relative on these nets.

@@ -2,13 +2,16 @@
 // hook, as a driver reset or a lost GPU would end it); the engine must finish the remaining boxes
 // on the CPU engine with one warning, keep the chunk the GPU finished (enclosing the CPU bounds),
 // return the CPU's own results for the rest, and send later calls to the CPU without new warnings.
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
+import { guard, gpuMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import { createGpuEngine, GpuEngine } from '../src/kernels/index.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
 import type { BoundMethod } from '../src/bounds/types.js';
 import { marginSpec } from '../src/spec/margins.js';
 import { randomMlp, randomBoxes, assertEnclosesCpu } from './gpu-helpers.js';
+
+const test = guard(uvuTest, await gpuMissing());
 
 /** Runs fn while collecting what goes to stderr. */
 async function captureStderr<T>(fn: () => Promise<T>): Promise<{ value: T; text: string }> {

@@ -1,6 +1,7 @@
 // The WebGPU engine on real VNN-COMP networks (../shared, skipped when absent): IBP and CROWN
 // bounds enclose the float64 CPU engine's and stay within the stated tolerance (below).
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
+import { guard, gpuMissing, sharedMissing } from './helpers/requires.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { boundNetworkCpu } from '../src/bounds/index.js';
@@ -10,7 +11,9 @@ import { marginSpec } from '../src/spec/margins.js';
 import { inputSize } from '../src/network.js';
 import { randomBoxes, assertEnclosesCpu, gpuEngineForTests } from './gpu-helpers.js';
 
-const shared = path.resolve('..', 'shared', 'benchmarks');
+import { benchDir as shared } from './helpers/requires.js';
+
+const test = guard(uvuTest, sharedMissing() ?? await gpuMissing());
 // CROWN on the ERAN conv net and on the maxpool/sigmoid nets takes minutes on the software
 // adapter (its barriers are slow), so CI runs it on the small avgpool conv net; the other ops'
 // CROWN kernels are checked on random nets in gpu-crown.test.ts. Tolerances are relative to
@@ -28,7 +31,7 @@ test.after(async () => { await engine?.dispose(); });
 
 for (const { file, eps, ibpBoxes, crownBoxes, tol } of nets) {
   const full = path.join(shared, file);
-  if (!fs.existsSync(full)) continue;
+  if (!fs.existsSync(full) && !sharedMissing()) throw new Error(`${full} is missing from ../shared`);
   test(`${path.basename(file)}: GPU bounds enclose the CPU ones (ibp, crown)`, async () => {
     const net = loadOnnxFile(full);
     for (const [method, count] of [['ibp', ibpBoxes], ['crown', crownBoxes]] as const) {

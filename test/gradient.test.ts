@@ -2,6 +2,7 @@
 // (dense, sigmoid, conv with pad/max/avg pooling/permute/affine, residual adds) and on a
 // shared VNN-COMP CNN.
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { inputGradient } from '../src/gradient.js';
@@ -11,6 +12,9 @@ import type { Network } from '../src/network.js';
 import { loadOnnxFile } from '../src/onnx/load.js';
 import { RANDOM_NET_KINDS, randomNetwork, seededRng } from './helpers/random-network.js';
 import { numbers } from './fixtures-onnx.js';
+
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -52,7 +56,7 @@ test('random networks of every kind: gradient = finite differences', () => {
   }
 });
 
-test('a shared CNN (conv, maxpool, NHWC permute, normalisation): gradient = finite differences', () => {
+sharedTest('a shared CNN (conv, maxpool, NHWC permute, normalisation): gradient = finite differences', () => {
   const net = loadOnnxFile(path.resolve(root, '../shared/benchmarks/eran/nets/mnist_conv_maxpool.onnx'));
   const x = Float64Array.from(numbers(5, 784), (v) => (v + 1) / 2);
   const c = new Float64Array(10);

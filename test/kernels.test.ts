@@ -3,7 +3,8 @@
 // Permute, Reshape, Sigmoid) against the float64 CPU engine on random shapes that are not
 // multiples of the workgroup or tile sizes; CROWN through Affine/Permute/Pad; sampled points.
 // (CROWN through Conv2d, pools and Sigmoid: gpu-crown.test.ts.)
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
+import { guard, gpuMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import { f32Down, f32Up, gamma } from '../src/kernels/fp.js';
 import { boundNetworkCpu } from '../src/bounds/index.js';
@@ -13,11 +14,13 @@ import { appendLayer } from '../src/network.js';
 import { forward } from '../src/forward.js';
 import { rng, randArray, dense, randomBoxes, assertEnclosesCpu, gpuEngineForTests, allOpsNet } from './gpu-helpers.js';
 
+const test = guard(uvuTest, await gpuMissing());
+
 let engine: BoundEngine;
 test.before(async () => { engine = await gpuEngineForTests(); });
 test.after(async () => { await engine?.dispose(); });
 
-test('f32Down / f32Up give the nearest f32 on the right side', () => {
+uvuTest('f32Down / f32Up give the nearest f32 on the right side', () => {
   const r = rng(1);
   for (let i = 0; i < 2000; i++) {
     const x = (r() - 0.5) * 10 ** Math.floor(r() * 12 - 6);

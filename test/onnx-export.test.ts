@@ -2,6 +2,7 @@
 // ONNX, run in onnxruntime-node (which must agree with our forward pass) and re-imported
 // (which must give the same layers with float32-rounded weights).
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,9 @@ import type { Network } from '../src/network.js';
 import { UserError } from '../src/errors.js';
 import { RANDOM_NET_KINDS, randomNetwork, seededRng } from './helpers/random-network.js';
 import { maxAbsDiff, numbers, runOrt } from './fixtures-onnx.js';
+
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const benchDir = path.resolve(root, '../shared/benchmarks');
@@ -64,7 +68,7 @@ test('random networks of every kind: export runs in onnxruntime and re-imports t
   }
 });
 
-test('shared networks: the exported model computes what the original file computes', async () => {
+sharedTest('shared networks: the exported model computes what the original file computes', async () => {
   for (const rel of ['eran/nets/mnist_conv_maxpool.onnx', 'verivital/Convnet_avgpool.onnx', 'oval21/nets/cifar_deep_kw.onnx', 'sanity/test_small.onnx', 'mnist_fc/onnx/mnist-net_256x2.onnx']) {
     const file = path.join(benchDir, rel);
     const net = loadOnnxFile(file);

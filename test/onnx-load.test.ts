@@ -2,6 +2,7 @@
 // float64 and float32 forward passes agree with onnxruntime-node (an independent
 // implementation, run on the same file) on random inputs and on MNIST test images.
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,9 @@ import { bundledModels, loadNetwork, resolveNetworkPath } from '../src/models.js
 import { loadMnist } from '../src/data/mnist.js';
 import { maxAbsDiff, numbers, runOrt } from './fixtures-onnx.js';
 
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
+
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const benchDir = path.resolve(root, '../shared/benchmarks');
 
@@ -20,7 +24,7 @@ function onnxFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.onnx')).map((f) => path.join(dir, f)).sort();
 }
 
-test('the shared benchmarks are there', () => {
+sharedTest('the shared benchmarks are there', () => {
   assert.ok(fs.existsSync(benchDir), `${benchDir} is missing: these tests need ../shared/benchmarks beside the project`);
   assert.ok(onnxFiles(benchDir).length >= 16, 'expected the 16 VNN-COMP networks');
 });
@@ -49,7 +53,7 @@ async function agreesWithOrt(file: string, net: Network, seed: number): Promise<
 
 const files = fs.existsSync(benchDir) ? onnxFiles(benchDir) : [];
 files.forEach((file, k) => {
-  test(`shared ${path.relative(benchDir, file)} loads and matches onnxruntime`, async () => {
+  sharedTest(`shared ${path.relative(benchDir, file)} loads and matches onnxruntime`, async () => {
     const net = loadOnnxFile(file);
     assert.ok(net.layers.length > 0);
     await agreesWithOrt(file, net, 100 + k);
@@ -66,7 +70,7 @@ test('bundled models load by name and match onnxruntime', async () => {
   }
 });
 
-test('structure: normalisation, NHWC transpose, sigmoid and pooling map to the right layers', () => {
+sharedTest('structure: normalisation, NHWC transpose, sigmoid and pooling map to the right layers', () => {
   const kinds = (rel: string) => loadOnnxFile(path.join(benchDir, rel)).layers.map((l) => l.op.kind);
   const conv = kinds('eran/nets/mnist_conv_maxpool.onnx');
   assert.is(conv[0], 'affine', 'Sub/Div merged into one affine');

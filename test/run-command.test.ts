@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,10 +11,12 @@ import { insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { forward } from '../src/forward.js';
 import { formatResult, parseResult } from '../src/verify/result-file.js';
 
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
+
 const sanity = path.resolve('..', 'shared', 'benchmarks', 'sanity');
 const cli = path.resolve('dist', 'src', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-run-test-'));
-const have = fs.existsSync(sanity);
 
 function veribound(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -29,8 +32,7 @@ test('result file format: the answer line, and for sat ((X_i v) ... (Y_j v)) tha
   assert.equal(back, { answer: 'sat', x: [...x], y: [...y] });
 });
 
-test('verify: answer on the first line of stdout; --out writes a sat counterexample that replays', () => {
-  if (!have) return;
+sharedTest('verify: answer on the first line of stdout; --out writes a sat counterexample that replays', () => {
   const out = path.join(tmp, 'sat.result');
   const r = veribound('verify', '--net', path.join(sanity, 'test_sat.onnx'), '--spec', path.join(sanity, 'test_prop.vnnlib'), '--backend', 'cpu', '--timeout', '30', '--out', out);
   assert.is(r.status, 0, r.stderr);
@@ -49,8 +51,7 @@ test('verify: answer on the first line of stdout; --out writes a sat counterexam
   y.forEach((v, j) => assert.ok(Math.abs(v - res.y[j]) < 1e-9));
 });
 
-test('verify: bad arguments and files are one-line user errors with exit 2', () => {
-  if (!have) return;
+sharedTest('verify: bad arguments and files are one-line user errors with exit 2', () => {
   let r = veribound('verify', '--net', path.join(sanity, 'test_sat.onnx'));
   assert.is(r.status, 2);
   assert.match(r.stderr, /--spec P\.vnnlib is required/);
@@ -65,8 +66,7 @@ test('verify: bad arguments and files are one-line user errors with exit 2', () 
   assert.match(r.stderr, /declares 1 inputs X_i/);
 });
 
-test('run: a 3-row CSV (one row crashing) gives a results CSV, counts and a stage breakdown', () => {
-  if (!have) return;
+sharedTest('run: a 3-row CSV (one row crashing) gives a results CSV, counts and a stage breakdown', () => {
   const csv = path.join(tmp, 'instances.csv');
   fs.writeFileSync(csv, 'test_sat.onnx,test_prop.vnnlib,30\ntest_unsat.onnx,test_prop.vnnlib,30\nmissing.onnx,test_prop.vnnlib,30\n');
   const out = path.join(tmp, 'results.csv');
@@ -83,8 +83,7 @@ test('run: a 3-row CSV (one row crashing) gives a results CSV, counts and a stag
   assert.match(r.stdout, /missing\.onnx.*no such file/);
 });
 
-test('run: --filter and --limit select rows; a bad CSV row is a user error', () => {
-  if (!have) return;
+sharedTest('run: --filter and --limit select rows; a bad CSV row is a user error', () => {
   const csv = path.join(tmp, 'instances2.csv');
   fs.writeFileSync(csv, 'test_sat.onnx,test_prop.vnnlib,30\ntest_unsat.onnx,test_prop.vnnlib,30\n');
   const out = path.join(tmp, 'results2.csv');

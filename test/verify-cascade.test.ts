@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { guard, sharedMissing } from './helpers/requires.js';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,9 @@ import { pgdAttack } from '../src/attack/pgd.js';
 import { verifyProperty } from '../src/verify/cascade.js';
 import type { VerifyOutcome } from '../src/verify/outcome.js';
 import { makeRng } from '../src/train/rng.js';
+
+/** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
+const sharedTest = guard(test, sharedMissing());
 
 const sanity = path.resolve('..', 'shared', 'benchmarks', 'sanity');
 const engine = new CpuEngine();
@@ -40,10 +44,8 @@ function checkAnswer(net: Network, prop: Property, out: VerifyOutcome, what: str
   }
 }
 
-const haveSanity = fs.existsSync(sanity);
 
-test('sanity benchmark: test_sat is sat with a replaying counterexample, test_unsat is unsat', async () => {
-  if (!haveSanity) return;
+sharedTest('sanity benchmark: test_sat is sat with a replaying counterexample, test_unsat is unsat', async () => {
   const prop = readVnnlib(path.join(sanity, 'test_prop.vnnlib'));
   const sat = loadOnnxFile(path.join(sanity, 'test_sat.onnx'));
   const unsat = loadOnnxFile(path.join(sanity, 'test_unsat.onnx'));
@@ -56,8 +58,7 @@ test('sanity benchmark: test_sat is sat with a replaying counterexample, test_un
   checkAnswer(unsat, prop, b, 'test_unsat');
 });
 
-test('sanity benchmark: the other instances (nano, tiny, small) agree with sampling', async () => {
-  if (!haveSanity) return;
+sharedTest('sanity benchmark: the other instances (nano, tiny, small) agree with sampling', async () => {
   for (const name of ['test_nano', 'test_tiny', 'test_small']) {
     const net = loadOnnxFile(path.join(sanity, `${name}.onnx`));
     const prop = readVnnlib(path.join(sanity, `${name}.vnnlib`));
