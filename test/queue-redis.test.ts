@@ -54,12 +54,21 @@ test('jobs: only veribound kinds with checked fields', () => {
   }
 });
 
-test('Redis unreachable: one line, exit 2, the password not printed', async () => {
+test('Redis unreachable (worker and submitter): one line, exit 2, the password not printed, no results file', async () => {
   const port = await freePort(); // nothing listens there
   const r = veribound('worker', '--queue', `redis://:${PASSWORD}@127.0.0.1:${port}`);
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, new RegExp(`^veribound: cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\n$`));
   assert.not.match(r.stdout + r.stderr, PASSWORD);
+  // a submitter too, and it leaves no results file behind
+  saveOnnx(randomNetwork(seededRng(1), { kind: 'dense', depth: 1, width: 4, outputs: 2 }), path.join(tmp, 'u.onnx'));
+  fs.writeFileSync(path.join(tmp, 'u.vnnlib'), '; not read by the submitter\n');
+  fs.writeFileSync(path.join(tmp, 'u.csv'), 'u.onnx,u.vnnlib,10\n');
+  const s = veribound('run', '--instances', path.join(tmp, 'u.csv'), '--queue', `redis://:${PASSWORD}@127.0.0.1:${port}`, '--out', path.join(tmp, 'u-results.csv'));
+  assert.is(s.status, 2, s.stderr);
+  assert.match(s.stderr, /^veribound: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(ECONNREFUSED\)\n$/);
+  assert.not.match(s.stdout + s.stderr, PASSWORD);
+  assert.not.ok(fs.existsSync(path.join(tmp, 'u-results.csv')));
 });
 
 const rtest = guard(test, redisMissing());

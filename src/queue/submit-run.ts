@@ -35,7 +35,7 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
     return { ...refs.get(file)!, name: rel };
   };
   const jobs: VerifyJob[] = rows.map((r) => ({ kind: 'verify', onnx: ref(r.onnx, '.onnx'), vnnlib: ref(r.vnnlib, '.vnnlib'), timeoutS: r.timeoutS, backend: o.backend as Backend }));
-  const results = new OrderedResults(o.out, rows);
+  let results: OrderedResults | undefined; // created once Redis answered: an unreachable queue leaves no file
   const all: RowResult[] = [];
   const timings: Timing[] = [];
   const t0 = Date.now();
@@ -43,11 +43,12 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
   const keep = (i: number, ext: string, text: string | null) => { if (text !== null) fs.writeFileSync(path.join(o.keepDir, `${i}.${ext}`), text); };
   const code = await submitJobs<VerifyJobResult>({
     queue: o.queue, resume: o.resume, what: 'run', jobs, blobs,
+    onReady() { results = new OrderedResults(o.out, rows); },
     onResult(i, r, timing) {
       keep(i, 'result', r.resultText);
       keep(i, 'json', r.summaryText);
       keep(i, 'log', r.log);
-      results.add(i, r.row);
+      results!.add(i, r.row);
       all.push(r.row);
       timings.push({ ...timing, workS: timing.workS - r.row.timeS });
       bar.tick();
@@ -56,7 +57,7 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
     onFailed(i, reason) {
       const row: RowResult = { result: 'error', timeS: 0, decidedBy: null, stages: [], error: `job failed: ${reason.slice(0, 300)}` };
       keep(i, 'log', `${row.error}\n`);
-      results.add(i, row);
+      results!.add(i, row);
       all.push(row);
       bar.tick();
       process.stdout.write(rowLine(all.length, rows.length, rows[i], row).replace(/\n$/, ` [row ${i}]\n`));

@@ -32,6 +32,8 @@ export interface SubmitOptions<R> {
   what: string;
   jobs: Job[];
   blobs: Map<string, Buffer>;
+  /** Called once Redis answered and the jobs are in the queue (before any result): outputs start here. */
+  onReady?(): void;
   /** Called once per job, in arrival order. */
   onResult(index: number, result: R, timing: Timing): void;
   onFailed(index: number, reason: string): void;
@@ -66,6 +68,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
       })));
     }
     process.stdout.write(`${o.what}: ${ids.length} job(s) on ${target.display}; start workers with: veribound worker --queue URL\n`);
+    o.onReady?.();
     const pending = new Set(ids.map((_, i) => i));
     while (pending.size && !interrupted) {
       const list = [...pending];
