@@ -62,9 +62,9 @@ export async function startRedis(password: string): Promise<TestRedis> {
   };
 }
 
-export function startWorker(url: string, workDir: string, extra: string[] = []): Proc {
-  const p = new Proc(process.execPath, [cli, 'worker', '--queue', url, '--work-dir', workDir, '--stall-s', '1', ...extra]);
-  return p;
+/** A worker; `stallS` short only where a test kills one (a loaded machine may miss a short lock renewal). */
+export function startWorker(url: string, workDir: string, stallS = 10): Proc {
+  return new Proc(process.execPath, [cli, 'worker', '--queue', url, '--work-dir', workDir, '--stall-s', String(stallS)]);
 }
 
 export function veriboundAsync(args: string[]): Proc {

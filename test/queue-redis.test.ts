@@ -79,8 +79,8 @@ rtest.before(async () => { redis = await startRedis(PASSWORD); });
 rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
 const workers: Proc[] = [];
-const worker = (name: string) => {
-  const w = startWorker(redis!.url, path.join(tmp, `work-${name}`));
+const worker = (name: string, stallS?: number) => {
+  const w = startWorker(redis!.url, path.join(tmp, `work-${name}`), stallS);
   workers.push(w);
   return w;
 };
@@ -130,7 +130,7 @@ rstest('run --queue with 2 workers: the same results.csv rows and result files a
 });
 
 rstest('a worker SIGKILLed mid-job: the job goes to the other worker after the stall check, every row counted once', async () => {
-  const [a, b] = [worker('k1'), worker('k2')];
+  const [a, b] = [worker('k1', 1), worker('k2', 1)];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
   const sub = veriboundAsync(['run', '--instances', instances, '--backend', 'cpu', '--queue', redis!.url, '--out', path.join(tmp, 'killed.csv')]);
   // kill whichever worker starts a job first, while that job's verify child is still starting
