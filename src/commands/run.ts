@@ -159,6 +159,9 @@ export async function run(argv: string[]): Promise<number> {
     shard: { type: 'string' },
     queue: { type: 'string' },
   });
+  // Ctrl-C: --queue handles it itself (its jobs stay queued for --resume); otherwise the common
+  // handler kills the running verify child, removes the output locks and exits 130
+  if (values.queue === undefined) installInterruptHandler('run');
   if (!values.instances) throw new UserError('run: --instances CSV is required');
   if (values.resume && values.overwrite) throw new UserError('run: --resume keeps the answered rows, --overwrite drops them; give one');
   checkJsonOut(values.out, 'the results CSV is --csv FILE');
@@ -186,8 +189,6 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError(`run: --csv ${csv} already exists; add --overwrite to replace it${values.queue !== undefined ? ' or --resume to re-attach to its queued jobs' : ''}`);
     }
     if (values.json || values.out !== undefined) throw new UserError('run: --json and --out are not available with --shard or --queue yet (the rows go to --csv)');
-    // --queue handles Ctrl-C itself (its jobs stay queued for --resume); a shard runs locally
-    if (values.queue === undefined) installInterruptHandler('run');
     const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
     fs.mkdirSync(keepDir, { recursive: true });
     return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume, root, backend, keepDir, out: csv });
@@ -197,7 +198,6 @@ export async function run(argv: string[]): Promise<number> {
   if (previous.length && !values.resume && !values.overwrite) {
     throw new UserError(`run: --csv ${csv} already has ${previous.length} row(s); add --resume to skip the answered ones or --overwrite to start over`);
   }
-  installInterruptHandler('run');
   const key = (onnx: string, vnnlib: string) => `${onnx}\n${vnnlib}`;
   const answered = new Map<string, ResultRow>();
   if (values.resume) for (const r of previous) if (ANSWERS.includes(r.result)) answered.set(key(r.onnx, r.vnnlib), r);

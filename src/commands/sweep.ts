@@ -54,7 +54,8 @@ usage: veribound sweep [options]
   --no-attack         skip the PGD attack (falsified then counts only what --complete finds)
   --complete          decide the pairs the bounds and the attack leave open with verify's cascade
                       (alpha-CROWN, ReLU branch and bound, MILP); --milp is an alias
-  --timeout S         --complete: seconds per (input, eps) pair (default 10; --milp-timeout is an alias)
+  --timeout S         --complete: seconds per (input, eps) pair (default 10;
+                      --milp-timeout is an alias)
   --checkpoint FILE   append every decided fact to FILE as it is established (JSON lines)
   --resume FILE       continue from a checkpoint (more samples, other eps, a larger --timeout);
                       new facts are appended to it unless --checkpoint names another file

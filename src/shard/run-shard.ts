@@ -1,8 +1,8 @@
 // `run --shard K/N`: the shard's rows (round-robin, shard.ts) through the same runOne as the local
 // `run`. The shard file is results.csv's rows with their position in the instance list, under a
 // header line naming the shard and the list (`veribound merge` checks both); per-instance files in
-// --results-dir are named by that position, so every shard can share one folder and the merged
-// folder is the one a single machine would have filled.
+// --results-dir are named after the instance (instance-files.ts), so every shard can share one
+// folder and the merged folder is the one a single machine would have filled.
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
 import { runOne, type Instance, type RowResult } from '../commands/run.js';
