@@ -26,10 +26,16 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: () => import('./commands/bench.js'),
   check: () => import('./commands/check.js'),
   serve: () => import('./commands/serve.js'),
+  worker: () => import('./commands/worker.js'),
+  merge: () => import('./commands/merge.js'),
 };
 
-/** Commands that handle SIGINT themselves (the sweep keeps its partial results, serve closes its server). */
-const OWN_INTERRUPT = new Set(['sweep', 'serve']);
+/**
+ * Commands that handle SIGINT themselves (the sweep keeps its partial results, serve closes its
+ * server, the worker finishes or hands back its job, run --queue leaves its jobs queued for
+ * --resume; run installs the common handler itself when it runs the instances here).
+ */
+const OWN_INTERRUPT = new Set(['sweep', 'serve', 'worker', 'run']);
 
 async function mainHelp(): Promise<string> {
   const lines = [

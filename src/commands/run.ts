@@ -17,7 +17,7 @@ import { instanceFiles } from '../verify/instance-files.js';
 import { parseOptions } from '../cli-args.js';
 import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
 import { claimOutput } from '../output-lock.js';
-import { onInterrupt } from '../interrupt.js';
+import { installInterruptHandler, onInterrupt } from '../interrupt.js';
 import { writeFileAtomic } from '../outputs.js';
 
 export const summary = 'run a VNN-COMP instances CSV through verify, one process per instance';
@@ -41,6 +41,10 @@ usage: veribound run --instances CSV [--root DIR] [--csv results.csv] [options]
                       "decidedBy", "stageTimeS", "rows": [{"onnx", "vnnlib", "result", "timeS",
                       "decidedBy", "error"}], "csv", "resultsDir", "meta"}; progress goes to stderr
   --out FILE.json     write that JSON document to a file
+  --shard K/N         only the K-th of N round-robin parts (K = auto: from SLURM_ARRAY_TASK_ID or
+                      JOB_COMPLETION_INDEX); --csv is then a shard file for 'veribound merge'
+  --queue URL         send the instances to 'veribound worker's on Redis (redis:// or rediss://);
+                      with --resume: re-attach to this run's jobs already in the queue
 
 Each instance runs as 'veribound verify' in a child process, killed 10% (at least 10 s) after
 its timeout; a killed instance counts as timeout, a crashed one as error. Ctrl-C kills the
@@ -102,11 +106,11 @@ export function readResults(file: string): ResultRow[] {
   });
 }
 
-interface RowResult { result: string; timeS: number; decidedBy: string | null; stages: StageRecord[]; error?: string }
+export interface RowResult { result: string; timeS: number; decidedBy: string | null; stages: StageRecord[]; error?: string }
 
 const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
-function runOne(inst: Instance, root: string, backend: string, keepDir: string): Promise<RowResult> {
+export function runOne(inst: Instance, root: string, backend: string, keepDir: string): Promise<RowResult> {
   const files = instanceFiles(keepDir, inst.onnx, inst.vnnlib);
   for (const f of Object.values(files)) fs.rmSync(f, { force: true }); // an earlier attempt's
   const args = [cliPath, 'verify', '--net', path.resolve(root, inst.onnx), '--spec', path.resolve(root, inst.vnnlib),
@@ -136,7 +140,7 @@ function runOne(inst: Instance, root: string, backend: string, keepDir: string):
   });
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+export const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const csvLine = (r: ResultRow) => `${csvCell(r.onnx)},${csvCell(r.vnnlib)},${r.result},${r.timeS.toFixed(2)}\n`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -152,7 +156,12 @@ export async function run(argv: string[]): Promise<number> {
     'results-dir': { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    shard: { type: 'string' },
+    queue: { type: 'string' },
   });
+  // Ctrl-C: --queue handles it itself (its jobs stay queued for --resume); otherwise the common
+  // handler kills the running verify child, removes the output locks and exits 130
+  if (values.queue === undefined) installInterruptHandler('run');
   if (!values.instances) throw new UserError('run: --instances CSV is required');
   if (values.resume && values.overwrite) throw new UserError('run: --resume keeps the answered rows, --overwrite drops them; give one');
   checkJsonOut(values.out, 'the results CSV is --csv FILE');
@@ -171,6 +180,19 @@ export async function run(argv: string[]): Promise<number> {
   claimOutput(csv, '--csv');
   if (values.out !== undefined) claimOutput(values.out, '--out');
 
+  if (values.shard !== undefined || values.queue !== undefined) {
+    // a shard file or a queued run's CSV is written whole; one with rows is kept unless --overwrite
+    // (run --queue --resume re-attaches to its jobs and rewrites the CSV it was writing)
+    const headerLines = values.shard !== undefined ? 2 : 1;
+    const hasRows = fs.existsSync(csv) && fs.readFileSync(csv, 'utf8').split('\n').filter((l) => l.trim() !== '').length > headerLines;
+    if (hasRows && !values.overwrite && !(values.queue !== undefined && values.resume)) {
+      throw new UserError(`run: --csv ${csv} already exists; add --overwrite to replace it${values.queue !== undefined ? ' or --resume to re-attach to its queued jobs' : ''}`);
+    }
+    if (values.json || values.out !== undefined) throw new UserError('run: --json and --out are not available with --shard or --queue yet (the rows go to --csv)');
+    const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
+    fs.mkdirSync(keepDir, { recursive: true });
+    return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume, root, backend, keepDir, out: csv });
+  }
   // what --csv already holds: kept with --resume, an error without --resume or --overwrite
   const previous = fs.existsSync(csv) ? readResults(csv) : [];
   if (previous.length && !values.resume && !values.overwrite) {

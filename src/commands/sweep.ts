@@ -64,6 +64,11 @@ usage: veribound sweep [options]
   --plot FILE.svg     robust accuracy vs epsilon, one line per method, the undecided band shaded
                       (.png: rasterised, for slides)
   --html FILE.html    one self-contained report page: network, curve, table, example images
+  --shard K/N         only the K-th of N round-robin parts of the inputs (not available yet
+                      with the new sweep; see docs/scale-out.md)
+  --queue URL         send blocks of inputs to 'veribound worker's on Redis (not available yet
+                      with the new sweep)
+  --block N           with --queue: inputs per job (default 8)
   --json              the --out JSON document on stdout instead of the table (camelCase keys,
                       with "meta": {"version", "commandLine", "seed", "engine"})
 
@@ -99,6 +104,9 @@ export async function run(argv: string[]): Promise<number> {
       plot: { type: 'string' },
       html: { type: 'string' },
       json: { type: 'boolean', default: false },
+      shard: { type: 'string' },
+      queue: { type: 'string' },
+      block: { type: 'string', default: '8' },
     },
     allowPositionals: false,
   });
@@ -118,6 +126,9 @@ export async function run(argv: string[]): Promise<number> {
   const timeoutS = parseSeconds(timeoutText ?? '10', values.timeout !== undefined ? '--timeout' : '--milp-timeout');
   if (values.plot !== undefined) pictureFormat(values.plot, '--plot');
   for (const flag of ['out', 'csv', 'pairs', 'plot', 'html', 'checkpoint'] as const) if (values[flag] !== undefined) checkWritable(values[flag]!, `--${flag}`);
+  if (values.shard !== undefined || values.queue !== undefined) {
+    throw new UserError(`sweep: ${values.shard !== undefined ? '--shard' : '--queue'} is not available yet with the new sweep (attacks, --complete, checkpoints); run the sweep on one machine`);
+  }
 
   const t0 = performance.now();
   const { net, data } = await loadTarget({ net: values.net!, data: values.data, samples, inputsFile: values.inputs });

@@ -1,0 +1,67 @@
+// `run`'s results outside one local loop: a shard's rows (`run --shard`), their merge, and the rows
+// a queue's workers send back. Every path writes results.csv with the same line for a row as the
+// local `run` (csvCell, two decimals for time_s), in the instances' order, and the same summary.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { UserError } from '../errors.js';
+import { csvCell, type Instance, type RowResult } from '../commands/run.js';
+import { STAGES } from '../verify/outcome.js';
+
+export const RESULTS_HEADER = 'onnx,vnnlib,result,time_s';
+
+/** A results.csv line of one row, exactly as the local `run` writes it. */
+export function resultLine(inst: Pick<Instance, 'onnx' | 'vnnlib'>, r: Pick<RowResult, 'result' | 'timeS'>): string {
+  return `${csvCell(inst.onnx)},${csvCell(inst.vnnlib)},${r.result},${r.timeS.toFixed(2)}`;
+}
+
+/** Names the selected instance list (paths and timeouts, in order), so shards of different lists never merge. */
+export function rowsHash(rows: Instance[]): string {
+  return crypto.createHash('sha256').update(JSON.stringify(rows.map((r) => [r.onnx, r.vnnlib, r.timeoutS]))).digest('hex').slice(0, 16);
+}
+
+/** Counts, the stage table and where things are: the end of `run`'s output. */
+export function printRunSummary(results: RowResult[], seconds: number, out: string, keepDir: string): void {
+  const counts: Record<string, number> = { unsat: 0, sat: 0, timeout: 0, unknown: 0, error: 0 };
+  const decided: Record<string, number> = {};
+  const stageTime: Record<string, number> = {};
+  for (const r of results) {
+    counts[r.result] = (counts[r.result] ?? 0) + 1;
+    if (r.decidedBy) decided[r.decidedBy] = (decided[r.decidedBy] ?? 0) + 1;
+    for (const s of r.stages) stageTime[s.stage] = (stageTime[s.stage] ?? 0) + s.timeS;
+  }
+  process.stdout.write(`\n${results.length} instances in ${seconds.toFixed(1)}s: ` +
+    Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n');
+  process.stdout.write('stage        decided  time_s\n');
+  for (const s of STAGES) process.stdout.write(`${s.padEnd(12)} ${String(decided[s] ?? 0).padStart(7)}  ${(stageTime[s] ?? 0).toFixed(1).padStart(6)}\n`);
+  process.stdout.write(`results: ${out}; per-instance result files and logs: ${keepDir}\n`);
+}
+
+/** One progress line per finished row, as the local `run` prints it. */
+export function rowLine(done: number, total: number, inst: Instance, r: RowResult): string {
+  return `[${done}/${total}] ${inst.onnx} ${inst.vnnlib}: ${r.result}${r.decidedBy ? ` (${r.decidedBy})` : ''} ${r.timeS.toFixed(1)}s${r.error ? ` — ${r.error}` : ''}\n`;
+}
+
+/**
+ * Appends rows to results.csv in the instances' order as they arrive in any order: a row is
+ * written once every row before it is (so the file is always a prefix of the local run's).
+ */
+export class OrderedResults {
+  private next = 0;
+  private readonly pending = new Map<number, string>();
+  constructor(private readonly out: string, private readonly rows: Instance[]) {
+    try {
+      fs.writeFileSync(out, `${RESULTS_HEADER}\n`);
+    } catch (err) {
+      throw new UserError(`run: cannot write ${out}: ${(err as Error).message}`);
+    }
+  }
+  add(index: number, r: RowResult): void {
+    this.pending.set(index, resultLine(this.rows[index], r));
+    let text = '';
+    while (this.pending.has(this.next)) {
+      text += this.pending.get(this.next)! + '\n';
+      this.pending.delete(this.next++);
+    }
+    if (text) fs.appendFileSync(this.out, text);
+  }
+}
