@@ -29,7 +29,12 @@ let commandLine = '';
 
 /** The CLI records its arguments once at start; the library leaves it empty. */
 export function setCommandLine(argv: readonly string[]): void {
-  commandLine = ['veribound', ...argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  commandLine = quoteCommandLine(argv);
+}
+
+/** `veribound <args>` with each argument shell-quoted where it needs it (pasteable into a shell). */
+export function quoteCommandLine(argv: readonly string[]): string {
+  return ['veribound', ...argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 export function runMeta(opts: { seed?: number | null; engine?: string | null } = {}): RunMeta {
