@@ -4,6 +4,7 @@
 // stage breakdown at the end. Nothing is lost: finished rows stay on Ctrl-C (the running child
 // is killed, never orphaned), --resume skips the rows already answered, and an existing results
 // CSV is never truncated without --overwrite.
+import { RESULTS_HEADER, resultLine, rowLine, runSummaryText, runTally } from '../shard/run-rows.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { parseBackend } from '../engine.js';
 import { createProgress } from '../progress.js';
-import { STAGES, type StageRecord } from '../verify/outcome.js';
+import type { StageRecord } from '../verify/outcome.js';
 import { instanceFiles } from '../verify/instance-files.js';
 import { parseOptions } from '../cli-args.js';
 import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
@@ -74,7 +75,6 @@ export function readInstances(file: string): Instance[] {
   return out;
 }
 
-const HEADER = 'onnx,vnnlib,result,time_s';
 const ANSWERS = ['sat', 'unsat', 'timeout', 'unknown'];
 
 /** Splits one CSV line (quoted cells as csvCell writes them). */
@@ -98,7 +98,7 @@ export interface ResultRow { onnx: string; vnnlib: string; result: string; timeS
 export function readResults(file: string): ResultRow[] {
   const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
   if (!lines.length) return [];
-  if (lines[0].trim() !== HEADER) throw new UserError(`${file}: not a results CSV (its first line is not '${HEADER}')`);
+  if (lines[0].trim() !== RESULTS_HEADER) throw new UserError(`${file}: not a results CSV (its first line is not '${RESULTS_HEADER}')`);
   return lines.slice(1).map((l, i) => {
     const c = csvCells(l);
     if (c.length !== 4) throw new UserError(`${file}:${i + 2}: expected 4 fields, got ${c.length}`);
@@ -141,7 +141,7 @@ export function runOne(inst: Instance, root: string, backend: string, keepDir: s
 }
 
 export const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-const csvLine = (r: ResultRow) => `${csvCell(r.onnx)},${csvCell(r.vnnlib)},${r.result},${r.timeS.toFixed(2)}\n`;
+const csvLine = (r: ResultRow) => `${resultLine(r, r)}\n`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptions('run', argv, {
@@ -202,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
   const answered = new Map<string, ResultRow>();
   if (values.resume) for (const r of previous) if (ANSWERS.includes(r.result)) answered.set(key(r.onnx, r.vnnlib), r);
   // rewrite whole: the answered rows stay, errored ones are run again
-  writeFileAtomic(csv, HEADER + '\n' + [...answered.values()].map(csvLine).join(''), '--csv');
+  writeFileAtomic(csv, RESULTS_HEADER + '\n' + [...answered.values()].map(csvLine).join(''), '--csv');
   const todo = rows.filter((r) => !answered.has(key(r.onnx, r.vnnlib)));
 
   const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
@@ -210,28 +210,22 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
   if (values.resume) say(`resuming ${csv}: ${rows.length - todo.length} of ${rows.length} instances already answered\n`);
 
-  const counts: Record<string, number> = { unsat: 0, sat: 0, timeout: 0, unknown: 0, error: 0 };
-  const decided: Record<string, number> = {};
-  const stageTime: Record<string, number> = {};
   const done: (ResultRow & { decidedBy: string | null; error: string | null })[] = [];
+  const results: RowResult[] = [];
   const t0 = Date.now();
   const bar = createProgress(todo.length, 'instances');
   for (const [i, inst] of todo.entries()) {
     const r = await runOne(inst, root, backend, keepDir);
     fs.appendFileSync(csv, csvLine({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS }));
-    counts[r.result]++;
+    results.push(r);
     done.push({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS, decidedBy: r.decidedBy, error: r.error ?? null });
-    if (r.decidedBy) decided[r.decidedBy] = (decided[r.decidedBy] ?? 0) + 1;
-    for (const s of r.stages) stageTime[s.stage] = (stageTime[s.stage] ?? 0) + s.timeS;
     bar.tick();
-    say(`[${i + 1}/${todo.length}] ${inst.onnx} ${inst.vnnlib}: ${r.result}${r.decidedBy ? ` (${r.decidedBy})` : ''} ${r.timeS.toFixed(1)}s${r.error ? ` — ${r.error}` : ''}\n`);
+    say(rowLine(i + 1, todo.length, inst, r));
   }
   bar.stop();
   const total = (Date.now() - t0) / 1000;
-  say(`\n${todo.length} instances in ${total.toFixed(1)}s: ` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n');
-  say('stage        decided  time (s)\n');
-  for (const s of STAGES) say(`${s.padEnd(12)} ${String(decided[s] ?? 0).padStart(7)}  ${(stageTime[s] ?? 0).toFixed(1).padStart(8)}\n`);
-  say(`results: ${csv}; per-instance result files and logs: ${keepDir}\n`);
+  const { counts, decided, stageTime } = runTally(results);
+  say(runSummaryText(todo.length, total, { counts, decided, stageTime }, csv, keepDir));
   const doc = jsonDoc({
     instances: todo.length, resumed: rows.length - todo.length, counts, decidedBy: decided, stageTimeS: stageTime, rows: done,
     csv, resultsDir: keepDir, root, timeS: total,

@@ -19,8 +19,14 @@ export function rowsHash(rows: Instance[]): string {
   return crypto.createHash('sha256').update(JSON.stringify(rows.map((r) => [r.onnx, r.vnnlib, r.timeoutS]))).digest('hex').slice(0, 16);
 }
 
-/** Counts, the stage table and where things are: the end of `run`'s output. */
-export function printRunSummary(results: RowResult[], seconds: number, out: string, keepDir: string): void {
+export interface RunTally {
+  counts: Record<string, number>;
+  decided: Record<string, number>;
+  stageTime: Record<string, number>;
+}
+
+/** Answers, deciding stages and time per stage over a run's rows. */
+export function runTally(results: Pick<RowResult, 'result' | 'decidedBy' | 'stages'>[]): RunTally {
   const counts: Record<string, number> = { unsat: 0, sat: 0, timeout: 0, unknown: 0, error: 0 };
   const decided: Record<string, number> = {};
   const stageTime: Record<string, number> = {};
@@ -29,11 +35,19 @@ export function printRunSummary(results: RowResult[], seconds: number, out: stri
     if (r.decidedBy) decided[r.decidedBy] = (decided[r.decidedBy] ?? 0) + 1;
     for (const s of r.stages) stageTime[s.stage] = (stageTime[s.stage] ?? 0) + s.timeS;
   }
-  process.stdout.write(`\n${results.length} instances in ${seconds.toFixed(1)}s: ` +
-    Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n');
-  process.stdout.write('stage        decided  time_s\n');
-  for (const s of STAGES) process.stdout.write(`${s.padEnd(12)} ${String(decided[s] ?? 0).padStart(7)}  ${(stageTime[s] ?? 0).toFixed(1).padStart(6)}\n`);
-  process.stdout.write(`results: ${out}; per-instance result files and logs: ${keepDir}\n`);
+  return { counts, decided, stageTime };
+}
+
+/** Counts, the stage table and where things are: the end of `run`'s output. */
+export function runSummaryText(rows: number, seconds: number, t: RunTally, out: string, keepDir: string): string {
+  return `\n${rows} instances in ${seconds.toFixed(1)}s: ` + Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') + '\n' +
+    'stage        decided  time (s)\n' +
+    STAGES.map((s) => `${s.padEnd(12)} ${String(t.decided[s] ?? 0).padStart(7)}  ${(t.stageTime[s] ?? 0).toFixed(1).padStart(8)}\n`).join('') +
+    `results: ${out}; per-instance result files and logs: ${keepDir}\n`;
+}
+
+export function printRunSummary(results: RowResult[], seconds: number, out: string, keepDir: string): void {
+  process.stdout.write(runSummaryText(results.length, seconds, runTally(results), out, keepDir));
 }
 
 /** One progress line per finished row, as the local `run` prints it. */
