@@ -1,6 +1,7 @@
 // Which parts of a sweep's outputs may differ between one machine's sweep and the same sweep
 // split over a queue's workers or over shards (docs/scale-out.md, "What is identical"), and the
 // outputs with those parts removed, for a byte-for-byte comparison of everything else.
+//   - `queue` (only a queue's document has it: its jobs and overhead per job);
 //   - the command line (meta.commandLine) and the engine's description (`engine`, meta.engine:
 //     a worker's machine may have another CPU or thread count);
 //   - every time: timeS at the top, in attack, complete, each result row, each run, each pair;
@@ -20,7 +21,7 @@ export function stableSweepJson(doc: unknown): unknown {
   const d = structuredClone(doc) as Json;
   const adaptive = d.schedule === 'adaptive';
   const drop = (o: unknown, keys: string[]) => { if (o && typeof o === 'object') for (const k of keys) delete (o as Json)[k]; };
-  drop(d, ['engine', ...TIME_KEYS]);
+  drop(d, ['engine', 'queue', ...TIME_KEYS]);
   drop(d.meta, ['commandLine', 'engine']);
   drop(d.attack, TIME_KEYS);
   drop(d.complete, TIME_KEYS);
