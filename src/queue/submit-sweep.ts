@@ -23,7 +23,7 @@ import { writeSweepOutputs, type SweepFiles } from '../sweep/output.js';
 import { readBlob } from './blobs.js';
 import type { SweepBlockJob } from './jobs.js';
 import type { SweepBlockJobResult } from './worker.js';
-import { describeSeconds, submitJobs, type Timing } from './submit.js';
+import { describeSeconds, secondsStats, submitJobs, type Timing } from './submit.js';
 
 export interface SweepSubmission {
   queue: string;
@@ -47,11 +47,6 @@ export interface SweepSubmission {
 export function blockTimeoutS(s: BlockSettings, inputs: number): number {
   return 3600 + (s.complete ? 1.1 * inputs * s.eps.length * s.timeoutS : 0);
 }
-
-const stats = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] } : null;
-};
 
 export async function submitSweep(o: SweepSubmission): Promise<number> {
   const say = (line: string) => (o.files.json ? process.stderr : process.stdout).write(line);
@@ -98,7 +93,7 @@ export async function submitSweep(o: SweepSubmission): Promise<number> {
   }
   const queue = {
     jobs: jobs.length, blockInputs: o.block, failed: failures.length,
-    waitS: stats(timings.map((t) => t.waitS)), collectS: stats(timings.map((t) => t.collectS)), workS: stats(timings.map((t) => t.workS)),
+    waitS: secondsStats(timings.map((t) => t.waitS)), collectS: secondsStats(timings.map((t) => t.collectS)), workS: secondsStats(timings.map((t) => t.workS)),
   };
   writeSweepOutputs({
     net: o.net, data: o.data, predicted: o.predicted, correct: o.candidates.length, settings: o.settings, table: o.table, ...outcome,

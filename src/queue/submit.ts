@@ -107,6 +107,12 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
   }
 }
 
+/** Median, min and max of a list of seconds (null when empty), for the JSON documents. */
+export function secondsStats(v: number[]): { median: number; min: number; max: number } | null {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] } : null;
+}
+
 /** "median a s, max b s" of a list of seconds. */
 export function describeSeconds(v: number[]): string {
   if (!v.length) return '-';
