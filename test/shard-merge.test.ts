@@ -103,6 +103,34 @@ test('sweep in 3 shards (--complete), merged: the JSON, CSV, per-pair CSV and pl
   assert.not.ok(fs.existsSync(f('bad.json')));
 });
 
+test('sweep in 2 shards with counterexamples, merged equal to one sweep; a shard file whose counterexample does not replay is refused', () => {
+  const f = (name: string) => path.join(tmp, name);
+  const args = ['sweep', '--net', 'mnist-mlp', '--samples', '10', '--eps', '0.02,0.05', '--backend', 'cpu', '--schedule', 'bisect'];
+  let r = veribound(...args, ...sweepOutputs('cex-one'));
+  assert.is(r.status, 0, r.stderr);
+  for (const k of [1, 2]) {
+    r = veribound(...args, '--shard', `${k}/2`, '--out', f(`cex-${k}.json`));
+    assert.is(r.status, 0, r.stderr);
+  }
+  r = veribound('merge', ...sweepOutputs('cex-merged'), f('cex-1.json'), f('cex-2.json'));
+  assert.is(r.status, 0, r.stderr);
+  assertSameSweep('cex-one', 'cex-merged');
+  const one = JSON.parse(fs.readFileSync(f('cex-one.json'), 'utf8'));
+  assert.ok(one.pairs.some((p: { counterexample?: number[] }) => p.counterexample), 'the sweep found counterexamples');
+  // bisect: the work counts are equal too
+  assert.equal(one.runs.map((x: { pairsBounded: number; rounds: number }) => [x.pairsBounded, x.rounds]), JSON.parse(fs.readFileSync(f('cex-merged.json'), 'utf8')).runs.map((x: { pairsBounded: number; rounds: number }) => [x.pairsBounded, x.rounds]));
+  // a forged counterexample (a point far outside the ball) is caught by the merge's replay
+  const shard = JSON.parse(fs.readFileSync(f('cex-1.json'), 'utf8'));
+  const part = shard.result.inputs.find((x: { cex: unknown }) => x.cex);
+  assert.ok(part, 'shard 1 has a counterexample');
+  part.cex.x = part.cex.x.map(() => 0.5);
+  fs.writeFileSync(f('cex-forged.json'), JSON.stringify(shard) + '\n');
+  r = veribound('merge', '--out', f('cex-bad.json'), f('cex-forged.json'), f('cex-2.json'));
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /the shard files are inconsistent \(the counterexample of input \d+ at eps [\d.]+ does not replay on the network\)/);
+  assert.not.ok(fs.existsSync(f('cex-bad.json')));
+});
+
 test('sweep --shard: the shard file only (--out required, other outputs refused); --block needs --queue; --queue takes no checkpoint', () => {
   const f = (name: string) => path.join(tmp, name);
   for (const [flags, msg] of [

@@ -18,7 +18,7 @@ import { createProgress } from '../progress.js';
 import type { LabelledInputs } from '../sweep/inputs.js';
 import type { PairTable } from '../sweep/pairs.js';
 import type { BlockSettings } from '../sweep/block.js';
-import { assembleBlocks, type PlacedBlock } from '../sweep/block-result.js';
+import { assembleBlocks, replayBlockCounterexamples, type PlacedBlock } from '../sweep/block-result.js';
 import { writeSweepOutputs, type SweepFiles } from '../sweep/output.js';
 import { readBlob } from './blobs.js';
 import type { SweepBlockJob } from './jobs.js';
@@ -88,6 +88,7 @@ export async function submitSweep(o: SweepSubmission): Promise<number> {
   let outcome;
   try {
     outcome = assembleBlocks(o.table, o.settings, placed);
+    replayBlockCounterexamples(o.net, o.data, o.table);
   } catch (err) {
     throw new Error(`sweep --queue: a worker sent back answers that do not fit the sweep (${(err as Error).message})`);
   }

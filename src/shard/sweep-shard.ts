@@ -15,7 +15,7 @@ import { networkHash } from '../sweep/checkpoint.js';
 import { PairTable } from '../sweep/pairs.js';
 import { loadTarget, type TargetOptions } from '../sweep/setup.js';
 import type { BlockSettings } from '../sweep/block.js';
-import { assembleBlocks, type BlockResult } from '../sweep/block-result.js';
+import { assembleBlocks, replayBlockCounterexamples, type BlockResult } from '../sweep/block-result.js';
 import { writeSweepOutputs, type SweepFiles } from '../sweep/output.js';
 import { shardItems, type Shard } from './shard.js';
 
@@ -102,6 +102,7 @@ export async function mergeSweepShards(files: string[], texts: string[], out: Sw
   let outcome;
   try {
     outcome = assembleBlocks(table, first.settings, ordered.map((d) => ({ positions: d.positions, result: d.result })));
+    replayBlockCounterexamples(net, data, table);
   } catch (err) {
     throw new UserError(`merge: the shard files are inconsistent (${(err as Error).message})`);
   }

@@ -4,10 +4,15 @@
 // what decided them, times, reasons, counterexamples, the bounds' verified pairs and brackets.
 // Per method the work counts add up (pairs bounded, engine calls, boxes and engine time per
 // epsilon), rounds are the largest block's (rounds run in parallel over the blocks), times add up.
+// The receiving side replays every counterexample on its own network before writing anything.
 import type { SweepRun } from './scheduler.js';
 import type { RunInfo } from './report.js';
 import type { PairTable } from './pairs.js';
 import type { BlockOutcome, BlockSettings } from './block.js';
+import type { Network } from '../network.js';
+import { inputSize } from '../network.js';
+import type { LabelledInputs } from './inputs.js';
+import { replayCounterexample } from './ball.js';
 
 export interface BlockRunPart {
   method: string;
@@ -152,4 +157,19 @@ export function assembleBlocks(table: PairTable, s: BlockSettings, blocks: reado
   }
   if (!s.complete) complete = undefined;
   return { runs, attack, ...(complete ? { completeStats: complete } : {}) };
+}
+
+/**
+ * Replays every counterexample the blocks sent back on this machine's float64 network (the gate
+ * every falsified pair of a local sweep passes, ball.ts): a result that was corrupted or forged on
+ * its way through Redis or a shard file cannot make a pair falsified. Throws naming the input.
+ */
+export function replayBlockCounterexamples(net: Network, data: LabelledInputs, table: PairTable): void {
+  const n = inputSize(net);
+  for (const [i, c] of table.cex) {
+    if (c.by === 'misclassified') continue;
+    const ok = Number.isInteger(c.k) && c.k >= 0 && c.k < table.E && c.x.length === n &&
+      replayCounterexample(net, data.inputs.subarray(i * n, (i + 1) * n), data.labels[i], table.eps[c.k], c.x)?.every((v, j) => v === c.x[j]);
+    if (!ok) throw new Error(`the counterexample of input ${data.indices[i]} at eps ${table.eps[c.k]} does not replay on the network`);
+  }
 }
