@@ -5,7 +5,10 @@
 // epsilon), one batched engine call per round over all inputs. With --complete the pairs still
 // open go through verify's cascade (sweep/complete.ts). Facts go to a checkpoint as they are
 // established (sweep/checkpoint.ts; --resume continues one); SIGINT/SIGTERM stop at the next
-// batch or pair and write what is decided so far, marked partial, and exit 130.
+// batch or pair and write what is decided so far, marked partial, and exit 130. The work on the
+// inputs is sweepBlock (sweep/block.ts) and the outputs come from one writer (sweep/output.ts),
+// which --shard K/N (its part, into a shard file for `veribound merge`: shard/sweep-shard.ts) and
+// --queue URL (blocks for `veribound worker`s: queue/submit-sweep.ts) share.
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
