@@ -4,29 +4,38 @@
 import type { Network } from '../network.js';
 import { inputSize, logitNetwork } from '../network.js';
 import { UserError } from '../errors.js';
-import { loadNetwork } from '../models.js';
-import { loadDataset } from '../data/load.js';
 import { imageAt } from '../data/dataset.js';
 import { forward } from '../forward.js';
 import { predictedClass } from '../spec/margins.js';
-import { crownLayerBounds } from '../bounds/index.js';
-import { minimalAdversarial } from '../milp/adversarial.js';
+import { attackImage, type AttackSettings } from '../attack/one-image.js';
+import { loadAttackTarget } from '../attack/target.js';
+import { parseIndices } from '../attack/table.js';
+import { runAttackTable } from '../attack/run-table.js';
+import { parseShard } from '../shard/shard.js';
 import type { AdversarialResult } from '../milp/adversarial.js';
 import { checkAdversarialFigure, writeAdversarialPng } from '../report/adversarial-png.js';
 import { pushWithinBudget } from '../milp/push.js';
-import { datasetShapeFor } from '../sweep/setup.js';
+import { loadNetwork } from '../models.js';
 import { parseOptions } from '../cli-args.js';
 import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
 import { claimOutput } from '../output-lock.js';
-import { dataSpecFor, NO_DATA_SPEC } from '../data/for-network.js';
 
 export const summary = 'find the smallest change to an input that flips the decision (exact MILP)';
 
 export const usage = `
 usage: veribound attack [--net PATH|NAME] --index I [options]
+       veribound attack [--net PATH|NAME] --indices A:B|i,j,k [--csv F] [--out F.json] [options]
 
   --net PATH|NAME     ONNX file or bundled network (default mnist-mlp)
   --index I           which test image of --data to attack
+  --indices LIST      a table over many images: A:B (A to B-1) or i,j,k; one line per image, a
+                      summary; --csv FILE (index, label, originalClass, newClass, status, distance,
+                      lowerBound, timeS); --out/--json: {rows: [each image's --index document
+                      without meta], summary: {count, byStatus, found, medianDistance}, partial}
+  --shard K|auto/N    with --indices: the K-th round-robin part into --out F.json (a shard file;
+                      veribound merge joins the N files into what one machine writes)
+  --queue URL         with --indices: one job per image on redis://[:PASSWORD@]HOST:PORT (run
+                      veribound worker there); the same command again re-attaches
   --data SPEC         mnist, mnist:AvB or folder:PATH (images resized to the network's input);
                       default mnist, or mnist:AvB for a one-output network named like *AvB*
   --norm N            linf (default) or l1: the distance that is minimised
@@ -51,6 +60,10 @@ usage: veribound attack [--net PATH|NAME] --index I [options]
                       bracketed, "found, not proven minimal" (time ran out after an example was
                       found), infeasible (none within the radius), timeout or unknown
   --out FILE.json     write that JSON document to a file
+  --csv FILE          with --indices: the table as CSV
+
+With --indices, --png, --transfer, --budget and --target are not taken; Ctrl-C writes the rows
+finished so far (marked partial) and exits 130.
 
 Progress goes to stderr: the best distance found so far and the proven lower bound, as they move.
 `;
@@ -72,6 +85,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptions('attack', argv, {
     net: { type: 'string', default: 'mnist-mlp' },
     index: { type: 'string' },
+    indices: { type: 'string' },
+    csv: { type: 'string' },
+    shard: { type: 'string' },
+    queue: { type: 'string' },
     data: { type: 'string' },
     norm: { type: 'string', default: 'linf' },
     'max-change': { type: 'string' },
@@ -87,7 +104,16 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
   });
   if (values.norm !== 'linf' && values.norm !== 'l1') throw new UserError(`--norm '${values.norm}': expected linf or l1`);
-  if (values.index === undefined) throw new UserError('attack: --index I is required (which test image to attack)');
+  if (values.index !== undefined && values.indices !== undefined) throw new UserError('attack: give --index I (one image) or --indices LIST (a table), not both');
+  if (values.index === undefined && values.indices === undefined) throw new UserError('attack: --index I is required (which test image to attack), or --indices A:B|i,j,k for a table');
+  const table = values.indices !== undefined;
+  for (const flag of (table ? ['png', 'transfer', 'budget', 'target'] : ['csv', 'shard', 'queue']) as (keyof typeof values)[]) {
+    if (values[flag] !== undefined) throw new UserError(table ? `attack: --${flag} is for one image (--index I), not --indices` : `attack: --${flag} is for a table (--indices LIST)`);
+  }
+  if (values.shard !== undefined && values.queue !== undefined) throw new UserError('attack: --shard and --queue are two ways to split a table; give one');
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (shard && values.out === undefined) throw new UserError('attack: --shard K/N writes its shard file to --out FILE.json; give --out');
+  if (shard && (values.csv !== undefined || values.json)) throw new UserError('attack: a shard writes only its shard file (--out); --csv and --json belong to veribound merge');
   const maxChange = number(values['max-change'], '--max-change', 0, 1);
   const radius = number(values.radius, '--radius', 0, 1);
   const delta = number(values.delta, '--delta', 0)!;
@@ -96,11 +122,18 @@ export async function run(argv: string[]): Promise<number> {
   checkJsonOut(values.out, 'the picture is --png FILE');
   if (values.out !== undefined) claimOutput(values.out, '--out');
   if (values.png !== undefined) claimOutput(values.png, '--png');
-  const full = loadNetwork(values.net);
-  const net = logitNetwork(full);
-  const spec = dataSpecFor(net, values.data);
-  if (spec === undefined) throw new UserError(`${net.name}: ${NO_DATA_SPEC}`);
-  const ds = loadDataset(spec, { split: 'test', ...datasetShapeFor(spec, net) });
+  if (values.csv !== undefined) claimOutput(values.csv, '--csv');
+  const { net, ds } = loadAttackTarget(values.net, values.data);
+  if (table) {
+    const indices = parseIndices(values.indices!, ds.count);
+    const size = imageAt(ds, indices[0]).length;
+    if (size !== inputSize(net)) throw new UserError(`${net.name} takes ${inputSize(net)} inputs ([${net.inputShape}]), ${ds.name} images have ${size} ([${ds.shape}])`);
+    const settings: AttackSettings = { norm: values.norm, maxChange, radius, delta, tolerance, timeoutS: timeout };
+    return runAttackTable({
+      netArg: values.net, dataArg: values.data, net, ds, indices, settings, shard, queue: values.queue,
+      files: { csv: values.csv, out: values.out, json: values.json },
+    });
+  }
   const index = integer(values.index, '--index', ds.count - 1)!;
   const x = imageAt(ds, index);
   if (x.length !== inputSize(net)) throw new UserError(`${net.name} takes ${inputSize(net)} inputs ([${net.inputShape}]), ${ds.name} images have ${x.length} ([${ds.shape}])`);
@@ -117,43 +150,23 @@ export async function run(argv: string[]): Promise<number> {
   if (budget !== undefined) {
     return pushMode(net, x, { index, label, original, budget, maxChange, target, timeout, json: values.json, png: values.png, out: values.out, shape: ds.shape, other, otherFile: values.transfer });
   }
-  const t0 = performance.now();
-  let shown = '';
-  const result = await minimalAdversarial(net, x, original, {
-    norm: values.norm, maxChange, radius, delta, target, timeLimitS: timeout, tolerance,
-    boundsFor: (box) => crownLayerBounds(net, { lower: box.lower, upper: box.upper, count: 1 }),
-    onProgress: ({ lowerBound, best, phase }) => {
-      const line = `best ${values.norm} distance so far ${best !== undefined ? best.toPrecision(6) : 'none'}, proven >= ${lowerBound.toPrecision(6)}`;
-      if (line === shown) return;
-      shown = line;
-      process.stderr.write(`veribound: attack: ${line} (${phase}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-    },
-  });
+  const settings: AttackSettings = { norm: values.norm, maxChange, radius, delta, target, tolerance, timeoutS: timeout };
+  const one = await attackImage(net, x, { net: net.name, data: ds.name, index, label, classNames: ds.classNames ?? null }, settings,
+    (line) => process.stderr.write(`veribound: attack: ${line}\n`));
+  const result = one.result;
   const transfer = other && result.adversarial ? transferResult(other, values.transfer!, x, result.adversarial) : undefined;
   let png: string | undefined;
   if (values.png !== undefined) {
     if (result.adversarial) { writeAdversarialPng(values.png, x, result.adversarial, ds.shape, { caption: { originalClass: original, newClass: result.newClass, norm: values.norm as 'linf' | 'l1' } }); png = values.png; }
     else process.stderr.write(`veribound: no adversarial example (${result.status}), ${values.png} not written\n`);
   }
-  const status = result.adversarial && (result.status === 'timeout' || result.status === 'unknown') ? FOUND : result.status;
-  const report = {
-    net: net.name, data: ds.name, index, label, originalClass: original, newClass: result.newClass ?? null,
-    classNames: ds.classNames ?? null, norm: values.norm,
-    maxChange: maxChange ?? null, radius: radius ?? null, delta, target: target ?? null,
-    status, distance: result.distance ?? null, lowerBound: result.lowerBound,
-    margins: result.margins ?? null, adversarial: result.adversarial ? Array.from(result.adversarial) : null,
-    solver: { status: result.status, timeS: round(result.timeS), binaries: result.binaries, solves: result.solves.map((s) => ({ ...s, timeS: round(s.timeS) })) },
-    transfer: transfer ?? null, png: png ?? null, messages: result.messages,
-  };
+  const report = { ...one.report, transfer: transfer ?? null, png: png ?? null, messages: one.messages };
   const doc = jsonDoc(report);
   writeJsonOut(values.out, doc);
   if (values.json) printJson(doc);
   else process.stdout.write(text(report, result));
   return 0;
 }
-
-/** The status of an example found when time ran out before it was proven (near) minimal. */
-const FOUND = 'found, not proven minimal';
 
 interface PushArgs {
   index: number; label: number; original: number; budget: number; maxChange?: number; target?: number; timeout: number;

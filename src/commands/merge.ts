@@ -1,6 +1,7 @@
-// `veribound merge`: the N shard files of a `run --shard` or `sweep --shard` array job into what one
-// machine would have written: for run, results.csv in the instances' order; for sweep, the sweep's
-// table, JSON, CSV, per-pair CSV, plot and page (shard/sweep-shard.ts). It refuses shard sets that
+// `veribound merge`: the N shard files of a `run --shard`, `sweep --shard` or `attack --indices
+// --shard` array job into what one machine would have written: for run, results.csv in the
+// instances' order; for sweep, the sweep's table, JSON, CSV, per-pair CSV, plot and page
+// (shard/sweep-shard.ts); for attack, the table's CSV, JSON and summary (shard/attack-shard.ts). It refuses shard sets that
 // are incomplete, duplicated, interrupted or from different runs.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,24 +12,27 @@ import { RESULTS_HEADER } from '../shard/run-rows.js';
 import { RUN_SHARD_MAGIC } from '../shard/run-shard.js';
 import { shardItems } from '../shard/shard.js';
 import { isSweepShard } from '../shard/sweep-shard.js';
+import { isAttackShard } from '../shard/attack-shard.js';
 import { checkPlotPath } from '../sweep/output.js';
 import { checkJsonOut } from '../json-doc.js';
 
-export const summary = 'merge the shard files of run --shard or sweep --shard into one result';
+export const summary = 'merge the shard files of run, sweep or attack --shard into one result';
 
 export const usage = `
 usage: veribound merge [--csv FILE] SHARD_FILE...                          (run shards)
        veribound merge [--out F.json --csv F --pairs F --plot F --html F] SHARD_FILE...  (sweep)
+       veribound merge [--out F.json --csv F --json] SHARD_FILE...        (attack --indices)
 
-  SHARD_FILE...       every shard's file (run --shard K/N --csv F, or sweep --shard K/N --out F),
-                      in any order
+  SHARD_FILE...       every shard's file (run --shard K/N --csv F, or sweep|attack --shard K/N
+                      --out F), in any order
   --csv FILE          run: the merged results CSV (default results.csv);
-                      sweep: one row per (method, eps), as sweep --csv writes it
-  --out FILE.json     sweep: the sweep's JSON document
+                      sweep: one row per (method, eps), as sweep --csv writes it;
+                      attack: one row per image, as attack --indices --csv writes it
+  --out FILE.json     sweep, attack: the JSON document
   --pairs FILE.csv    sweep: one row per (input, eps)
   --plot FILE.svg     sweep: the robust-accuracy curve (.png: rasterised)
   --html FILE.html    sweep: the report page
-  --json              sweep: the JSON document on stdout instead of the table
+  --json              sweep, attack: the JSON document on stdout instead of the table
 
 The output equals what one machine running the whole set would have written (times and the
 fields docs/scale-out.md lists aside). Per-instance files of run shards are named after the
@@ -56,6 +60,16 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError(`merge: cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
   });
+  if (isAttackShard(texts[0])) {
+    const bad = texts.findIndex((t) => !isAttackShard(t));
+    if (bad >= 0) throw new UserError(`merge: ${positionals[bad]} is not an attack shard file (${positionals[0]} is)`);
+    const other = (['pairs', 'plot', 'html'] as const).find((f) => values[f] !== undefined);
+    if (other) throw new UserError(`merge: --${other} is for sweep shards; attack shards merge into --csv, --out and --json`);
+    checkJsonOut(values.out, 'the table CSV is --csv FILE');
+    for (const flag of ['out', 'csv'] as const) if (values[flag] !== undefined) claimOutput(values[flag]!, `--${flag}`);
+    const { mergeAttackShards } = await import('../shard/attack-shard.js');
+    return mergeAttackShards(positionals, texts, { out: values.out, csv: values.csv, json: values.json });
+  }
   if (isSweepShard(texts[0])) {
     const bad = texts.findIndex((t) => !isSweepShard(t));
     if (bad >= 0) throw new UserError(`merge: ${positionals[bad]} is not a sweep shard file (${positionals[0]} is)`);

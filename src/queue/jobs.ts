@@ -9,6 +9,7 @@ import type { BlockSettings } from '../sweep/block.js';
 import { MAX_EPS } from '../sweep/eps.js';
 import { SCHEDULES } from '../sweep/scheduler.js';
 import { METHODS } from '../sweep/setup.js';
+import type { AttackSettings } from '../attack/one-image.js';
 
 export interface BlobRef {
   sha256: string;
@@ -41,8 +42,27 @@ export interface SweepBlockJob {
   timeoutS: number;
 }
 
-export type Job = VerifyJob | SweepBlockJob;
-export const JOB_KINDS = ['verify', 'sweep-block'] as const;
+/** One image of `attack --indices` (queue/submit-attack.ts): its values, label and position, and the search's settings. */
+export interface AttackImageJob {
+  kind: 'attack-image';
+  net: BlobRef;
+  index: number;
+  label: number;
+  /** The data set's name and class names, for the row only. */
+  data: string;
+  classNames: string[] | null;
+  /** The image: the network's input size of values in [0, 1]. */
+  input: number[];
+  settings: AttackSettings;
+  /** The worker kills the attack after this long (the job fails). */
+  timeoutS: number;
+}
+
+export type Job = VerifyJob | SweepBlockJob | AttackImageJob;
+export const JOB_KINDS = ['verify', 'sweep-block', 'attack-image'] as const;
+
+/** Most values in one attack image. */
+export const MAX_IMAGE = 1 << 22;
 
 /** Most inputs in one sweep block. */
 export const MAX_BLOCK = 100_000;
@@ -96,6 +116,29 @@ function sweepBlock(d: Record<string, unknown>): SweepBlockJob {
   return { kind: 'sweep-block', net: blob(d.net, 'net', 'net'), inputs: inputs as number[], labels, ids, settings: settings(d.settings), backend: backend(d.backend), timeoutS: num(d.timeoutS, 'timeoutS', 1e-3, 1e8) };
 }
 
+function attackSettings(v: unknown): AttackSettings {
+  if (!isObj(v)) return fail('settings: expected an object');
+  only(v, ['norm', 'maxChange', 'radius', 'delta', 'tolerance', 'timeoutS'], 'settings: ');
+  if (v.norm !== 'linf' && v.norm !== 'l1') fail('settings.norm: expected linf or l1');
+  const opt = (k: string, lo: number, hi: number) => (v[k] === undefined ? {} : { [k]: num(v[k], `settings.${k}`, lo, hi) });
+  return {
+    norm: v.norm as 'linf' | 'l1', ...opt('maxChange', 0, 1), ...opt('radius', 0, 1),
+    delta: num(v.delta, 'settings.delta', 0, 1e6), tolerance: num(v.tolerance, 'settings.tolerance', 0, 1), timeoutS: num(v.timeoutS, 'settings.timeoutS', 1e-3, 1e6),
+  };
+}
+
+function attackImageJob(d: Record<string, unknown>): AttackImageJob {
+  only(d, ['kind', 'net', 'index', 'label', 'data', 'classNames', 'input', 'settings', 'timeoutS'], '');
+  const input = list(d.input, 'input', 1, MAX_IMAGE);
+  for (let i = 0; i < input.length; i++) num(input[i], `input[${i}]`, 0, 1);
+  if (typeof d.data !== 'string' || d.data.length > 500) fail('data: expected a short string');
+  const classNames = d.classNames === null ? null : list(d.classNames, 'classNames', 1, 1 << 16).map((c, i) => (typeof c === 'string' && c.length <= 500 ? c : fail(`classNames[${i}]: expected a short string`)));
+  return {
+    kind: 'attack-image', net: blob(d.net, 'net', 'net'), index: int(d.index, 'index', 0, 2 ** 31), label: int(d.label, 'label', 0, 1 << 20),
+    data: d.data as string, classNames, input: input as number[], settings: attackSettings(d.settings), timeoutS: num(d.timeoutS, 'timeoutS', 1e-3, 1e8),
+  };
+}
+
 function backend(v: unknown): Backend {
   return (typeof v === 'string' && BACKENDS.includes(v) ? v : fail(`backend: expected ${BACKENDS.join(', ')}`)) as Backend;
 }
@@ -107,6 +150,7 @@ export function validateJob(name: string, data: unknown): Job {
     const d = data as Record<string, unknown>;
     if (name !== d.kind || !(JOB_KINDS as readonly string[]).includes(name)) fail(`kind '${String(name).slice(0, 40)}': not a veribound job kind (${JOB_KINDS.join(', ')})`);
     if (d.kind === 'sweep-block') return sweepBlock(d);
+    if (d.kind === 'attack-image') return attackImageJob(d);
     only(d, ['kind', 'onnx', 'vnnlib', 'timeoutS', 'backend'], '');
     return { kind: 'verify', onnx: blob(d.onnx, 'onnx', 'net'), vnnlib: blob(d.vnnlib, 'vnnlib', 'spec'), timeoutS: num(d.timeoutS, 'timeoutS', 1e-3, 1e6), backend: backend(d.backend) };
   } catch (err) {

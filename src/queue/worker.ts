@@ -2,7 +2,8 @@
 // anything runs, its files come from Redis by sha256 into --work-dir, and it runs through the
 // local commands' own code: a verify job through `run`'s runOne (a `veribound verify` child killed
 // after its timeout), a sweep block through the local sweep's sweepBlock in a block-child.js
-// process killed after the block's time limit. Every job runs in a child, so this process's event loop stays
+// process killed after the block's time limit, an attack image through attack/one-image.ts in an
+// attack-child.js process killed after the job's time limit. Every job runs in a child, so this process's event loop stays
 // free to renew the job's lock; a worker that dies (even SIGKILLed) stops renewing it, and after
 // --stall-s BullMQ's stall check hands the job to another worker.
 //
@@ -21,12 +22,21 @@ import { runOne } from '../commands/run.js';
 import { instanceFiles } from '../verify/instance-files.js';
 import { connect, parseQueueUrl, KEY_PREFIX, QUEUE_NAME } from './connection.js';
 import { fetchBlob } from './blobs.js';
-import { validateJob, type SweepBlockJob, type VerifyJob } from './jobs.js';
+import { validateJob, type AttackImageJob, type SweepBlockJob, type VerifyJob } from './jobs.js';
 import type { VerifyJobResult } from './submit-run.js';
 import type { BlockResult } from '../sweep/block-result.js';
 import type { BlockChildInput } from './block-child.js';
+import type { AttackChildInput } from './attack-child.js';
+import type { AttackRow } from '../attack/one-image.js';
 
 const blockChild = fileURLToPath(new URL('./block-child.js', import.meta.url));
+const attackChild = fileURLToPath(new URL('./attack-child.js', import.meta.url));
+
+/** What a worker sends back for an attack image: its table row. */
+export interface AttackImageJobResult {
+  row: AttackRow;
+  worker: string;
+}
 
 /** What a worker sends back for a sweep block. */
 export interface SweepBlockJobResult {
@@ -54,7 +64,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const me = `${os.hostname()}:${process.pid}`;
   let stopping = false;
 
-  const processor = async (job: BullJob): Promise<VerifyJobResult | SweepBlockJobResult> => {
+  const processor = async (job: BullJob): Promise<VerifyJobResult | SweepBlockJobResult | AttackImageJobResult> => {
     let data;
     try {
       data = validateJob(job.name, job.data);
@@ -64,7 +74,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     const dir = path.join(jobsDir, `${String(job.id).replace(/[^A-Za-z0-9_-]/g, '_')}-${crypto.randomBytes(4).toString('hex')}`);
     fs.mkdirSync(dir);
     try {
-      return data.kind === 'verify' ? await verifyJob(data, dir) : await sweepBlockJob(data, dir);
+      return data.kind === 'verify' ? await verifyJob(data, dir) : data.kind === 'sweep-block' ? await sweepBlockJob(data, dir) : await attackImageJob(data, dir);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -88,22 +98,32 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     return { row, resultText: read(files.result), summaryText: read(files.summary), log: tail(read(files.log) ?? '', 64 * 1024), worker: me };
   };
 
-  const sweepBlockJob = async (d: SweepBlockJob, dir: string): Promise<SweepBlockJobResult> => {
-    const input: BlockChildInput = { netFile: await blob(d.net), job: d };
-    const inFile = path.join(dir, 'block.json'), outFile = path.join(dir, 'result.json');
+  /** Runs a job's child process (killed after `timeoutS`) and returns what it wrote to its output file. */
+  const runChild = async <T>(script: string, input: unknown, dir: string, timeoutS: number, what: string): Promise<T> => {
+    const inFile = path.join(dir, 'job.json'), outFile = path.join(dir, 'result.json');
     fs.writeFileSync(inFile, JSON.stringify(input));
     const { code, signal, stderr, killed } = await new Promise<{ code: number | null; signal: string | null; stderr: string; killed: boolean }>((resolve) => {
-      const child = spawn(process.execPath, [blockChild, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const child = spawn(process.execPath, [script, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
       let stderr = '', killed = false;
       child.stderr!.on('data', (b) => { stderr = tail(stderr + b, 64 * 1024); });
-      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, d.timeoutS * 1000);
+      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutS * 1000);
       child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stderr, killed }); });
     });
     const last = stderr.trim().split('\n').pop() ?? '';
-    if (killed) throw new UnrecoverableError(`the block ran past its time limit of ${d.timeoutS} s`);
+    if (killed) throw new UnrecoverableError(`the ${what} ran past its time limit of ${timeoutS} s`);
     if (code === 2) throw new UnrecoverableError(last.replace(/^veribound: /, '').slice(0, 500));
-    if (code !== 0 || !fs.existsSync(outFile)) throw new Error(`the block's process ${signal ? `was killed (${signal})` : `exited ${code}`}: ${last.slice(0, 500)}`);
-    return { result: JSON.parse(fs.readFileSync(outFile, 'utf8')) as BlockResult, worker: me };
+    if (code !== 0 || !fs.existsSync(outFile)) throw new Error(`the ${what}'s process ${signal ? `was killed (${signal})` : `exited ${code}`}: ${last.slice(0, 500)}`);
+    return JSON.parse(fs.readFileSync(outFile, 'utf8')) as T;
+  };
+
+  const sweepBlockJob = async (d: SweepBlockJob, dir: string): Promise<SweepBlockJobResult> => {
+    const input: BlockChildInput = { netFile: await blob(d.net), job: d };
+    return { result: await runChild<BlockResult>(blockChild, input, dir, d.timeoutS, 'block'), worker: me };
+  };
+
+  const attackImageJob = async (d: AttackImageJob, dir: string): Promise<AttackImageJobResult> => {
+    const input: AttackChildInput = { netFile: await blob(d.net), job: d };
+    return { row: await runChild<AttackRow>(attackChild, input, dir, d.timeoutS, 'attack'), worker: me };
   };
 
   const worker = new Worker(QUEUE_NAME, processor, {
@@ -111,8 +131,8 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     lockDuration: o.stallS * 1000, stalledInterval: o.stallS * 1000, maxStalledCount: 2,
   });
   const name = (job: BullJob) => {
-    const d = job.data as { onnx?: { name?: string }; vnnlib?: { name?: string }; labels?: unknown[] } | undefined;
-    return `${job.id} (${String(job.name).slice(0, 40)}${d?.onnx ? ` ${String(d.onnx.name)} ${String(d.vnnlib?.name)}` : Array.isArray(d?.labels) ? ` ${d!.labels!.length} input(s)` : ''})`;
+    const d = job.data as { onnx?: { name?: string }; vnnlib?: { name?: string }; labels?: unknown[]; index?: unknown } | undefined;
+    return `${job.id} (${String(job.name).slice(0, 40)}${d?.onnx ? ` ${String(d.onnx.name)} ${String(d.vnnlib?.name)}` : Array.isArray(d?.labels) ? ` ${d!.labels!.length} input(s)` : typeof d?.index === 'number' ? ` image ${d.index}` : ''})`;
   };
   worker.on('active', (job) => process.stdout.write(`worker ${me}: started ${name(job)}\n`));
   worker.on('completed', (job, r) => process.stdout.write(`worker ${me}: finished ${job.id}${(r as VerifyJobResult)?.row ? `: ${(r as VerifyJobResult).row.result}` : ''}\n`));

@@ -1,0 +1,45 @@
+// One `attack-image` job in a process of its own (started by a worker): `node attack-child.js
+// IN.json OUT.json`. IN holds the validated job and the path of the network's hash-checked cached
+// file; OUT gets the image's table row, computed by attack/one-image.ts's attackImage — the code
+// `attack --index` and a local `attack --indices` run. As with block-child.ts: the worker's event
+// loop stays free to renew its lock, the worker enforces the job's time limit with a kill, and the
+// child exits when its worker is gone. Bad input (an image of the wrong size, a label the network
+// has no class for) is one line on stderr and exit 2: the worker fails the job without retrying.
+import fs from 'node:fs';
+import { UserError } from '../errors.js';
+import { loadNetwork } from '../models.js';
+import { inputSize, logitNetwork } from '../network.js';
+import { classCount } from '../sweep/inputs.js';
+import { attackImage, tableRow } from '../attack/one-image.js';
+import type { AttackImageJob } from './jobs.js';
+
+export interface AttackChildInput {
+  netFile: string;
+  job: AttackImageJob;
+}
+
+async function main(inFile: string, outFile: string): Promise<void> {
+  const { netFile, job } = JSON.parse(fs.readFileSync(inFile, 'utf8')) as AttackChildInput;
+  const net = logitNetwork(loadNetwork(netFile));
+  net.name = job.net.name;
+  if (job.input.length !== inputSize(net)) throw new UserError(`${job.net.name} takes ${inputSize(net)} values per input; image ${job.index} has ${job.input.length}`);
+  if (job.label >= classCount(net)) throw new UserError(`label ${job.label} of image ${job.index} is out of range (${job.net.name} has ${classCount(net)} classes)`);
+  const one = await attackImage(net, Float64Array.from(job.input), { net: net.name, data: job.data, index: job.index, label: job.label, classNames: job.classNames }, job.settings);
+  fs.writeFileSync(outFile, JSON.stringify(tableRow(one)));
+}
+
+process.on('disconnect', () => process.exit(1));
+process.channel?.unref();
+
+main(process.argv[2], process.argv[3]).then(
+  () => { process.exitCode = 0; },
+  (err: unknown) => {
+    if (err instanceof UserError) {
+      process.stderr.write(`veribound: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`veribound: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
