@@ -41,7 +41,10 @@ export async function submitAttack(o: TableRun & { queue: string }): Promise<num
     net: o.net.name, data: o.ds.name, settings: o.settings, indices: o.indices, rows: rows.filter((r): r is AttackRow => r !== undefined),
     partial, seconds: (performance.now() - t0) / 1000, queue,
   });
-  const forget = onInterrupt(() => writeAttackTable(table(true), o.files));
+  const forget = onInterrupt(() => {
+    writeAttackTable(table(true), o.files);
+    process.stderr.write('veribound: attack --queue: the images not collected stay in the queue: run the same command again to collect them\n');
+  });
   const bar = createProgress(jobs.length, `attack ${o.net.name} (queue)`);
   let done = 0;
   const errorRow = (j: number, reason: string): AttackRow => {
