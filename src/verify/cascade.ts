@@ -115,8 +115,8 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits (every network with ReLUs)
-  if (net.layers.some((l) => l.op.kind === 'relu') && timeLeft() > 0) {
+  // (d) branch and bound over ReLU splits and sigmoid cuts (every network with either)
+  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const highs = await loadHighs();
       const res = reluBabStage(net, opts.chainBab ? chain : null, open, {
