@@ -17,7 +17,7 @@
 //    passes through (u, σ(u)) (found by bisection, keeping the end on the valid side). Hence
 //    tEnd = u when u ≤ 0 (convex case), else d; the piece exists when l ≤ tEnd. (Tangents at t
 //    outside [l, tEnd] are valid too but dominated on [l, u] by the one at the nearer end.)
-// α runs over the rotation, then over the tangents (halves of [0, 1] when both exist), so the
+// α runs over the rotation, then over the tangents ([0, ROTATION] and the rest when both exist), so the
 // path is continuous: the rotation ends at slope σ'(l) through (l, σ(l)), the tangent at l.
 // Upper lines: σ(x) = 1 − σ(−x), so U(x) = 1 − L(−x) for a lower line L of σ on [−u, −l]; the
 // same construction with anchor u, the tangent points running down from u to tEnd ≥ 0.
@@ -32,6 +32,13 @@ export function dsigmoid(x: number): number {
   const s = sigmoid(x);
   return s * (1 - s);
 }
+
+/**
+ * The share of [0, 1] the rotation takes when the tangents follow it: the rotation only
+ * connects the default line to the tangent at the anchor, which is above it on all of [l, u],
+ * so a short stretch lets the optimiser leave it in a step or two.
+ */
+export const ROTATION = 0.1;
 
 /** One side's family per neuron (box-major index): the path described above. */
 export interface CurveSide {
@@ -109,7 +116,7 @@ export function setCurveSide(f: CurveSide, k: number, l: number, u: number, uppe
 export function curveLine(f: CurveSide, k: number, alpha: number, out: Float64Array): void {
   const p = f.anchor[k], k0 = f.k0[k], k1 = f.k1[k], tEnd = f.tEnd[k];
   const rot = k1 > k0, tan = tEnd === tEnd && tEnd !== p;
-  const brk = rot ? (tan ? 0.5 : 1) : 0;
+  const brk = rot ? (tan ? ROTATION : 1) : 0;
   if (!rot && !tan) {
     out[0] = k0; out[1] = sigmoid(p) - k0 * p; out[2] = 0; out[3] = 0;
   } else if (rot && (alpha <= brk || !tan)) {
