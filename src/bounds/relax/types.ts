@@ -18,8 +18,10 @@
 //   over the window would need a projection per output for little more. (Splits of a MaxPool —
 //   its ReLU decomposition max(a, b) = a + relu(b − a) — are not done this round.)
 // - Splits (β-CROWN): a split is data on the bounds, not on the relaxation — a ReLU fixed
-//   active has l ≥ 0, inactive u ≤ 0, so its relaxation is exact — plus a multiplier β ≥ 0 on
-//   the split constraint, carried as a signed coefficient on the ReLU's input (LayerParams.beta).
+//   active has l ≥ 0, inactive u ≤ 0, so its relaxation is exact; a sigmoid's input cut at p
+//   has [l, p] or [p, u], and its lines are rebuilt on that interval — plus a multiplier β ≥ 0
+//   on the split constraint, carried as a signed coefficient on the activation's input
+//   (LayerParams.beta) and, for a cut, ±β·p in the row's constant (../optimise/domains.ts).
 
 import type { CurveRelax } from './curve.js';
 
