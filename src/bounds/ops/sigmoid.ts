@@ -37,6 +37,7 @@ export function setSigmoidNeuron(r: LineRelax, k: number, l: number, u: number):
     r.free![k] = 0;
     // constant paths (slope 0 through (l, σ(l)) and (u, σ(u))), for a caller that evaluates them anyway
     lower.anchor[k] = l; upper.anchor[k] = u;
+    lower.value[k] = sl; upper.value[k] = su;
     lower.k0[k] = lower.k1[k] = upper.k0[k] = upper.k1[k] = 0;
     lower.tEnd[k] = upper.tEnd[k] = NaN;
     return;

@@ -81,7 +81,7 @@ function tile<T extends Float64Array | Int32Array | Uint8Array>(a: T, D: number)
 }
 
 function tileSide(f: CurveSide, D: number): CurveSide {
-  return { anchor: tile(f.anchor, D), k0: tile(f.k0, D), k1: tile(f.k1, D), tEnd: tile(f.tEnd, D) };
+  return { anchor: tile(f.anchor, D), value: tile(f.value, D), k0: tile(f.k0, D), k1: tile(f.k1, D), tEnd: tile(f.tEnd, D) };
 }
 
 function tileRelax(r: Relaxation, D: number): Relaxation {

@@ -44,6 +44,8 @@ export const ROTATION = 0.1;
 export interface CurveSide {
   /** l for the lower lines, u for the upper ones. */
   anchor: Float64Array;
+  /** σ(anchor). */
+  value: Float64Array;
   /** Slope at α = 0 (the default lines) and at the end of the rotation. */
   k0: Float64Array;
   k1: Float64Array;
@@ -57,12 +59,7 @@ export interface CurveRelax {
 }
 
 export function curveSide(n: number): CurveSide {
-  return { anchor: new Float64Array(n), k0: new Float64Array(n), k1: new Float64Array(n), tEnd: new Float64Array(n).fill(NaN) };
-}
-
-function d2sigmoid(x: number): number {
-  const s = sigmoid(x);
-  return s * (1 - s) * (1 - 2 * s);
+  return { anchor: new Float64Array(n), value: new Float64Array(n), k0: new Float64Array(n), k1: new Float64Array(n), tEnd: new Float64Array(n).fill(NaN) };
 }
 
 /**
@@ -94,6 +91,7 @@ export function setCurveSide(f: CurveSide, k: number, l: number, u: number, uppe
   const p = upper ? u : l;
   const chord = (sigmoid(u) - sigmoid(l)) / (u - l);
   f.anchor[k] = p;
+  f.value[k] = upper ? sigmoid(u) : sigmoid(l);
   f.k0[k] = k0;
   // the tangent piece: lower, valid points [l, tEnd]; upper (mirrored), [tEnd, u]
   let tEnd = NaN;
@@ -118,15 +116,17 @@ export function curveLine(f: CurveSide, k: number, alpha: number, out: Float64Ar
   const rot = k1 > k0, tan = tEnd === tEnd && tEnd !== p;
   const brk = rot ? (tan ? ROTATION : 1) : 0;
   if (!rot && !tan) {
-    out[0] = k0; out[1] = sigmoid(p) - k0 * p; out[2] = 0; out[3] = 0;
+    out[0] = k0; out[1] = f.value[k] - k0 * p; out[2] = 0; out[3] = 0;
   } else if (rot && (alpha <= brk || !tan)) {
     const ds = (k1 - k0) / brk;
     const s = k0 + (alpha / brk) * (k1 - k0);
-    out[0] = s; out[1] = sigmoid(p) - s * p; out[2] = ds; out[3] = -p * ds;
+    out[0] = s; out[1] = f.value[k] - s * p; out[2] = ds; out[3] = -p * ds;
   } else {
     const dt = (tEnd - p) / (1 - brk);
-    const t = p + ((alpha - brk) / (1 - brk)) * (tEnd - p);
-    const s = dsigmoid(t), s2 = d2sigmoid(t);
-    out[0] = s; out[1] = sigmoid(t) - s * t; out[2] = s2 * dt; out[3] = -s2 * t * dt;
+    const t = alpha === brk ? p : p + ((alpha - brk) / (1 - brk)) * (tEnd - p);
+    // σ(t), σ'(t) = σ(1 − σ), σ''(t) = σ'(1 − 2σ) from one exponential
+    const st = t === p ? f.value[k] : sigmoid(t);
+    const s = st * (1 - st), s2 = s * (1 - 2 * st);
+    out[0] = s; out[1] = st - s * t; out[2] = s2 * dt; out[3] = -s2 * t * dt;
   }
 }
