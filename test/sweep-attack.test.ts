@@ -1,6 +1,6 @@
 // The sweep's attack (sweep/attack.ts, its batched gradients from gradient.ts, falsify.ts): every counterexample lies
 // in the real L∞ ball and flips the decision on the float64 network; results do not depend on
-// how pairs are batched; the GEMM gradient of a dense chain equals gradient.ts's; the falsify
+// how pairs are batched; batched gradients equal one-at-a-time ones; the falsify
 // search returns the smallest eps its attack succeeds at, for inputs a brute-force attack on
 // every eps agrees on. Also PairTable's monotone bookkeeping.
 import { test } from 'uvu';

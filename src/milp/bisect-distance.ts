@@ -78,10 +78,12 @@ export async function bisectLinfDistance(
       // the ReLU-split branch and bound first (the engine's β-CROWN search, any network with
       // ReLUs: dense, CNNs, residual); the MILP gets what it leaves open
       const b = await babDecide(net, box, label, others, crown, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
+      const asked = classes.length;
       if (b.point) { decided = 'falsified'; found = b.point; }
       else if (!b.open.length) decided = 'verified';
       else classes.splice(0, classes.length, ...b.open);
-      by = decided ? ' (relu-bab)' : '';
+      // which stages ran: decided by relu-bab, or the MILP after it closed some classes
+      by = decided ? ' (relu-bab)' : ` (milp after relu-bab closed ${asked - b.open.length} of ${asked} classes, ${b.domains} domains)`;
     }
     if (!decided) {
       const v = await milpVerify(net, box, label, {
@@ -118,7 +120,7 @@ function linf(a: Float64Array, b: Float64Array): number {
  */
 async function babDecide(
   net: Network, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
-): Promise<{ point?: Float64Array; open: number[] }> {
+): Promise<{ point?: Float64Array; open: number[]; domains: number }> {
   const out = outputSize(net);
   const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
@@ -132,5 +134,5 @@ async function babDecide(
   const res = await reluBabStage(net, open, {
     deadline: until, bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], log: () => {},
   });
-  return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]) };
+  return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]), domains: res.domains };
 }
