@@ -106,15 +106,16 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   const result = (status: BabStatus, margin: number, x?: Float64Array, why?: string): BabResult =>
     ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps, why, timeS: (performance.now() - t0) / 1000 });
   // a domain with nothing left to split: the leaf solver decides it, else the search is stuck
-  const leaf = async (d: Domain): Promise<{ proved: true } | { proved: false; x?: Float64Array; why: string }> => {
-    if (!opts.leaf) return { proved: false, why: 'a domain has nothing left to split (no leaf solver)' };
+  type LeafEnd = { end: 'proved' } | { end: 'counterexample'; x: Float64Array } | { end: 'timeout' } | { end: 'stuck'; why: string };
+  const leaf = async (d: Domain): Promise<LeafEnd> => {
+    if (!opts.leaf) return { end: 'stuck', why: 'a domain has nothing left to split (no leaf solver)' };
     lps++;
     const v = await opts.leaf(d.splits, opts.deadline);
-    if (v.status === 'proved') return { proved: true };
-    if (v.status === 'timeout') return { proved: false, why: 'timeout' };
-    if (v.status === 'point') return opts.candidate?.(v.x) ? { proved: false, x: v.x, why: '' } : { proved: false, why: 'the leaf point does not replay' };
-    return { proved: false, why: v.why };
+    if (v.status === 'point') return opts.candidate?.(v.x) ? { end: 'counterexample', x: v.x } : { end: 'stuck', why: 'the leaf point does not replay' };
+    return v.status === 'stuck' ? { end: 'stuck', why: v.why } : { end: v.status };
   };
+  const ended = (v: Exclude<LeafEnd, { end: 'proved' }>, margin: number): BabResult =>
+    v.end === 'counterexample' ? result('counterexample', -Infinity, v.x) : v.end === 'timeout' ? result('timeout', margin) : result('stuck', margin, undefined, v.why);
 
   const K = Math.max(1, opts.filter ?? 3);
   const marginOf = (lb: Float64Array, d: number): [number, number] => {
@@ -161,8 +162,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   const heap = new Heap<Domain>();
   if (!root.doms[0].branches.length) {
     const v = await leaf(root.doms[0]);
-    if (v.proved) return result('proved', 0);
-    return v.x ? result('counterexample', -Infinity, v.x) : v.why === 'timeout' ? result('timeout', rootMargin) : result('stuck', rootMargin, undefined, v.why);
+    return v.end === 'proved' ? result('proved', 0) : ended(v, rootMargin);
   }
   heap.push(root.doms[0]);
   while (heap.size) {
@@ -208,10 +208,9 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
       if (d.margin > 0) continue;
       if (!d.branches.length) {
         const v = await leaf(d);
-        if (v.proved) continue;
-        if (v.x) return result('counterexample', -Infinity, v.x);
+        if (v.end === 'proved') continue;
         heap.push(d);
-        return v.why === 'timeout' ? result('timeout', heap.peek()!.margin) : result('stuck', heap.peek()!.margin, undefined, v.why);
+        return ended(v, heap.peek()!.margin);
       }
       heap.push(d);
     }
