@@ -8,7 +8,7 @@
 // batch or the epsilon list, so a resumed or re-batched sweep finds the same counterexamples.
 import type { Network } from '../network.js';
 import { inputSize, outputSize } from '../network.js';
-import { gradientFor } from './chain-gradient.js';
+import { inputGradient } from '../gradient.js';
 import { forward } from '../forward.js';
 import { makeRng } from '../train/rng.js';
 import { marginRows, writeMarginRows } from '../spec/margins.js';
@@ -65,7 +65,7 @@ function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<numbe
       x[b * n + i] = v < lower[i] ? lower[i] : v > upper[i] ? upper[i] : v;
     }
   });
-  const gradient = gradientFor(net);
+  const gradient = (x: Float64Array, batch: number, c: Float64Array) => inputGradient(net, x, batch, c);
   const marginC = new Float64Array(R * m);
   // the margin row to descend per row, from the row's latest output; true when some row's
   // pair now has a replayed counterexample (those pairs' rows are then dropped)
