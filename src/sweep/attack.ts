@@ -17,6 +17,9 @@ import { innerBall, replayCounterexample } from './ball.js';
 export interface AttackPair {
   input: number;
   eps: number;
+  /** Where restart 1 starts instead of a uniform point (projected onto the ball), e.g. a larger
+   *  ball's counterexample shrunk toward the input (complete.ts). */
+  start?: Float64Array;
 }
 
 export interface SweepAttackOptions {
@@ -60,8 +63,9 @@ function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<numbe
     const { input, eps } = pairs[q];
     const { lower, upper } = balls[q];
     const rng = makeRng((seed * 1_000_003 + (seedIds?.[input] ?? input) * 7919 + r) >>> 0);
+    const start = r === 1 ? pairs[q].start : undefined;
     for (let i = 0; i < n; i++) {
-      const v = inputs[input * n + i] + (r === 0 ? 0 : (2 * rng.next() - 1) * eps);
+      const v = start ? start[i] : inputs[input * n + i] + (r === 0 ? 0 : (2 * rng.next() - 1) * eps);
       x[b * n + i] = v < lower[i] ? lower[i] : v > upper[i] ? upper[i] : v;
     }
   });
