@@ -7,17 +7,19 @@
 //   1. a stronger seeded attack on every open pair (8 starts × 50 steps, batched over all inputs),
 //      one start being the input's counterexample at its smallest falsified eps shrunk toward the
 //      input (x0 + (x − x0)·eps_k/eps_c lies in the ball of eps_k);
-//   2. the cascade from the two ends of the band inwards: the lowest open eps is the easiest to
-//      prove (smallest ball), the highest the easiest to refute (largest ball), and a pair inside
-//      is harder both ways than its neighbours. The input gets a budget of --timeout seconds per
-//      open pair, spent by iterative deepening: both ends are tried at a short budget, then at
-//      twice that, and so on, so that the easy pairs are decided cheaply and the rest of the
-//      budget goes to the hard pairs next to the verified/falsified boundary. Pairs that stay
-//      open are recorded with the reason: `timeout` (tried, the largest budget it got is in
-//      timeS), `bracketed` (never tried: both neighbours timed out, and it is harder than both),
-//      `memory`/`error`, `unknown`.
+//   2. the cascade, first a quick call (--timeout/4) on each end of the band: the lowest open eps
+//      is the easiest to prove (smallest ball), the highest the easiest to refute (largest ball),
+//      and a pair inside is harder both ways than its neighbours. Then the lowest open pair again
+//      with --timeout, doubled each time it stays open: the input has --timeout seconds per open
+//      pair in all, pooled, so the budget the easy pairs did not need goes to the hard pair next
+//      to the verified boundary (measured: proofs decide most pairs; the cascade's attack refutes
+//      at the top within its quick call or not at all). Each proof moves the bottom up by one
+//      pair, each counterexample settles the rest of the band. Pairs that stay open are recorded
+//      with the reason: `timeout` (with the largest budget it got), `untried` (a pair below it
+//      stayed open, and a larger ball is no easier to prove), `memory`/`error`, `unknown`.
 // A larger ball's bounds are not passed to a smaller one: the cascade's own CROWN/α-CROWN bounds
-// of the smaller box are tighter than those of the box that contains it, so the intersection would
+// of the smaller box are (in practice: CROWN is not provably monotone in the box) tighter than those
+// of the box that contains it, so the intersection would
 // add nothing; what carries across epsilons is the verdicts and the counterexamples.
 // The cascade runs in worker threads (cascade-pool.ts): Ctrl-C stops it within a fraction of a
 // second, and with W workers W inputs are decided at once.
@@ -143,21 +145,23 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
     let open = band(i);
     if (!open.length) return true;
     let left = opts.timeoutS * open.length; // the input's budget
-    let rung = Math.min(opts.timeoutS, Math.max(1, opts.timeoutS / 4));
-    const failedAt = new Map<number, number>(); // pair -> largest budget it timed out with (Infinity: never again)
+    const quick = Math.min(opts.timeoutS, Math.max(1, opts.timeoutS / 4));
+    const failedAt = new Map<number, number>(); // pair -> largest budget it stayed open with (Infinity: never again)
     const why = new Map<number, string>();
     const spent = new Map<number, number>();
-    let side = 0;
-    while ((open = band(i)).length && left >= 0.25) {
-      const ends = [...new Set([open[0], open[open.length - 1]])].filter((k) => (failedAt.get(k) ?? 0) < rung);
-      if (!ends.length) {
-        // both ends stayed open at this rung: deepen, unless neither can be tried again
-        if (rung >= left || [open[0], open[open.length - 1]].every((k) => failedAt.get(k) === Infinity)) break;
-        rung = Math.min(2 * rung, left);
-        continue;
-      }
-      const k = ends[side++ % ends.length];
-      const budget = Math.min(rung, left);
+    // the next call: first a quick one on each end of the band (the cheap proofs at the bottom,
+    // the cascade's attacks at the top), then the lowest open pair with --timeout, doubled each
+    // time it stays open, while the input's budget lasts
+    const pick = (open: number[]): [number, number] | null => {
+      for (const k of [open[0], open[open.length - 1]]) if (!failedAt.has(k)) return [k, Math.min(quick, left)];
+      const f = failedAt.get(open[0])!;
+      const budget = Math.min(left, f < opts.timeoutS ? opts.timeoutS : 2 * f);
+      return f !== Infinity && budget > f && budget >= 0.25 ? [open[0], budget] : null;
+    };
+    while ((open = band(i)).length) {
+      const call = pick(open);
+      if (!call) break;
+      const [k, budget] = call;
       if (stop()) return false;
       const tc = performance.now();
       const ans = await pool.run(pairProperty(net, problem, i, eps[k]), budget, seed);
@@ -194,9 +198,9 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
     }
     // what stays open, and why
     const tried = band(i);
-    const lo = tried[0], hi = tried[tried.length - 1];
+    const lo = tried[0];
     for (const k of tried) {
-      const reason = why.get(k) ?? (failedAt.has(k) ? 'timeout' : `bracketed: between eps ${eps[lo]} and ${eps[hi]}, which stayed open`);
+      const reason = why.get(k) ?? `untried: eps ${eps[lo]} below it stayed open (a larger ball is no easier to prove)`;
       table.open(i, k, reason, spent.get(k) ?? 0);
     }
     if (tried.length) opts.onDecided?.(i);
