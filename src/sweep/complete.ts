@@ -119,7 +119,7 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
         pairs.push({ input: i, eps: eps[k], k, start });
       }
     }
-    const chunk = 64;
+    const chunk = 16; // pairs per attack call: about a second of work, so Ctrl-C is seen soon
     for (let s = 0; s < pairs.length; s += chunk) {
       await yieldToEventLoop();
       if (stop()) { stats.interrupted = true; return finish(); }
