@@ -86,13 +86,16 @@ export function sweepReport(a: SweepAnswers): SweepReport {
   };
 }
 
-/** Prints the table (or --json) and writes every file asked for; returns the report and the files written. */
-export function writeSweepOutputs(a: SweepAnswers, files: SweepFiles): { report: SweepReport; written: string[] } {
+/**
+ * Prints the table (or --json) and writes every file asked for; returns the report and the files
+ * written. `extra`: fields appended to the JSON document (a queue's overhead).
+ */
+export function writeSweepOutputs(a: SweepAnswers, files: SweepFiles, extra: Record<string, unknown> = {}): { report: SweepReport; written: string[] } {
   const report = sweepReport(a);
   const { net, data, settings, partial } = a;
   const written: string[] = [];
   const pairs = files.out !== undefined || files.pairs !== undefined || files.json ? pairRecords(settings.eps, data.indices, a.runs, a.table) : [];
-  const doc = jsonDoc(toJson(report, pairs), { engine: a.engine });
+  const doc = jsonDoc({ ...(toJson(report, pairs) as Record<string, unknown>), ...extra }, { engine: a.engine });
   if (files.json) printJson(doc);
   else process.stdout.write(formatTable(report) + '\n');
   if (files.out !== undefined) { writeFileAtomic(files.out, JSON.stringify(doc) + '\n', '--out'); written.push(files.out); }
