@@ -5,7 +5,9 @@
 // inward (ball.ts), so every point it looks at lies in the real ball. A pair counts as falsified
 // only with a point that replayCounterexample accepts: inside the ball and some margin negative
 // on the float64 forward pass. Start points depend only on (seed, input, restart), never on the
-// batch or the epsilon list, so a resumed or re-batched sweep finds the same counterexamples.
+// batch or the epsilon list, so a resumed or re-batched sweep finds the same counterexamples;
+// a pair may bring its own start for restart 1 (--complete: the counterexample of a larger ball
+// shrunk toward the input), itself a function of the earlier, seeded phases.
 import type { Network } from '../network.js';
 import { inputSize, outputSize } from '../network.js';
 import { gradientFor } from './chain-gradient.js';

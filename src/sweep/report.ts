@@ -178,7 +178,7 @@ export function formatTable(rep: SweepReport): string {
   const line = (cells: string[]) => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
   const out = [
     `${rep.net} on ${rep.samples} inputs of ${rep.data}; engine ${rep.engine}; schedule ${rep.schedule}` +
-      (rep.complete ? `; --complete: the verify cascade, ${rep.complete.timeoutS} s per pair` : '') + (rep.partial ? '; PARTIAL (interrupted)' : ''),
+      (rep.complete ? `; --complete: the verify cascade, ${rep.complete.timeoutS} s per open pair (pooled per input)` : '') + (rep.partial ? '; PARTIAL (interrupted)' : ''),
     line(head),
     ...body.map(line),
   ];
