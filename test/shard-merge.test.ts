@@ -109,7 +109,7 @@ test('sweep in 2 shards with counterexamples, merged equal to one sweep; a shard
   let r = veribound(...args, ...sweepOutputs('cex-one'));
   assert.is(r.status, 0, r.stderr);
   for (const k of [1, 2]) {
-    r = veribound(...args, '--shard', `${k}/2`, '--out', f(`cex-${k}.json`));
+    r = veribound(...args, '--shard', `${k}/2`, '--out', f(`cex-${k}.json`), ...(k === 1 ? ['--checkpoint', f('cex-1.jsonl')] : []));
     assert.is(r.status, 0, r.stderr);
   }
   r = veribound('merge', ...sweepOutputs('cex-merged'), f('cex-1.json'), f('cex-2.json'));
@@ -119,6 +119,18 @@ test('sweep in 2 shards with counterexamples, merged equal to one sweep; a shard
   assert.ok(one.pairs.some((p: { counterexample?: number[] }) => p.counterexample), 'the sweep found counterexamples');
   // bisect: the work counts are equal too
   assert.equal(one.runs.map((x: { pairsBounded: number; rounds: number }) => [x.pairsBounded, x.rounds]), JSON.parse(fs.readFileSync(f('cex-merged.json'), 'utf8')).runs.map((x: { pairsBounded: number; rounds: number }) => [x.pairsBounded, x.rounds]));
+  // a shard resumed from its checkpoint redoes nothing and merges into the same answers
+  r = veribound(...args, '--shard', '1/2', '--resume', f('cex-1.jsonl'), '--out', f('cex-1r.json'));
+  assert.is(r.status, 0, r.stderr);
+  const resumed = JSON.parse(fs.readFileSync(f('cex-1r.json'), 'utf8')).result;
+  assert.equal([resumed.runs[0].pairsBounded, resumed.attack.attacks], [0, 0]);
+  r = veribound('merge', '--out', f('cex-resumed.json'), f('cex-1r.json'), f('cex-2.json'));
+  assert.is(r.status, 0, r.stderr);
+  const answers = (file: string) => {
+    const d = JSON.parse(fs.readFileSync(f(file), 'utf8'));
+    return [d.results.map((x: { verified: number; falsified: number }) => [x.verified, x.falsified]), d.perSample, d.pairs.map((p: { verdict: string; decidedBy: string; counterexample?: number[] }) => [p.verdict, p.decidedBy, p.counterexample])];
+  };
+  assert.equal(answers('cex-resumed.json'), answers('cex-one.json'));
   // a forged counterexample (a point far outside the ball) is caught by the merge's replay
   const shard = JSON.parse(fs.readFileSync(f('cex-1.json'), 'utf8'));
   const part = shard.result.inputs.find((x: { cex: unknown }) => x.cex);

@@ -12,6 +12,7 @@ import { RUN_SHARD_MAGIC } from '../shard/run-shard.js';
 import { shardItems } from '../shard/shard.js';
 import { isSweepShard } from '../shard/sweep-shard.js';
 import { checkPlotPath } from '../sweep/output.js';
+import { checkJsonOut } from '../json-doc.js';
 
 export const summary = 'merge the shard files of run --shard or sweep --shard into one result';
 
@@ -59,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     const bad = texts.findIndex((t) => !isSweepShard(t));
     if (bad >= 0) throw new UserError(`merge: ${positionals[bad]} is not a sweep shard file (${positionals[0]} is)`);
     checkPlotPath(values.plot);
+    checkJsonOut(values.out, 'the per-(method, eps) CSV is --csv FILE');
     for (const flag of ['out', 'csv', 'pairs', 'plot', 'html'] as const) if (values[flag] !== undefined) claimOutput(values[flag]!, `--${flag}`);
     const { mergeSweepShards } = await import('../shard/sweep-shard.js');
     return mergeSweepShards(positionals, texts, { out: values.out, csv: values.csv, pairs: values.pairs, plot: values.plot, html: values.html, json: values.json });
