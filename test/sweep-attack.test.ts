@@ -37,6 +37,22 @@ test('attackPairs: counterexamples lie in the ball and replay; batching does not
   assert.ok(found > 10, `the attack finds counterexamples at eps 0.06 (${found})`);
 });
 
+test('attackPairs: a start point (a larger ball\'s counterexample shrunk toward the input) is used, projected into the ball', () => {
+  // counterexamples at 0.08, shrunk to 0.06: the shrunk point starts restart 1, with no steps
+  const big = attackPairs(net, data.inputs, data.labels, Array.from({ length: 60 }, (_, i) => ({ input: i, eps: 0.08 })), { restarts: 8, steps: 40 });
+  const shrunk = big.map((x, i) => x && Float64Array.from(x0(i), (v, d) => v + (x[d] - v) * (0.06 / 0.08)));
+  const withStart = attackPairs(net, data.inputs, data.labels, shrunk.map((s, i) => ({ input: i, eps: 0.06, start: s ?? undefined })), { restarts: 2, steps: 0 });
+  const without = attackPairs(net, data.inputs, data.labels, shrunk.map((_, i) => ({ input: i, eps: 0.06 })), { restarts: 2, steps: 0 });
+  let fromStart = 0;
+  withStart.forEach((x, i) => {
+    if (!x) return;
+    for (let d = 0; d < n; d++) assert.ok(Math.abs(x[d] - x0(i)[d]) <= 0.06 && x[d] >= 0 && x[d] <= 1, `input ${i} value ${d} inside the ball`);
+    assert.ok(Math.min(...marginsOf(forward(net, x, 1), data.labels[i])) < 0);
+    if (!without[i]) { fromStart++; assert.equal(Array.from(x), Array.from(shrunk[i]!), `input ${i}: the start point itself`); }
+  });
+  assert.ok(fromStart > 0, 'some shrunk counterexamples are counterexamples at the smaller eps, found without a step');
+});
+
 test('batched gradients (the SIMD GEMM on dense layers) equal one-at-a-time gradients', () => {
   const rng = seededRng(3);
   const small = randomNetwork(rng, { kind: 'dense', depth: 3, width: 16, outputs: 4 });
