@@ -135,7 +135,11 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     return `${job.id} (${String(job.name).slice(0, 40)}${d?.onnx ? ` ${String(d.onnx.name)} ${String(d.vnnlib?.name)}` : Array.isArray(d?.labels) ? ` ${d!.labels!.length} input(s)` : typeof d?.index === 'number' ? ` image ${d.index}` : ''})`;
   };
   worker.on('active', (job) => process.stdout.write(`worker ${me}: started ${name(job)}\n`));
-  worker.on('completed', (job, r) => process.stdout.write(`worker ${me}: finished ${job.id}${(r as VerifyJobResult)?.row ? `: ${(r as VerifyJobResult).row.result}` : ''}\n`));
+  worker.on('completed', (job, r) => {
+    const row = (r as { row?: { result?: unknown; status?: unknown } } | undefined)?.row;
+    const what = typeof row?.result === 'string' ? row.result : typeof row?.status === 'string' ? row.status : undefined;
+    process.stdout.write(`worker ${me}: finished ${job.id}${what !== undefined ? `: ${what}` : ''}\n`);
+  });
   worker.on('failed', (job, err) => process.stdout.write(`worker ${me}: failed ${job?.id}: ${err.message}\n`));
   worker.on('error', (err) => process.stderr.write(`veribound: worker: ${err.message}\n`));
   process.stdout.write(`worker ${me}: taking jobs from ${target.display} (concurrency ${o.concurrency}, work dir ${o.workDir})\n`);
