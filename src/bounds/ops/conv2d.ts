@@ -1,8 +1,13 @@
 // Conv2d (CHW, zero padding). Interval: centre–radius (μ' = conv(μ) + b, r' = conv_|W|(r)).
-// Backward: the transposed convolution of the coefficients, bias += Σ A·b.
+// Backward: the transposed convolution of the coefficients, bias += Σ A·b. On patch rows
+// (../patches.ts) the same scatter into the window below: output (oy+i, ox+j) reads input
+// window positions (i·s + ki, j·s + kj) of a window at (oy·s − pad, ox·s − pad); taps that fall
+// in the zero padding land outside the input layer, where the window's entries mean nothing,
+// as the dense rule drops them.
 import type { Conv2dOp } from '../../network.js';
-import type { OpRule, RuleCtx } from './rule.js';
+import type { OpRule, PatchStep, RuleCtx } from './rule.js';
 import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
+import { inside, settle, windowBelow } from '../patches.js';
 
 /** For each (output position, kernel tap) the input offset within a channel, or −1 (padding). */
 interface Taps {
@@ -38,7 +43,37 @@ function tapsOf(op: Conv2dOp, ctx: RuleCtx): Taps {
   return t;
 }
 
+const patches: PatchStep<Conv2dOp> = (op, P, rows, ctx) => {
+  const { inChannels: ci, outChannels: co, weight: W, bias, kernel: [kh, kw], stride: [sh, sw] } = op;
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const { ph, pw } = P, qh = Q.ph, qw = Q.pw, taps = kh * kw;
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, P.H), [x0, x1] = inside(P.ox[r], pw, P.W);
+    let bsum = 0;
+    for (let c = 0; c < co; c++) {
+      const po = (r * co + c) * ph * pw;
+      for (let i = y0; i < y1; i++) {
+        for (let j = x0; j < x1; j++) {
+          const a = P.data[po + i * pw + j];
+          if (a === 0) continue;
+          bsum += a * bias[c];
+          for (let k = 0; k < ci; k++) {
+            const wo = (c * ci + k) * taps, qo = (r * ci + k) * qh * qw + i * sh * qw + j * sw;
+            for (let ki = 0; ki < kh; ki++) {
+              const qr = qo + ki * qw, wr = wo + ki * kw;
+              for (let kj = 0; kj < kw; kj++) Q.data[qr + kj] += a * W[wr + kj];
+            }
+          }
+        }
+      }
+    }
+    rows.bias[r] += bsum;
+  }
+  return [settle(Q)];
+};
+
 export const conv2dRule: OpRule<Conv2dOp> = {
+  patches,
   nonlinear: false,
   interval(op, [x], ctx) {
     const { off, taps, positions } = tapsOf(op, ctx);

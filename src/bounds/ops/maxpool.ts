@@ -6,13 +6,46 @@
 //   upper: m ≤ max(x_j*, u2) = u2 + relu(x_j* − u2), and that ReLU's chord on [l_j*, u*] gives
 //          m ≤ u2 + s (x_j* − l_j*), s = (u* − u2) / (u* − l_j*); when l_j* ≥ u2 the input j*
 //          always wins and m = x_j* exactly. This plane is never above the constant u*.
+// Patch rows (../patches.ts): each output's chosen input lies in its pooling window, so the rows
+// stay windows of the input, (ph − 1)·stride + kernel wide.
 import type { MaxPool2dOp } from '../../network.js';
-import type { OpRule } from './rule.js';
+import type { OpRule, PatchStep } from './rule.js';
 import { poolInterval, windowsOf } from './window.js';
 import type { MaxRelax } from '../relax/types.js';
+import { addAt, inside, settle, toDense, windowBelow } from '../patches.js';
+
+const patches: PatchStep<MaxPool2dOp> = (op, P, rows, ctx, relax, param) => {
+  // the fixed lines only; anything else takes the dense rule
+  if (relax?.kind !== 'max' || param) return maxpoolRule.backward(op, toDense(P), rows, ctx, relax, param);
+  const { lowIdx, upIdx, upSlope, upIcpt } = relax;
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const { C, H, W, ph, pw } = P, m = ctx.outSize;
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
+    const ro = rows.box[r] * m;
+    let bias = 0;
+    for (let c = 0; c < C; c++) {
+      const po = (r * C + c) * ph * pw;
+      for (let i = y0; i < y1; i++) {
+        for (let j = x0; j < x1; j++) {
+          const a = P.data[po + i * pw + j];
+          const o = ro + (c * H + P.oy[r] + i) * W + P.ox[r] + j;
+          if (a > 0) addAt(Q, r, lowIdx[o], a);
+          else if (a < 0) {
+            addAt(Q, r, upIdx[o], a * upSlope[o]);
+            bias += a * upIcpt[o];
+          }
+        }
+      }
+    }
+    rows.bias[r] += bias;
+  }
+  return [settle(Q)];
+};
 
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
+  patches,
   interval(op, [x], ctx) {
     return poolInterval(op, x, ctx, (v, xo, o, { start, idx }) => {
       let best = -Infinity;

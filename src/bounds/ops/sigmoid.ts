@@ -9,6 +9,8 @@ import type { OpRule } from './rule.js';
 import { monotoneInterval } from './activation.js';
 import type { LineRelax } from '../relax/types.js';
 import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
+import { backwardThroughLinesPatches } from '../relax/lines-patches.js';
+import { toDense } from '../patches.js';
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -23,6 +25,10 @@ const TINY = 1e-9;
 
 export const sigmoidRule: OpRule<SigmoidOp> = {
   nonlinear: true,
+  // patch rows: the same lines on the window (a parameterised relaxation takes the dense rule)
+  patches: (op, P, rows, ctx, relax, param) => (relax?.kind === 'lines' && !param
+    ? backwardThroughLinesPatches(P, rows, ctx.outSize, relax)
+    : sigmoidRule.backward(op, toDense(P), rows, ctx, relax, param)),
   interval(_op, [x]) {
     return monotoneInterval(x, sigmoid);
   },
