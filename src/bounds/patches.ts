@@ -30,7 +30,10 @@ export interface Patches {
   /** Per row: the window's top-left position in the layer (may lie outside it). */
   oy: Int32Array;
   ox: Int32Array;
-  /** n × C × ph × pw; entries at positions outside the layer are ignored. */
+  /**
+   * n × ph × pw × C (channels last, so the steps' inner loops run over channels); entries at
+   * positions outside the layer are ignored.
+   */
   data: Float64Array;
 }
 
@@ -59,15 +62,15 @@ export function inside(o: number, p: number, size: number): [number, number] {
 /** The dense rows (n × C·H·W) of patches. */
 export function toDense(P: Patches): Float64Array {
   const { n, C, H, W, ph, pw, data } = P;
-  const size = C * H * W;
+  const size = C * H * W, plane = H * W;
   const out = new Float64Array(n * size);
   for (let r = 0; r < n; r++) {
     const oy = P.oy[r], ox = P.ox[r];
     const [y0, y1] = inside(oy, ph, H), [x0, x1] = inside(ox, pw, W);
-    for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw, oo = r * size + c * H * W;
-      for (let i = y0; i < y1; i++) {
-        for (let j = x0; j < x1; j++) out[oo + (oy + i) * W + ox + j] = data[po + i * pw + j];
+    for (let i = y0; i < y1; i++) {
+      for (let j = x0; j < x1; j++) {
+        const po = ((r * ph + i) * pw + j) * C, oo = r * size + (oy + i) * W + ox + j;
+        for (let c = 0; c < C; c++) out[oo + c * plane] = data[po + c];
       }
     }
   }
@@ -83,12 +86,10 @@ export function clipToLayer(P: Patches): Patches {
   const { n, C, H, W, ph, pw, data } = P;
   for (let r = 0; r < n; r++) {
     const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
-    if (y0 === 0 && y1 === ph && x0 === 0 && x1 === pw) continue;
-    for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw;
-      for (let i = 0; i < ph; i++) {
-        const rowOut = i < y0 || i >= y1;
-        for (let j = 0; j < pw; j++) if (rowOut || j < x0 || j >= x1) data[po + i * pw + j] = 0;
+    for (let i = 0; i < ph; i++) {
+      for (let j = 0; j < pw; j++) {
+        if (i >= y0 && i < y1 && j >= x0 && j < x1) continue;
+        data.fill(0, ((r * ph + i) * pw + j) * C, ((r * ph + i) * pw + j + 1) * C);
       }
     }
   }
@@ -110,11 +111,10 @@ function embed(dst: Patches, src: Patches): void {
   const { n, C } = dst;
   for (let r = 0; r < n; r++) {
     const dy = src.oy[r] - dst.oy[r], dx = src.ox[r] - dst.ox[r];
-    for (let c = 0; c < C; c++) {
-      const so = (r * C + c) * src.ph * src.pw, d0 = (r * C + c) * dst.ph * dst.pw;
-      for (let i = 0; i < src.ph; i++) {
-        const dr = d0 + (dy + i) * dst.pw + dx;
-        for (let j = 0; j < src.pw; j++) dst.data[dr + j] += src.data[so + i * src.pw + j];
+    for (let i = 0; i < src.ph; i++) {
+      for (let j = 0; j < src.pw; j++) {
+        const so = ((r * src.ph + i) * src.pw + j) * C, d0 = ((r * dst.ph + dy + i) * dst.pw + dx + j) * C;
+        for (let c = 0; c < C; c++) dst.data[d0 + c] += src.data[so + c];
       }
     }
   }
@@ -160,16 +160,17 @@ export function addCoeffs(a: Coeffs, b: Coeffs, n: number, size: number): Coeffs
  */
 export function concretisePatches(P: Patches, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): void {
   const { n, C, H, W, ph, pw, data } = P;
-  const size = C * H * W;
+  const size = C * H * W, plane = H * W;
   for (let r = 0; r < n; r++) {
     const oy = P.oy[r], ox = P.ox[r];
     const [y0, y1] = inside(oy, ph, H), [x0, x1] = inside(ox, pw, W);
     let s = lb[r];
+    // channel by channel, positions in raster order: the dense concretisation's order
     for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw, xo = box[r] * size + c * H * W;
+      const xo = box[r] * size + c * plane;
       for (let i = y0; i < y1; i++) {
         for (let j = x0; j < x1; j++) {
-          const a = data[po + i * pw + j];
+          const a = data[((r * ph + i) * pw + j) * C + c];
           if (a === 0) continue;
           const k = xo + (oy + i) * W + ox + j;
           s += a * mid[k] - Math.abs(a) * rad[k];
@@ -191,7 +192,7 @@ export function unitPatches(shape: [number, number, number], at: Int32Array, sig
     const k = at[r] % (C * H * W), c = Math.floor(k / (H * W)), yx = k - c * H * W;
     P.oy[r] = Math.floor(yx / W);
     P.ox[r] = yx - P.oy[r] * W;
-    P.data[r * C + c] = sign[r];
+    P.data[r * C + c] = sign[r]; // a 1 × 1 window: channels only
   }
   return P;
 }
@@ -213,5 +214,5 @@ export function windowBelow(P: Patches, inShape: Shape, kernel: readonly number[
 /** Adds v to row r's coefficient of flat neuron k (c·H·W + y·W + x) of Q's layer; k must lie in the window. */
 export function addAt(Q: Patches, r: number, k: number, v: number): void {
   const plane = Q.H * Q.W, c = Math.floor(k / plane), yx = k - c * plane, y = Math.floor(yx / Q.W), x = yx - y * Q.W;
-  Q.data[((r * Q.C + c) * Q.ph + y - Q.oy[r]) * Q.pw + x - Q.ox[r]] += v;
+  Q.data[((r * Q.ph + y - Q.oy[r]) * Q.pw + x - Q.ox[r]) * Q.C + c] += v;
 }

@@ -10,10 +10,9 @@ const patches: PatchStep<AffineOp> = (op, P, rows) => {
     const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
     let bias = 0;
     for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw;
       for (let i = y0; i < y1; i++) {
         for (let j = x0; j < x1; j++) {
-          const k = po + i * pw + j, e = (c * H + P.oy[r] + i) * W + P.ox[r] + j;
+          const k = ((r * ph + i) * pw + j) * C + c, e = (c * H + P.oy[r] + i) * W + P.ox[r] + j;
           bias += data[k] * op.shift[e];
           data[k] *= op.scale[e];
         }

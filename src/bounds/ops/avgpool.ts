@@ -17,10 +17,9 @@ const patches: PatchStep<AvgPool2dOp> = (op, P, _rows, ctx) => {
   for (let r = 0; r < P.n; r++) {
     const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
     for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw;
       for (let i = y0; i < y1; i++) {
         for (let j = x0; j < x1; j++) {
-          const a = P.data[po + i * pw + j];
+          const a = P.data[((r * ph + i) * pw + j) * C + c];
           if (a === 0) continue;
           const o = (c * H + P.oy[r] + i) * W + P.ox[r] + j;
           const v = a / divisor(op, start, o);

@@ -25,11 +25,9 @@ const patches: PatchStep<MaxPool2dOp> = (op, P, rows, ctx, relax, param) => {
     const ro = rows.box[r] * m;
     let bias = 0;
     for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw;
       for (let i = y0; i < y1; i++) {
         for (let j = x0; j < x1; j++) {
-          const a = P.data[po + i * pw + j];
-          const o = ro + (c * H + P.oy[r] + i) * W + P.ox[r] + j;
+          const a = P.data[((r * ph + i) * pw + j) * C + c], o = ro + (c * H + P.oy[r] + i) * W + P.ox[r] + j;
           if (a > 0) addAt(Q, r, lowIdx[o], a);
           else if (a < 0) {
             addAt(Q, r, upIdx[o], a * upSlope[o]);

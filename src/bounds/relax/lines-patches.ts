@@ -16,16 +16,17 @@ export function backwardThroughLinesPatches(P: Patches, rows: Rows, n: number, l
     const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
     const ao = r * n, ro = rows.box[r] * n;
     let bias = 0;
+    // channel by channel, positions in raster order: the dense rule's order, so the same sums
     for (let c = 0; c < C; c++) {
-      const po = (r * C + c) * ph * pw;
       for (let i = y0; i < y1; i++) {
         for (let jj = x0; jj < x1; jj++) {
-          const k = po + i * pw + jj, a = data[k];
+          const k = ((r * ph + i) * pw + jj) * C + c, a = data[k];
+          if (a === 0) continue;
           const j = (c * H + P.oy[r] + i) * W + P.ox[r] + jj;
           if (a > 0) {
             data[k] = a * (alpha && free![ro + j] ? alpha[ao + j] : lowSlope[ro + j]);
             if (lowIcpt) bias += a * lowIcpt[ro + j];
-          } else if (a < 0) {
+          } else {
             data[k] = a * upSlope[ro + j];
             bias += a * upIcpt[ro + j];
           }
