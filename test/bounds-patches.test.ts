@@ -1,7 +1,7 @@
 // Patch-form backward rows (src/bounds/patches.ts) against dense rows. Per rule: random patch
 // rows on a layer's output (windows partly outside the layer, random origins and widths, zeros,
-// several boxes, ReLU α) give through the rule's patch step exactly the coefficients and
-// intercepts its dense backward step gives on the same rows. Per network: on random
+// several boxes, α of ReLU, sigmoid and max-pool) give through the rule's patch step exactly the coefficients and
+// intercepts its dense backward step gives on the same rows, with and without α. Per network: on random
 // convolutional networks (stride 1 and 2, padding, Pad ops, several channels, max and average
 // pooling, sigmoid, residual adds of conv blocks) CROWN's layer and margin bounds with patches
 // equal the all-dense ones to 1e-9 relative, and points sampled in each box (corners included)
@@ -87,7 +87,7 @@ function randomPatches(rng: Rng, [C, H, W]: Shape, n: number): Patches {
   return clipToLayer(P);
 }
 
-test('every patch step equals its rule\'s dense step on random patch rows (α, several boxes)', () => {
+test('every patch step equals its rule\'s dense step on random patch rows (α of ReLU, sigmoid and max-pool, several boxes)', () => {
   let checked = 0;
   const kinds = new Set<string>();
   for (let seed = 1; seed <= 40; seed++) {
@@ -105,7 +105,8 @@ test('every patch step equals its rule\'s dense step on random patch rows (α, s
       const n = randInt(rng, 1, 6);
       const P = randomPatches(rng, p.outShape, n);
       const box = Int32Array.from({ length: n }, () => randInt(rng, 0, count - 1));
-      const param = p.op.kind === 'relu' ? { alpha: Float64Array.from({ length: n * p.outSize }, () => rng()) } : undefined;
+      // α (ReLU slopes, sigmoid line families, max-pool mixes) on half of the checks
+      const param = ['relu', 'sigmoid', 'maxpool2d'].includes(p.op.kind) && rng() < 0.5 ? { alpha: Float64Array.from({ length: n * p.outSize }, () => rng()) } : undefined;
       const dRows = { n, box, bias: new Float64Array(n) }, pRows = { n, box, bias: new Float64Array(n) };
       const dense = p.rule.backward(p.op, toDense(P), dRows, ctx, relax, param);
       const viaPatches = p.rule.patches(p.op, clonePatches(P), pRows, ctx, relax, param);

@@ -1,10 +1,11 @@
-// Branch and bound over ReLU splits for one conjunction of rows a_j·y ≤ b_j over an input
-// box, on ANY network of the network form (src/bounds/optimise/domains.ts bounds its domains:
-// β-CROWN with joint α,β per batch on the engine's one backward pass). Domains with the lowest
-// margin are split in batches on the ReLU the BaBSR score of their closest-to-proved row
+// Branch and bound over ReLU splits and sigmoid input cuts for one conjunction of rows
+// a_j·y ≤ b_j over an input box, on ANY network of the network form
+// (src/bounds/optimise/domains.ts bounds its domains: β-CROWN with joint α,β per batch on the
+// engine's one backward pass). Domains with the lowest margin are split in batches on the
+// neuron the BaBSR score (for a sigmoid, its relaxation gap at the cut) of their closest-to-proved row
 // picks — filtered smart branching: the top candidates' children get one cheap bound each and
 // the candidate whose worse child is best is split; children inherit their parent's α and β. The two children of a split cover the
-// parent's subdomain (z ≤ 0 or z ≥ 0), so the conjunction is unreachable once every leaf has
+// parent's subdomain (z ≤ p or z ≥ p; p = 0 for a ReLU), so the conjunction is unreachable once every leaf has
 // a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
 // stops the search ('stuck'; leaf LPs are only on dense chains, relu-bab-leaf.ts).
 // Counterexamples are never inferred from bounds: the box corner minimising a domain's row is
@@ -45,8 +46,8 @@ export interface BabOptions {
 interface Domain {
   splits: Split[];
   margin: number;
-  /** Branching candidates, best BaBSR score first (empty: nothing left to split). */
-  branches: { layer: number; neuron: number }[];
+  /** Branching candidates, best score first (empty: nothing left to split); point: a sigmoid's cut. */
+  branches: { layer: number; neuron: number; point?: number }[];
   params: DomainParams;
 }
 
@@ -97,7 +98,11 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
       let r = d * J + jm;
       for (let j = 0; j < J && res.branchLayer[r * K] < 0; j++) r = d * J + j;
       const branches: Domain['branches'] = [];
-      for (let k = 0; k < K; k++) if (res.branchLayer[r * K + k] >= 0) branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k] });
+      for (let k = 0; k < K; k++) {
+        if (res.branchLayer[r * K + k] < 0) continue;
+        const point = res.branchPoint[r * K + k];
+        branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k], ...(point === point ? { point } : {}) });
+      }
       return { splits: s, margin, branches, params: res.params[d] };
     });
     if (!opts.candidate) return { doms };
@@ -156,7 +161,7 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
     const init: DomainParams[] = [];
     parents.forEach((p, q) => {
       for (const active of [false, true]) {
-        children.push([...p.splits, { layer: choice[q].layer, neuron: choice[q].neuron, active }]);
+        children.push([...p.splits, { ...choice[q], active }]);
         init.push(p.params);
       }
       maxDepth = Math.max(maxDepth, p.splits.length + 1);
