@@ -106,7 +106,7 @@ test('domain bounds with sigmoid cuts (nested too), ReLU splits, random α and �
   assert.ok(checked > 3000 && cuts > 100, `only ${checked} checks, ${cuts} cuts`);
 });
 
-test('search with sigmoid cuts: proofs hold against sampling and PGD, counterexamples replay, and cuts prove more than the root', () => {
+test('search with sigmoid cuts: proofs hold against sampling and PGD, counterexamples replay, and cuts prove more than the root', async () => {
   let proved = 0, beyondRoot = 0, cexes = 0;
   for (let seed = 1; seed <= 10; seed++) {
     const rng = seededRng(9300 + seed);
@@ -128,12 +128,12 @@ test('search with sigmoid cuts: proofs hold against sampling and PGD, counterexa
       for (let q = 0; q < P; q++) for (let i = 0; i < n0; i++) pts[q * n0 + i] = Math.min(upper[i], Math.max(lower[i], pts[q * n0 + i] - 0.05 * (upper[i] - lower[i]) * Math.sign(grad[q * n0 + i])));
     }
     // the root's own (α,β-optimised) bound: the margin of a threshold it clears
-    const probe = generalBab(net, lower, upper, [{ a, b: min - 100 }], { deadline: Date.now() + 1000 });
+    const probe = await generalBab(net, lower, upper, [{ a, b: min - 100 }], { deadline: Date.now() + 1000 });
     const rootBound = probe.rootMargin + min - 100;
     for (const frac of [0.2, 0.5, 0.8, 0.95]) {
       // thresholds between the root's bound and the smallest value found
       const b = rootBound + frac * (min - rootBound);
-      const res = generalBab(net, lower, upper, [{ a, b }], {
+      const res = await generalBab(net, lower, upper, [{ a, b }], {
         deadline: Date.now() + 3000, batch: 8,
         candidate: (x) => x.every((v, i) => v >= lower[i] && v <= upper[i]) && forward(net, x, 1).reduce((s, v, o) => s + a[o] * v, 0) <= b,
       });
@@ -148,7 +148,7 @@ test('search with sigmoid cuts: proofs hold against sampling and PGD, counterexa
       }
     }
     // above the attack's minimum: never proved
-    const over = generalBab(net, lower, upper, [{ a, b: min + 1e-6 }], { deadline: Date.now() + 1000, batch: 8 });
+    const over = await generalBab(net, lower, upper, [{ a, b: min + 1e-6 }], { deadline: Date.now() + 1000, batch: 8 });
     assert.ok(over.status !== 'proved', `seed ${seed}: proved a·y > ${min + 1e-6}, but a point reaches ${min}`);
   }
   assert.ok(proved >= 8 && beyondRoot >= 3, `proved ${proved} (${beyondRoot} beyond the root's own bound), counterexamples ${cexes}`);

@@ -10,6 +10,7 @@
 // which --shard K/N (its part, into a shard file for `veribound merge`: shard/sweep-shard.ts) and
 // --queue URL (blocks for `veribound worker`s: queue/submit-sweep.ts) share.
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { inputSize } from '../network.js';
@@ -42,7 +43,7 @@ usage: veribound sweep [options]
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
   --backend B         auto (default: a hardware GPU, else the CPU), gpu or cpu
-  --threads N         CPU engine threads (default: every core)
+  --threads N         CPU engine threads, and --complete's cascade workers (default: every core)
   --schedule S        how each input's epsilons are searched (verified at eps => verified below):
                       adaptive (default: bisect a pilot of inputs, then the plan of least expected
                       engine time for the boundaries and costs it measured), bisect, or all
@@ -51,7 +52,9 @@ usage: veribound sweep [options]
   --no-attack         skip the PGD attack (falsified then counts only what --complete finds)
   --complete          decide the pairs the bounds and the attack leave open with verify's cascade
                       (alpha-CROWN, ReLU branch and bound, MILP); --milp is an alias
-  --timeout S         --complete: seconds per (input, eps) pair (default 10; alias --milp-timeout)
+  --timeout S         --complete: seconds per open (input, eps) pair, pooled per input and spent
+                      first on the pairs next to its verified/falsified boundary (default 10;
+                      alias --milp-timeout)
   --checkpoint FILE   append every decided fact to FILE as it is established (JSON lines)
   --resume FILE       continue from a checkpoint (more samples, other eps, a larger --timeout);
                       new facts are appended to it unless --checkpoint names another file
@@ -173,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     outcome = await sweepBlock(problem, table, engine, settings, {
       indices: data.indices, resumed, save: checkpoint ? (facts) => checkpoint.write(facts) : undefined,
-      shouldStop: () => interrupts.stopped, label: net.name,
+      shouldStop: () => interrupts.stopped, label: net.name, workers: threads ?? availableParallelism(),
     });
   } finally {
     await engine.dispose();

@@ -49,7 +49,8 @@ export interface BlockResult {
   inputs: BlockInputPart[];
   runs: BlockRunPart[];
   attack: { attacks: number; seconds: number };
-  complete: { calls: number; seconds: number } | null;
+  /** decidedBy: pairs the --complete stages decided directly, per stage (absent in results of older workers). */
+  complete: { calls: number; seconds: number; decidedBy?: Record<string, number> } | null;
   /** Proof/counterexample disagreements the block's table counted. */
   conflicts: number;
 }
@@ -82,7 +83,7 @@ export function blockResult(outcome: BlockOutcome, table: PairTable, positions: 
       interrupted: run.interrupted, seconds,
     })),
     attack: outcome.attack,
-    complete: outcome.completeStats ? { calls: outcome.completeStats.calls, seconds: outcome.completeStats.seconds } : null,
+    complete: outcome.completeStats ? { calls: outcome.completeStats.calls, seconds: outcome.completeStats.seconds, decidedBy: outcome.completeStats.decidedBy } : null,
     conflicts: table.conflicts,
   };
 }
@@ -106,7 +107,7 @@ const digits = (text: string, E: number, what: string): number[] => {
 export function assembleBlocks(table: PairTable, s: BlockSettings, blocks: readonly PlacedBlock[]): BlockOutcome {
   const E = s.eps.length, count = table.count;
   const attack = { attacks: 0, seconds: 0 };
-  let complete: { calls: number; seconds: number } | undefined = s.complete ? { calls: 0, seconds: 0 } : undefined;
+  let complete: BlockOutcome['completeStats'] = s.complete ? { calls: 0, seconds: 0, decidedBy: {} } : undefined;
   const runs: RunInfo[] = s.methods.map((method) => ({
     run: {
       method, schedule: s.schedule, verified: new Uint8Array(count * E), pairsBounded: 0, pairsTotal: count * E, engineCalls: 0, rounds: 0,
@@ -153,7 +154,11 @@ export function assembleBlocks(table: PairTable, s: BlockSettings, blocks: reado
     });
     attack.attacks += result.attack.attacks;
     attack.seconds += result.attack.seconds;
-    if (complete && result.complete) { complete.calls += result.complete.calls; complete.seconds += result.complete.seconds; }
+    if (complete && result.complete) {
+      complete.calls += result.complete.calls;
+      complete.seconds += result.complete.seconds;
+      for (const [k, v] of Object.entries(result.complete.decidedBy ?? {})) complete.decidedBy[k] = (complete.decidedBy[k] ?? 0) + v;
+    }
   }
   if (!s.complete) complete = undefined;
   return { runs, attack, ...(complete ? { completeStats: complete } : {}) };

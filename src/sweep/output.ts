@@ -37,7 +37,7 @@ export interface SweepAnswers {
   /** One per method that ran, in the methods' order. */
   runs: RunInfo[];
   attack: { attacks: number; seconds: number };
-  completeStats?: { calls: number; seconds: number };
+  completeStats?: { calls: number; seconds: number; decidedBy: Record<string, number> };
   backend: string;
   engine: string;
   /** Wall-clock seconds of the whole sweep. */
@@ -80,7 +80,7 @@ export function sweepReport(a: SweepAnswers): SweepReport {
     perSample: perSample(eps, data.indices, data.labels, a.predicted, runs, table, settings.complete),
     seconds: a.seconds,
     attack: a.attack,
-    ...(settings.complete ? { complete: { timeoutS: settings.timeoutS, calls: a.completeStats?.calls ?? 0, seconds: a.completeStats?.seconds ?? 0, openReasons: openReasons(table, runs) } } : {}),
+    ...(settings.complete ? { complete: { timeoutS: settings.timeoutS, calls: a.completeStats?.calls ?? 0, seconds: a.completeStats?.seconds ?? 0, openReasons: openReasons(table, runs), decidedBy: a.completeStats?.decidedBy ?? {} } } : {}),
     conflicts: table.conflicts,
     partial: a.partial,
   };

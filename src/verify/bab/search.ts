@@ -7,7 +7,8 @@
 // the candidate whose worse child is best is split; children inherit their parent's α and β. The two children of a split cover the
 // parent's subdomain (z ≤ p or z ≥ p; p = 0 for a ReLU), so the conjunction is unreachable once every leaf has
 // a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
-// stops the search ('stuck'; leaf LPs are only on dense chains, relu-bab-leaf.ts).
+// goes to the leaf solver (leaf.ts: the MILP of the domain); one it cannot decide stops the
+// search ('stuck').
 // Counterexamples are never inferred from bounds: the box corner minimising a domain's row is
 // a candidate, screened on the float64 forward pass and confirmed by `opts.candidate`.
 import type { Network } from '../../network.js';
@@ -17,7 +18,31 @@ import { planOf } from '../../bounds/plan.js';
 import { crownChunk } from '../../bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
 import type { LayerBounds } from '../../bounds/types.js';
-import { cornerKey, Heap, screenCandidates, type ReluBabResult, type ReluBabStatus } from '../relu-bab.js';
+import { Heap } from './heap.js';
+import { cornerKey, screenCandidates } from './candidates.js';
+import type { LeafSolver } from './leaf.js';
+
+export type BabStatus = 'proved' | 'counterexample' | 'timeout' | 'limit' | 'stuck';
+
+export interface BabResult {
+  /** proved: every leaf has a row bounded above its b. stuck: a domain cannot be split further
+   *  and neither its bound nor the leaf solver decides it. */
+  status: BabStatus;
+  x?: Float64Array;
+  /** Domains bounded (the root included). */
+  domains: number;
+  /** Most splits on one domain. */
+  maxDepth: number;
+  /** Lowest margin max_j (bound_j − b_j) over the open domains at the end (> 0 when proved). */
+  margin: number;
+  /** The root domain's margin (no splits). */
+  rootMargin: number;
+  /** Domains decided by the leaf solver. */
+  lps: number;
+  /** Why the search is stuck, when it is. */
+  why?: string;
+  timeS: number;
+}
 
 export interface BabRowSpec {
   a: Float64Array;
@@ -41,6 +66,8 @@ export interface BabOptions {
   root?: BabRoot;
   candidate?: (x: Float64Array) => boolean;
   candidatesPerStep?: number;
+  /** Decides domains with nothing left to split (leaf.ts); without one they stop the search. */
+  leaf?: LeafSolver;
 }
 
 interface Domain {
@@ -66,7 +93,7 @@ export function rootOf(net: Network, lower: Float64Array, upper: Float64Array, g
   } : undefined);
 }
 
-export function generalBab(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], opts: BabOptions): ReluBabResult {
+export async function generalBab(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], opts: BabOptions): Promise<BabResult> {
   const t0 = performance.now();
   const plan = planOf(net);
   const m = outputSize(net), J = rows.length, n0 = plan.inSize;
@@ -76,9 +103,20 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
   const batch = Math.max(1, opts.batch ?? 32), maxDomains = opts.maxDomains ?? 200_000, perStep = opts.candidatesPerStep ?? 32;
   const iterations = opts.iterations ?? 8, lr = opts.lr ?? 0.1;
   const tried = new Set<string>();
-  let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity;
-  const result = (status: ReluBabStatus, margin: number, x?: Float64Array): ReluBabResult =>
-    ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps: 0, timeS: (performance.now() - t0) / 1000 });
+  let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity, lps = 0;
+  const result = (status: BabStatus, margin: number, x?: Float64Array, why?: string): BabResult =>
+    ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps, why, timeS: (performance.now() - t0) / 1000 });
+  // a domain with nothing left to split: the leaf solver decides it, else the search is stuck
+  type LeafEnd = { end: 'proved' } | { end: 'counterexample'; x: Float64Array } | { end: 'timeout' } | { end: 'stuck'; why: string };
+  const leaf = async (d: Domain): Promise<LeafEnd> => {
+    if (!opts.leaf) return { end: 'stuck', why: 'a domain has nothing left to split (no leaf solver)' };
+    lps++;
+    const v = await opts.leaf(d.splits, opts.deadline);
+    if (v.status === 'point') return opts.candidate?.(v.x) ? { end: 'counterexample', x: v.x } : { end: 'stuck', why: 'the leaf point does not replay' };
+    return v.status === 'stuck' ? { end: 'stuck', why: v.why } : { end: v.status };
+  };
+  const ended = (v: Exclude<LeafEnd, { end: 'proved' }>, margin: number): BabResult =>
+    v.end === 'counterexample' ? result('counterexample', -Infinity, v.x) : v.end === 'timeout' ? result('timeout', margin) : result('stuck', margin, undefined, v.why);
 
   const K = Math.max(1, opts.filter ?? 3);
   const marginOf = (lb: Float64Array, d: number): [number, number] => {
@@ -127,7 +165,10 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
   rootMargin = root.doms[0].margin;
   if (rootMargin > 0) return result('proved', rootMargin);
   const heap = new Heap<Domain>();
-  if (!root.doms[0].branches.length) return result('stuck', rootMargin);
+  if (!root.doms[0].branches.length) {
+    const v = await leaf(root.doms[0]);
+    return v.end === 'proved' ? result('proved', 0) : ended(v, rootMargin);
+  }
   heap.push(root.doms[0]);
   while (heap.size) {
     if (Date.now() > opts.deadline) return result('timeout', heap.peek()!.margin);
@@ -170,8 +211,13 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
     if (cex) return result('counterexample', -Infinity, cex);
     for (const d of doms) {
       if (d.margin > 0) continue;
+      if (!d.branches.length) {
+        const v = await leaf(d);
+        if (v.end === 'proved') continue;
+        heap.push(d);
+        return ended(v, heap.peek()!.margin);
+      }
       heap.push(d);
-      if (!d.branches.length) return result('stuck', heap.peek()!.margin);
     }
   }
   return result('proved', 0);
