@@ -18,13 +18,19 @@
 // for the fast product). d bound / d α is then
 // (coefficient before the step) × (derivative on the input), and d bound / d β the derivative on
 // the ReLU's input itself.
+//
+// Rows may be in patch form (patches.ts: per-row windows of a convolutional layer) wherever the
+// rule of the layer they reach has a patch step; the pass converts them to dense rows where it
+// needs whole rows (a β term, onLayer, the gradient tape) or where the rule asks for it.
 import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
 import { ctxOf } from './plan.js';
-import type { Rows } from './ops/index.js';
 import type { LayerParams, Relaxation } from './relax/types.js';
 import { concretise } from './linalg.js';
+import type { LayerPlan } from './plan.js';
+import type { Rows, RuleCtx } from './ops/rule.js';
+import { addCoeffs, concretisePatches, denseOf, isPatches, toDense, type Coeffs } from './patches.js';
 
 export interface BackwardState {
   plan: NetPlan;
@@ -53,17 +59,27 @@ function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array 
   return acc;
 }
 
+/** One op's backward step on dense or patch rows (a rule without a patch step gets dense rows). */
+function step(p: LayerPlan, A: Coeffs, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param: LayerParams | undefined): Coeffs[] {
+  if (isPatches(A)) {
+    if (p.rule.patches !== 'dense') return p.rule.patches(p.op, A, rows, ctx, relax, param);
+    A = toDense(A);
+  }
+  return p.rule.backward(p.op, A, rows, ctx, relax, param);
+}
+
 /**
  * Lower bounds of the rows (each f ≥ A·z + c for box rows.box[r]) where A0 (rows.n × size of
- * layer `start`) are the coefficients on layer `start`'s output. Returns rows.n lower bounds.
+ * layer `start`, or patches on it) are the coefficients on layer `start`'s output. Returns
+ * rows.n lower bounds.
  */
-export function backwardPass(st: BackwardState, start: number, A0: Float64Array, rows: Rows, params?: PassParams): Float64Array {
+export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows: Rows, params?: PassParams): Float64Array {
   const { plan } = st;
-  const pending = new Map<number, Float64Array>([[start, A0]]);
+  const pending = new Map<number, Coeffs>([[start, A0]]);
   const wantGrad = params?.grad !== undefined;
   const tape = new Map<number, Float64Array>(); // nonlinear layers: A on the output, for the sweep
   const visited: number[] = [];
-  let inputA: Float64Array | undefined;
+  let inputA: Coeffs | undefined;
   const inSize = plan.inSize;
   for (let j = start; j >= 0; j--) {
     const A = pending.get(j);
@@ -71,23 +87,24 @@ export function backwardPass(st: BackwardState, start: number, A0: Float64Array,
     pending.delete(j);
     visited.push(j);
     const p = plan.layers[j];
-    if (wantGrad && p.rule.nonlinear) tape.set(j, A.slice());
-    if (p.rule.nonlinear) params?.onLayer?.(j, A);
+    if (wantGrad && p.rule.nonlinear) tape.set(j, isPatches(A) ? toDense(A) : A.slice());
+    if (p.rule.nonlinear && params?.onLayer) params.onLayer(j, denseOf(A));
     const param = params?.layer?.[j];
-    const outs = p.rule.backward(p.op, A, rows, ctxOf(p, st.count), st.relax[j], param);
-    if (param?.beta) addInto(outs[0], param.beta, rows.n * p.inSizes[0]);
+    const outs = step(p, A, rows, ctxOf(p, st.count), st.relax[j], param);
+    if (param?.beta) outs[0] = addInto(denseOf(outs[0]), param.beta, rows.n * p.inSizes[0]);
     p.inputs.forEach((src, k) => {
       const a = outs[k];
-      if (src === INPUT) inputA = inputA ? addInto(inputA, a, rows.n * inSize) : a;
+      if (src === INPUT) inputA = inputA ? addCoeffs(inputA, a, rows.n, inSize) : a;
       else {
         const prev = pending.get(src);
-        pending.set(src, prev ? addInto(prev, a, rows.n * p.inSizes[k]) : a);
+        pending.set(src, prev ? addCoeffs(prev, a, rows.n, p.inSizes[k]) : a);
       }
     });
   }
   const lb = rows.bias.slice(0, rows.n);
-  if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
-  if (wantGrad) reverseSweep(st, rows, inputA, visited.reverse(), tape, params!);
+  if (inputA && isPatches(inputA)) concretisePatches(inputA, st.inMid, st.inRad, rows.box, lb);
+  else if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
+  if (wantGrad) reverseSweep(st, rows, inputA && denseOf(inputA), visited.reverse(), tape, params!);
   return lb;
 }
 

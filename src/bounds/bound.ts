@@ -17,6 +17,8 @@ export interface CpuBoundOptions {
   chunkBoxes?: number;
   /** Backward-pass rows per block (default: from the budget, at most 2048). */
   blockRows?: number;
+  /** false: keep every backward row dense, no patch form (patches.ts); the same bounds up to rounding, slower on CNNs. */
+  patches?: boolean;
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
@@ -61,7 +63,7 @@ export function ibpLayerBounds(net: Network, boxes: Boxes, o: CpuBoundOptions = 
  * output layer, is tightened by CROWN ∩ IBP (ReLU inputs: their unstable neurons).
  */
 export function crownLayerBounds(net: Network, boxes: Boxes, o: CpuBoundOptions = {}): LayerBounds[] {
-  return layerBounds(net, boxes, o, (plan, input, count, blockRows) => crownChunk(plan, input, count, blockRows, true).bounds);
+  return layerBounds(net, boxes, o, (plan, input, count, blockRows) => crownChunk(plan, input, count, blockRows, true, undefined, o.patches ?? true).bounds);
 }
 
 export function checkSpec(net: Network, spec: Spec, count: number): void {
@@ -97,7 +99,7 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
     const cap = Math.max(2 * rows, blockRows - (blockRows % (2 * rows)));
     let run: (A0: Float64Array, box: Int32Array, n: number) => Float64Array;
     if (opts.method === 'crown') {
-      const { state } = crownChunk(plan, input, count, blockRows, false);
+      const { state } = crownChunk(plan, input, count, blockRows, false, undefined, opts.patches ?? true);
       run = (A0, box, n) => backwardPass(state, last, A0, { n, box, bias: new Float64Array(n) });
     } else {
       const bounds = ibpChunk(plan, input, count);

@@ -1,8 +1,13 @@
 // Conv2d (CHW, zero padding). Interval: centre–radius (μ' = conv(μ) + b, r' = conv_|W|(r)).
-// Backward: the transposed convolution of the coefficients, bias += Σ A·b.
+// Backward: the transposed convolution of the coefficients, bias += Σ A·b. On patch rows
+// (../patches.ts) the same scatter into the window below: output (oy+i, ox+j) reads input
+// window positions (i·s + ki, j·s + kj) of a window at (oy·s − pad, ox·s − pad); taps that fall
+// in the zero padding land outside the input layer, where the window's entries mean nothing,
+// as the dense rule drops them.
 import type { Conv2dOp } from '../../network.js';
-import type { OpRule, RuleCtx } from './rule.js';
+import type { OpRule, PatchStep, RuleCtx } from './rule.js';
 import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
+import { inside, settle, windowBelow } from '../patches.js';
 
 /** For each (output position, kernel tap) the input offset within a channel, or −1 (padding). */
 interface Taps {
@@ -38,7 +43,50 @@ function tapsOf(op: Conv2dOp, ctx: RuleCtx): Taps {
   return t;
 }
 
+/** The weights as [out][kh][kw][in] (channels last, as patch windows are), per weight array. */
+const wLast = new WeakMap<Float64Array, Float64Array>();
+function channelsLast(op: Conv2dOp): Float64Array {
+  let t = wLast.get(op.weight);
+  if (!t) {
+    const { inChannels: ci, outChannels: co, kernel: [kh, kw], weight: W } = op;
+    t = new Float64Array(W.length);
+    for (let c = 0; c < co; c++) for (let k = 0; k < ci; k++) for (let q = 0; q < kh * kw; q++) t[(c * kh * kw + q) * ci + k] = W[(c * ci + k) * kh * kw + q];
+    wLast.set(op.weight, t);
+  }
+  return t;
+}
+
+const patches: PatchStep<Conv2dOp> = (op, P, rows, ctx) => {
+  const { inChannels: ci, outChannels: co, bias, kernel: [kh, kw], stride: [sh, sw] } = op;
+  const WT = channelsLast(op);
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const { ph, pw } = P, qh = Q.ph, qw = Q.pw, pd = P.data, qd = Q.data;
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, P.H), [x0, x1] = inside(P.ox[r], pw, P.W);
+    let bsum = 0;
+    // channel by channel, positions in raster order, taps in order: each input coefficient
+    // receives its terms in the dense rule's order, so the sums are the same
+    for (let c = 0; c < co; c++) {
+      for (let i = y0; i < y1; i++) {
+        for (let j = x0; j < x1; j++) {
+          const a = pd[((r * ph + i) * pw + j) * co + c];
+          if (a === 0) continue;
+          bsum += a * bias[c];
+          // Q[i·s + ki][j·s + kj][·] += a · W[c][·][ki][kj]: one run over (kj, input channel)
+          for (let ki = 0; ki < kh; ki++) {
+            const qr = ((r * qh + i * sh + ki) * qw + j * sw) * ci, wr = (c * kh + ki) * kw * ci;
+            for (let t = 0; t < kw * ci; t++) qd[qr + t] += a * WT[wr + t];
+          }
+        }
+      }
+    }
+    rows.bias[r] += bsum;
+  }
+  return [settle(Q)];
+};
+
 export const conv2dRule: OpRule<Conv2dOp> = {
+  patches,
   nonlinear: false,
   interval(op, [x], ctx) {
     const { off, taps, positions } = tapsOf(op, ctx);

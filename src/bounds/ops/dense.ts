@@ -5,6 +5,7 @@ import { absOf, centreRadius, fromCentreRadius, matmulRows, transposeOf } from '
 
 export const denseRule: OpRule<DenseOp> = {
   nonlinear: false,
+  patches: 'dense', // every output reads the whole input
   interval(op, [x], ctx) {
     const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
     const { mid, rad } = centreRadius(x.lower, x.upper);

@@ -10,13 +10,50 @@
 // and k the input j* of largest upper bound (when j* = i, the input of second largest lower
 // bound); sound for any α ∈ [0, 1] since m ≥ x_i and m ≥ x_k. Free unless the window has one
 // input or j* always wins (then m ≥ x_j* is exact).
+// Patch rows (../patches.ts): each output's chosen input lies in its pooling window, so the rows
+// stay windows of the input, (ph − 1)·stride + kernel wide.
 import type { MaxPool2dOp } from '../../network.js';
-import type { OpRule } from './rule.js';
+import type { OpRule, PatchStep } from './rule.js';
 import { poolInterval, windowsOf } from './window.js';
 import type { MaxRelax } from '../relax/types.js';
+import { addAt, inside, settle, toDense, windowBelow } from '../patches.js';
+
+const patches: PatchStep<MaxPool2dOp> = (op, P, rows, ctx, relax, param) => {
+  if (relax?.kind !== 'max') return maxpoolRule.backward(op, toDense(P), rows, ctx, relax, param);
+  const { lowIdx, lowIdx2, free, upIdx, upSlope, upIcpt } = relax;
+  const alpha = free && lowIdx2 ? param?.alpha : undefined;
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const { C, H, W, ph, pw } = P, m = ctx.outSize;
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
+    const ro = rows.box[r] * m;
+    let bias = 0;
+    for (let c = 0; c < C; c++) {
+      for (let i = y0; i < y1; i++) {
+        for (let j = x0; j < x1; j++) {
+          const e = (c * H + P.oy[r] + i) * W + P.ox[r] + j, a = P.data[((r * ph + i) * pw + j) * C + c], o = ro + e;
+          if (a > 0) {
+            if (alpha && free![o]) {
+              // the α mix of two inputs of the same window (the dense rule's order)
+              const al = alpha[r * m + e];
+              addAt(Q, r, lowIdx[o], a * al);
+              addAt(Q, r, lowIdx2![o], a * (1 - al));
+            } else addAt(Q, r, lowIdx[o], a);
+          } else if (a < 0) {
+            addAt(Q, r, upIdx[o], a * upSlope[o]);
+            bias += a * upIcpt[o];
+          }
+        }
+      }
+    }
+    rows.bias[r] += bias;
+  }
+  return [settle(Q)];
+};
 
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
+  patches,
   interval(op, [x], ctx) {
     return poolInterval(op, x, ctx, (v, xo, o, { start, idx }) => {
       let best = -Infinity;

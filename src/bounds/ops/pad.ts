@@ -1,6 +1,9 @@
-// Zero padding of H and W: padded outputs are exactly 0; the rest copy their input.
+// Zero padding of H and W: padded outputs are exactly 0; the rest copy their input. Patch rows
+// (../patches.ts) keep their window, shifted by the top/left padding; entries on padding fall
+// outside the input layer, where they are ignored.
 import type { PadOp } from '../../network.js';
-import type { OpRule } from './rule.js';
+import type { OpRule, PatchStep } from './rule.js';
+import { settle } from '../patches.js';
 
 /** For each output position, the input index it copies, or −1 for padding. */
 const cache = new WeakMap<PadOp, Int32Array>();
@@ -20,8 +23,15 @@ function sourceOf(op: PadOp, inShape: readonly number[]): Int32Array {
   return src;
 }
 
+const patches: PatchStep<PadOp> = (op, P, _rows, ctx) => {
+  const [C, H, W] = ctx.inShapes[0];
+  const Q = { ...P, C, H, W, oy: P.oy.map((y) => y - op.pads[0]), ox: P.ox.map((x) => x - op.pads[1]) };
+  return [settle(Q)];
+};
+
 export const padRule: OpRule<PadOp> = {
   nonlinear: false,
+  patches,
   interval(op, [x], ctx) {
     const src = sourceOf(op, ctx.inShapes[0]);
     const n = ctx.inSizes[0], m = ctx.outSize;

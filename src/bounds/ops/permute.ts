@@ -4,6 +4,7 @@ import type { OpRule } from './rule.js';
 
 export const permuteRule: OpRule<PermuteOp> = {
   nonlinear: false,
+  patches: 'dense', // every output reads the whole input
   interval(op, [x], ctx) {
     const n = ctx.inSizes[0], m = ctx.outSize;
     const lower = new Float64Array(ctx.count * m);

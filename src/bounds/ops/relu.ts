@@ -7,6 +7,8 @@ import type { OpRule } from './rule.js';
 import { monotoneInterval } from './activation.js';
 import type { LineRelax } from '../relax/types.js';
 import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
+import { backwardThroughLinesPatches } from '../relax/lines-patches.js';
+import { toDense } from '../patches.js';
 
 /** The adaptive lower slope of an unstable ReLU (ties go to 1, everywhere in the engines). */
 export function adaptiveSlope(l: number, u: number): number {
@@ -16,6 +18,10 @@ export function adaptiveSlope(l: number, u: number): number {
 export const reluRule: OpRule<ReluOp> = {
   nonlinear: true,
   onlyUnstable: true,
+  // patch rows: the same lines on the window (../relax/lines-patches.ts)
+  patches: (op, P, rows, ctx, relax, param) => (relax?.kind === 'lines'
+    ? backwardThroughLinesPatches(P, rows, ctx.outSize, relax, param)
+    : reluRule.backward(op, toDense(P), rows, ctx, relax, param)),
   interval(_op, [x]) {
     return monotoneInterval(x, (v) => (v > 0 ? v : 0));
   },

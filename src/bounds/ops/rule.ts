@@ -6,6 +6,7 @@
 import type { Op, Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { LayerParams, Relaxation } from '../relax/types.js';
+import type { Coeffs, Patches } from '../patches.js';
 
 /** What a rule knows about the layer it is applied to. */
 export interface RuleCtx {
@@ -29,6 +30,13 @@ export interface Rows {
   bias: Float64Array;
 }
 
+/**
+ * The backward step on rows in patch form (../patches.ts), with the same meaning as `backward`:
+ * coefficients on each input, in patch form while they stay narrower than the input layer,
+ * else dense. May reuse or overwrite P.
+ */
+export type PatchStep<O extends Op> = (op: O, P: Patches, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams) => Coeffs[];
+
 export interface OpRule<O extends Op = Op> {
   /** True when the op's relaxation depends on its input bounds (CROWN tightens those inputs). */
   readonly nonlinear: boolean;
@@ -44,6 +52,11 @@ export interface OpRule<O extends Op = Op> {
    * rows' free parameters of this layer (only read by rules whose relaxation has some).
    */
   backward(op: O, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams): Float64Array[];
+  /**
+   * Every op says what it does with rows in patch form: its own step, or 'dense' (the pass
+   * converts the rows and calls `backward`; right for ops that mix all positions).
+   */
+  readonly patches: PatchStep<O> | 'dense';
   /**
    * Nonlinear ops, reverse sweep: from G (rows.n × inSize), the bound's derivative with respect
    * to the coefficients on the input, the derivative with respect to the coefficients A the

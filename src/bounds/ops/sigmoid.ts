@@ -12,6 +12,8 @@ import type { OpRule } from './rule.js';
 import { monotoneInterval } from './activation.js';
 import type { LineRelax } from '../relax/types.js';
 import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
+import { backwardThroughLinesPatches } from '../relax/lines-patches.js';
+import { toDense } from '../patches.js';
 import { curveMoves, curveSide, dsigmoid, setCurveSide, sigmoid } from '../relax/curve.js';
 
 export { sigmoid } from '../relax/curve.js';
@@ -57,6 +59,10 @@ export function setSigmoidNeuron(r: LineRelax, k: number, l: number, u: number):
 
 export const sigmoidRule: OpRule<SigmoidOp> = {
   nonlinear: true,
+  // patch rows: the same lines on the window (../relax/lines-patches.ts)
+  patches: (op, P, rows, ctx, relax, param) => (relax?.kind === 'lines'
+    ? backwardThroughLinesPatches(P, rows, ctx.outSize, relax, param)
+    : sigmoidRule.backward(op, toDense(P), rows, ctx, relax, param)),
   interval(_op, [x]) {
     return monotoneInterval(x, sigmoid);
   },
