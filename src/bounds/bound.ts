@@ -8,6 +8,7 @@ import { checkBoxes, ctxOf, planOf, type NetPlan } from './plan.js';
 import { ibpChunk } from './ibp.js';
 import { crownChunk } from './crown.js';
 import { backwardPass } from './backward.js';
+import { chainOf, crownChainBox } from './crown-chain.js';
 
 /** CPU-only knobs (all optional; results do not depend on them). */
 export interface CpuBoundOptions {
@@ -17,6 +18,8 @@ export interface CpuBoundOptions {
   chunkBoxes?: number;
   /** Backward-pass rows per block (default: from the budget, at most 2048). */
   blockRows?: number;
+  /** CROWN on a dense ReLU chain through crown-chain.ts (default true; false: the general pass, same bits). */
+  chainPath?: boolean;
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
@@ -96,6 +99,28 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
     // Rows for box b: spec row k as a lower-bound row (2k) and its negation (2k+1).
     const cap = Math.max(2 * rows, blockRows - (blockRows % (2 * rows)));
     let run: (A0: Float64Array, box: Int32Array, n: number) => Float64Array;
+    const chain = opts.method === 'crown' && opts.chainPath !== false ? chainOf(plan) : null;
+    if (chain) {
+      // a dense ReLU chain: one box at a time over its live neurons (crown-chain.ts), same bits
+      for (let b = 0; b < count; b++) {
+        const { final } = crownChainBox(plan, chain, sliceBoxes(plan, boxes, s + b, 1), blockRows);
+        const cOff = spec.shared ? 0 : (s + b) * rows * m;
+        const A0 = new Float64Array(2 * rows * m);
+        for (let k = 0; k < rows; k++) {
+          for (let j = 0; j < m; j++) {
+            const v = spec.c[cOff + k * m + j];
+            A0[2 * k * m + j] = v;
+            A0[(2 * k + 1) * m + j] = -v;
+          }
+        }
+        const lb = final(A0, 2 * rows);
+        for (let k = 0; k < rows; k++) {
+          lower[(s + b) * rows + k] = lb[2 * k];
+          upper[(s + b) * rows + k] = -lb[2 * k + 1];
+        }
+      }
+      continue;
+    }
     if (opts.method === 'crown') {
       const { state } = crownChunk(plan, input, count, blockRows, false);
       run = (A0, box, n) => backwardPass(state, last, A0, { n, box, bias: new Float64Array(n) });

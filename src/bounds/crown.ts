@@ -18,7 +18,10 @@ export interface CrownChunk {
 /** Called after CROWN tightened layer i (bounds b, in place): e.g. α-CROWN on its unstable neurons. */
 export type Refine = (state: BackwardState, i: number, b: LayerBounds) => void;
 
-export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean, refine?: Refine): CrownChunk {
+/** How a layer's selected neurons are back-substituted (default: the general backward pass). */
+export type TightenFn = (st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number) => void;
+
+export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean, refine?: Refine, tightenWith: TightenFn = tighten): CrownChunk {
   const { mid, rad } = centreRadius(input.lower, input.upper);
   const state: BackwardState = { plan, count, relax: [], inMid: mid, inRad: rad };
   const bounds: LayerBounds[] = [];
@@ -31,7 +34,7 @@ export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blo
     bounds.push(b);
     const mode: Tighten = i === last && tightenLast ? 'all' : p.tighten;
     if (mode !== 'none') {
-      tighten(state, i, b, mode, p.outSize, blockRows);
+      tightenWith(state, i, b, mode, p.outSize, blockRows);
       if (refine && i !== last) refine(state, i, b);
     }
   });

@@ -89,6 +89,33 @@ export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Ar
 }
 
 /**
+ * gemmWasm for a right factor used once (a per-box gathered sub-matrix): W is copied into the
+ * call's scratch instead of the resident area, so such factors never pile up in wasm memory.
+ * Same sums, same order, same bits. Returns false when WebAssembly is missing.
+ */
+export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
+  if (!load()) return false;
+  const rows = (n + 3) & ~3;
+  const wAt = top;
+  const aAt = align(wAt + inner * cols * 8 + 16);
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  ensure(koffAt + inner * 4 + 16);
+  const buf = kernel!.memory.buffer;
+  const w = new Float64Array(buf, wAt, inner * cols + 2);
+  w.set(W.subarray(0, inner * cols));
+  w[inner * cols] = 0;
+  w[inner * cols + 1] = 0;
+  const a = new Float64Array(buf, aAt, rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (rows > n) a.fill(0, n * inner);
+  kernel!.fn(aAt, n, inner, wAt, cols, oAt, packAt, koffAt);
+  out.set(new Float64Array(buf, oAt, n * cols));
+  return true;
+}
+
+/**
  * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
  * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
  */
