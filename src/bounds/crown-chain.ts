@@ -210,38 +210,63 @@ function gemm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: 
   }
 }
 
-/** crownChunk's tighten for chain layers (mode 'unstable' or 'all'), on a one-box state. */
+/**
+ * Bounds of layer i's output (one box) over a ball that contains this box, or undefined: sound
+ * here too, so CROWN intersects them with the layer's interval before choosing what to tighten.
+ */
+export type PriorBounds = (i: number) => LayerBounds | undefined;
+
+/**
+ * crownChunk's tighten for chain layers (mode 'unstable' or 'all'), on a one-box state. In
+ * 'unstable' mode (a layer read only by its ReLU) the upper bounds go first: a neuron they show
+ * stably inactive (u < 0) is exact whatever its lower bound (the ReLU's interval is [0, 0] and
+ * its lines 0 either way), so its lower row is not computed; nothing downstream reads that value
+ * (boundNetworkCpu returns only the spec's bounds), so the results keep the general pass's bits.
+ */
 function tightenChain(box: ChainBox, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number): void {
   const k = box.chain.pos[i];
-  const op = box.plan.layers[i].op as DenseOp;
   const pick = (l: number, u: number) => (mode === 'unstable' ? l < 0 && u > 0 : l < u);
   const sel: number[] = [];
   for (let j = 0; j < n; j++) if (pick(b.lower[j], b.upper[j])) sel.push(j);
   if (!sel.length) return;
   if (k === 0) throw new Error('crown-chain: the first dense layer is never tightened');
+  if (mode !== 'unstable') {
+    backSubstitute(box, k, b, sel, [1, -1], blockRows);
+    return;
+  }
+  backSubstitute(box, k, b, sel, [-1], blockRows);
+  backSubstitute(box, k, b, sel.filter((j) => !(b.upper[j] < 0)), [1], blockRows);
+}
+
+/** Rows ±x_j (signs) for the neurons `sel` of dense[k], back-substituted; b tightened in place. */
+function backSubstitute(box: ChainBox, k: number, b: LayerBounds, sel: number[], signs: number[], blockRows: number): void {
+  const op = box.plan.layers[box.chain.dense[k]].op as DenseOp;
   const live = box.level(k).live;
   const L = live.length;
-  const per = Math.max(1, Math.floor(Math.max(2, blockRows) / 2));
+  const S = signs.length;
+  const per = Math.max(1, Math.floor(Math.max(2, blockRows) / S));
   for (let s0 = 0; s0 < sel.length; s0 += per) {
     const part = sel.slice(s0, s0 + per);
-    const rows = 2 * part.length;
-    // rows 2q (x_j) and 2q+1 (−x_j): one-hot through dense[k] is ±W[j, live], bias ±b_j
+    const rows = S * part.length;
+    // row sign·x_j: the one-hot through dense[k] is sign·W[j, live] (summed from +0 as the
+    // general product does), its bias sign·b_j
     const A = new Float64Array(rows * L);
     const bias = new Float64Array(rows);
     part.forEach((j, q) => {
       const wo = j * op.inFeatures;
-      for (let t = 0; t < L; t++) {
-        const w = op.weight[wo + live[t]];
-        A[2 * q * L + t] = 0 + w;
-        A[(2 * q + 1) * L + t] = 0 + -w;
-      }
-      bias[2 * q] = 0 + (0 + op.bias[j]);
-      bias[2 * q + 1] = 0 + (0 + -op.bias[j]);
+      signs.forEach((sign, z) => {
+        const r = S * q + z;
+        for (let t = 0; t < L; t++) A[r * L + t] = 0 + sign * op.weight[wo + live[t]];
+        bias[r] = 0 + (0 + sign * op.bias[j]);
+      });
     });
     const lb = box.down(k, A, rows, bias);
     part.forEach((j, q) => {
-      if (lb[2 * q] > b.lower[j]) b.lower[j] = lb[2 * q];
-      if (-lb[2 * q + 1] < b.upper[j]) b.upper[j] = -lb[2 * q + 1];
+      signs.forEach((sign, z) => {
+        const v = lb[S * q + z];
+        if (sign > 0) { if (v > b.lower[j]) b.lower[j] = v; }
+        else if (-v < b.upper[j]) b.upper[j] = -v;
+      });
     });
   }
 }
@@ -250,10 +275,19 @@ function tightenChain(box: ChainBox, i: number, b: LayerBounds, mode: Tighten, n
  * CROWN on one box of a chain: the layer bounds (as crownChunk with count 1) and a function
  * giving the lower bounds of rows of coefficients A0 (n × outputs) on the last layer.
  */
-export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
+export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number, prior?: PriorBounds): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
   let box: ChainBox | undefined;
   const { bounds, state } = crownChunk(plan, input, 1, blockRows, false, undefined, (st, i, b, mode, n, rowsCap) => {
     box ??= new ChainBox(plan, chain, st);
+    const p = prior?.(i);
+    if (p) {
+      // bounds of a ball containing this box hold here too: intersect, then only what is still
+      // unstable is back-substituted
+      for (let j = 0; j < n; j++) {
+        if (p.lower[j] > b.lower[j]) b.lower[j] = p.lower[j];
+        if (p.upper[j] < b.upper[j]) b.upper[j] = p.upper[j];
+      }
+    }
     tightenChain(box, i, b, mode, n, rowsCap);
   });
   box ??= new ChainBox(plan, chain, state);
