@@ -9,28 +9,19 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
-import { createProgress } from '../progress.js';
-import { pictureFormat, writePicture } from '../report/plot-file.js';
-import { sweepPlotSvg } from '../report/sweep-plot.js';
-import { writeHtmlReport } from '../report/html.js';
-import { sweepHtmlReport } from '../report/sweep-html.js';
 import { inputSize } from '../network.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
 import { predict } from '../sweep/classify.js';
 import type { Schedule, SweepProblem } from '../sweep/scheduler.js';
-import { SCHEDULES, bisectRounds, runSweep } from '../sweep/scheduler.js';
-import type { RunInfo, SweepReport } from '../sweep/report.js';
-import { buildRows, formatTable, pairRecords, pairsCsv, perSample, toCsv, toJson } from '../sweep/report.js';
-import { checkWritable, writeFileAtomic } from '../outputs.js';
+import { SCHEDULES } from '../sweep/scheduler.js';
+import { checkWritable } from '../outputs.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
 import { PairTable } from '../sweep/pairs.js';
-import { falsifyByAttack } from '../sweep/falsify.js';
-import { completePairs } from '../sweep/complete.js';
-import type { Fact } from '../sweep/checkpoint.js';
 import { CheckpointWriter, networkHash, readCheckpoint } from '../sweep/checkpoint.js';
 import { applyFacts } from '../sweep/resume.js';
 import { watchInterrupts } from '../sweep/interrupt.js';
-import { jsonDoc, printJson } from '../json-doc.js';
+import { sweepBlock, type BlockOutcome, type BlockSettings } from '../sweep/block.js';
+import { checkPlotPath, writeSweepOutputs } from '../sweep/output.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -124,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   const timeoutText = values.timeout ?? values['milp-timeout'];
   if (timeoutText !== undefined && !complete) throw new UserError(`sweep: ${values.timeout !== undefined ? '--timeout' : '--milp-timeout'} applies to --complete; add --complete`);
   const timeoutS = parseSeconds(timeoutText ?? '10', values.timeout !== undefined ? '--timeout' : '--milp-timeout');
-  if (values.plot !== undefined) pictureFormat(values.plot, '--plot');
+  checkPlotPath(values.plot);
   for (const flag of ['out', 'csv', 'pairs', 'plot', 'html', 'checkpoint'] as const) if (values[flag] !== undefined) checkWritable(values[flag]!, `--${flag}`);
   if (values.shard !== undefined || values.queue !== undefined) {
     throw new UserError(`sweep: ${values.shard !== undefined ? '--shard' : '--queue'} is not available yet with the new sweep (attacks, --complete, checkpoints); run the sweep on one machine`);
@@ -145,138 +136,27 @@ export async function run(argv: string[]): Promise<number> {
   const resumed = values.resume !== undefined ? applyFacts(readCheckpoint(values.resume, header), table, data.indices, methods, timeoutS) : undefined;
   const ckFile = values.checkpoint ?? values.resume;
   const checkpoint = ckFile !== undefined ? new CheckpointWriter(ckFile, header) : undefined;
-  const save = (facts: Fact[]) => checkpoint?.write(facts);
-  const cexFact = (i: number): Fact[] => {
-    const c = table.cex.get(i);
-    return c && c.by !== 'misclassified' ? [{ t: 'cex', index: data.indices[i], eps: eps[c.k], by: c.by, timeS: table.timeS[i * eps.length + c.k], x: Array.from(c.x) }] : [];
-  };
+  const settings: BlockSettings = { eps, methods, schedule, batch, attack: !values['no-attack'], complete, timeoutS, seed: 1 };
 
   const interrupts = watchInterrupts();
-  const stop = () => interrupts.stopped;
   const engine = await selectEngine(backend, { threads });
   const engineName = engine.describe();
-  const runs: RunInfo[] = [];
-  let attack = { attacks: 0, seconds: 0 };
-  let completeStats: { calls: number; seconds: number } | undefined;
+  let outcome: BlockOutcome;
   try {
-    // 1. attacks: the smallest eps with a replayed counterexample, per input
-    if (!values['no-attack']) {
-      const todo = candidates.filter((i) => !resumed?.attacked.has(i));
-      const progress = createProgress(todo.length, `sweep attack ${net.name}`);
-      try {
-        const hi = Int32Array.from({ length: data.count }, (_, i) => table.firstFalsified(i));
-        const f = await falsifyByAttack(problem, { inputs: todo, hi, onRound: (k) => progress.tick(k), shouldStop: stop });
-        for (const i of todo) if (f.cex[i]) table.falsified(i, f.hi[i], f.cex[i]!, 'attack', f.timeS[i]);
-        if (!f.interrupted) save(todo.flatMap((i) => [...cexFact(i), { t: 'attacked', index: data.indices[i], eps: [...eps] } as Fact]));
-        else save(todo.flatMap(cexFact));
-        attack = { attacks: f.attacks, seconds: f.seconds };
-      } finally {
-        progress.stop();
-      }
-    }
-    // 2. the bounds, per method, below each input's first falsified eps
-    const perMethod = candidates.length * (schedule === 'all' ? eps.length : bisectRounds(eps.length));
-    const progress = createProgress(perMethod * methods.length, `sweep ${net.name}`);
-    let done = 0;
-    try {
-      for (const [m, method] of methods.entries()) {
-        if (stop()) break;
-        const start = performance.now();
-        const hi = Int32Array.from({ length: data.count }, (_, i) => Math.min(table.firstFalsified(i), resumed?.hi.get(method)![i] ?? eps.length));
-        const run = await runSweep(engine, problem, {
-          method, schedule, batch, lo: resumed?.lo.get(method), hi, shouldStop: stop,
-          onBounded: (k) => progress.tick(k),
-          onEstimate: (pairs) => progress.setTotal(done + pairs + perMethod * (methods.length - m - 1)),
-        });
-        done += run.pairsBounded;
-        runs.push({ run, seconds: (performance.now() - start) / 1000 });
-        save(candidates.filter((i) => run.lo[i] > 0 || run.hi[i] < eps.length).map((i) => ({
-          t: 'bounds', method, index: data.indices[i], verifiedEps: run.lo[i] > 0 ? eps[run.lo[i] - 1] : null, notVerifiedEps: run.hi[i] < eps.length ? eps[run.hi[i]] : null,
-        })));
-      }
-    } finally {
-      progress.stop();
-    }
-    // 3. --complete: the cascade on what is still open
-    if (complete && !stop()) {
-      const E = eps.length;
-      const lo = Int32Array.from({ length: data.count }, (_, i) => Math.max(0, ...runs.map(({ run }) => run.lo[i])));
-      const open = candidates.filter((i) => Math.max(lo[i], table.verifiedPrefix(i)) < table.firstFalsified(i));
-      const progress = createProgress(open.length, `sweep --complete ${net.name}`);
-      try {
-        const saved = new Set<string>();
-        completeStats = await completePairs(problem, table, {
-          timeoutS, engine, inputs: open, lo, shouldStop: stop,
-          skip: (p) => resumed?.gaveUp.has(p) ?? false,
-          onDecided: (i) => {
-            // the input's facts from the cascade not yet in the checkpoint
-            const facts: Fact[] = [];
-            for (let k = 0; k < E; k++) {
-              const p = i * E + k;
-              if (table.timeS[p] === 0 || saved.has(`${p}:${table.status[p]}`)) continue;
-              if (table.status[p] === 1) facts.push({ t: 'verified', index: data.indices[i], eps: eps[k], by: table.by[p], timeS: table.timeS[p] });
-              else if (table.status[p] === 0 && table.reason[p]) facts.push({ t: 'open', index: data.indices[i], eps: eps[k], reason: table.reason[p]!, timeS: table.timeS[p], timeoutS });
-              else if (table.status[p] === 2 && table.cex.get(i)?.k === k) facts.push(...cexFact(i));
-              else continue;
-              saved.add(`${p}:${table.status[p]}`);
-            }
-            save(facts);
-          },
-        });
-        progress.tick(open.length);
-      } finally {
-        progress.stop();
-      }
-    }
+    outcome = await sweepBlock(problem, table, engine, settings, {
+      indices: data.indices, resumed, save: checkpoint ? (facts) => checkpoint.write(facts) : undefined,
+      shouldStop: () => interrupts.stopped, label: net.name,
+    });
   } finally {
     await engine.dispose();
     checkpoint?.close();
     interrupts.dispose();
   }
-  const partial = interrupts.stopped || runs.length < methods.length || runs.some(({ run }) => run.interrupted);
-  // an interrupted method still gets rows: what it proved so far
-  for (const method of methods.slice(runs.length)) {
-    runs.push({ run: { method, schedule, verified: new Uint8Array(data.count * eps.length), pairsBounded: 0, pairsTotal: data.count * eps.length, engineCalls: 0, rounds: 0, secondsPerEps: new Float64Array(eps.length), boxesPerEps: new Int32Array(eps.length), lo: new Int32Array(data.count), hi: new Int32Array(data.count), interrupted: true }, seconds: 0 });
-  }
-
-  // a bound proof of a pair with a replayed counterexample would be a soundness bug: counted, the counterexample wins
-  for (const { run } of runs) for (let p = 0; p < table.status.length; p++) if (run.verified[p] && table.status[p] === 2) { table.conflicts++; run.verified[p] = 0; }
-  const correct = candidates.length;
-  const report: SweepReport = {
-    net: net.name,
-    data: data.source,
-    samples: data.count,
-    backend: engine.backend,
-    engine: engineName,
-    schedule,
-    eps,
-    methods,
-    correct,
-    rows: buildRows(eps, data.count, correct, runs, table, complete),
-    runs: runs.map(({ run, seconds }) => ({
-      method: run.method, pairsBounded: run.pairsBounded, pairsTotal: run.pairsTotal, engineCalls: run.engineCalls,
-      rounds: run.rounds, seconds, nonMonotone: run.nonMonotone, pilotInputs: run.pilotInputs, expectedProbes: run.expectedProbes,
-    })),
-    perSample: perSample(eps, data.indices, data.labels, predicted, runs, table, complete),
-    seconds: (performance.now() - t0) / 1000,
-    attack,
-    ...(complete ? { complete: { timeoutS, calls: completeStats?.calls ?? 0, seconds: completeStats?.seconds ?? 0, openReasons: openReasons(table, runs) } } : {}),
-    conflicts: table.conflicts,
-    partial,
-  };
-  const written: string[] = [];
-  const pairs = values.out !== undefined || values.pairs !== undefined || values.json ? pairRecords(eps, data.indices, runs, table) : [];
-  const doc = jsonDoc(toJson(report, pairs), { engine: engineName });
-  if (values.json) printJson(doc);
-  else process.stdout.write(formatTable(report) + '\n');
-  if (values.out !== undefined) { writeFileAtomic(values.out, JSON.stringify(doc) + '\n', '--out'); written.push(values.out); }
-  if (values.csv !== undefined) { writeFileAtomic(values.csv, toCsv(report), '--csv'); written.push(values.csv); }
-  if (values.pairs !== undefined) { writeFileAtomic(values.pairs, pairsCsv(pairs, partial), '--pairs'); written.push(values.pairs); }
-  if (values.plot !== undefined) {
-    writePicture(values.plot, sweepPlotSvg(report, `${net.name}: ${data.count} inputs of ${data.source}${partial ? ' (partial)' : ''}`), '--plot');
-    written.push(values.plot);
-  }
-  if (values.html !== undefined && !partial) { writeHtmlReport(values.html, sweepHtmlReport(report, net, { inputs: data.inputs })); written.push(values.html); }
+  const partial = interrupts.stopped || outcome.runs.length < methods.length || outcome.runs.some(({ run }) => run.interrupted);
+  const { report, written } = writeSweepOutputs({
+    net, data, predicted, correct: candidates.length, settings, table, ...outcome,
+    backend: engine.backend, engine: engineName, seconds: (performance.now() - t0) / 1000, partial,
+  }, { out: values.out, csv: values.csv, pairs: values.pairs, plot: values.plot, html: values.html, json: values.json });
   if (partial) {
     const decided = report.rows.filter((r) => r.method === methods[0]).reduce((s, r) => s + r.samples - r.undecided, 0);
     process.stderr.write(`veribound: interrupted: ${decided} of ${data.count * eps.length} pairs decided; partial results in ${written.length ? written.join(', ') : 'the table above (no output files given)'}` +
@@ -284,17 +164,6 @@ export async function run(argv: string[]): Promise<number> {
     return 130;
   }
   return 0;
-}
-
-/** Why the pairs still open after --complete are open (pairs never tried: 'not tried'). */
-function openReasons(table: PairTable, runs: RunInfo[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (let p = 0; p < table.status.length; p++) {
-    if (table.status[p] !== 0 || runs.some(({ run }) => run.verified[p])) continue;
-    const r = (table.reason[p] ?? 'not tried').split(':')[0];
-    out[r] = (out[r] ?? 0) + 1;
-  }
-  return out;
 }
 
 function parseSeconds(text: string, flag: string): number {

@@ -27,6 +27,8 @@ export interface SweepAttackOptions {
   seed?: number;
   /** Most rows per gradient call (memory). Default 512. */
   maxRows?: number;
+  /** Per input position: the number its start points are drawn from (default the position): a block of a larger sweep (block.ts) draws the whole sweep's points. */
+  seedIds?: ArrayLike<number>;
 }
 
 /** Per pair, a replayed counterexample or null (the attack found none: that proves nothing). */
@@ -37,13 +39,13 @@ export function attackPairs(net: Network, inputs: Float64Array, labels: ArrayLik
   const out: (Float64Array | null)[] = new Array(pairs.length).fill(null);
   for (let p0 = 0; p0 < pairs.length; p0 += maxPairs) {
     const part = pairs.slice(p0, p0 + maxPairs);
-    const found = attackChunk(net, inputs, labels, part, restarts, opts.steps ?? 20, opts.seed ?? 1);
+    const found = attackChunk(net, inputs, labels, part, restarts, opts.steps ?? 20, opts.seed ?? 1, opts.seedIds);
     found.forEach((x, k) => { out[p0 + k] = x; });
   }
   return out;
 }
 
-function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<number>, pairs: readonly AttackPair[], restarts: number, steps: number, seed: number): (Float64Array | null)[] {
+function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<number>, pairs: readonly AttackPair[], restarts: number, steps: number, seed: number, seedIds?: ArrayLike<number>): (Float64Array | null)[] {
   const n = inputSize(net);
   const m = outputSize(net);
   const R = marginRows(m);
@@ -57,7 +59,7 @@ function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<numbe
     const q = Math.floor(row / restarts), r = row % restarts;
     const { input, eps } = pairs[q];
     const { lower, upper } = balls[q];
-    const rng = makeRng((seed * 1_000_003 + input * 7919 + r) >>> 0);
+    const rng = makeRng((seed * 1_000_003 + (seedIds?.[input] ?? input) * 7919 + r) >>> 0);
     for (let i = 0; i < n; i++) {
       const v = inputs[input * n + i] + (r === 0 ? 0 : (2 * rng.next() - 1) * eps);
       x[b * n + i] = v < lower[i] ? lower[i] : v > upper[i] ? upper[i] : v;
