@@ -20,7 +20,7 @@ import type { BackwardState } from './backward.js';
 import type { DenseOp } from '../network.js';
 import type { LineRelax } from './relax/types.js';
 import { concretise, matmulRows, transposeOf } from './linalg.js';
-import { gemmWasmOnce } from './wasm/gemm.js';
+import { gemmConcretiseWasm, gemmWasmOnce } from './wasm/gemm.js';
 import { crownChunk } from './crown.js';
 
 /** The chain's layers: dense[k] is a dense layer; relu[k] (k ≥ 1) the ReLU that feeds dense[k]. */
@@ -165,6 +165,9 @@ class ChainBox {
         const m = op.outFeatures, width = op.inFeatures;
         const full = new Float64Array(n * m);
         for (let r = 0; r < n; r++) for (let t = 0; t < L; t++) full[r * m + g.live[t]] = A[r * L + t];
+        const lb = bias.slice(0, n);
+        // the product and its concretisation in one wasm call (no copy of the n × width product)
+        if (n * m * width >= 4096 && gemmConcretiseWasm(full, n, m, op.weight, width, this.st.inMid, this.st.inRad, lb)) return lb;
         const out = new Float64Array(n * width);
         matmulRows(full, n, m, transposeOf(op.weight, m, width), width, out);
         A = out;
@@ -275,7 +278,7 @@ function backSubstitute(box: ChainBox, k: number, b: LayerBounds, sel: number[],
  * CROWN on one box of a chain: the layer bounds (as crownChunk with count 1) and a function
  * giving the lower bounds of rows of coefficients A0 (n × outputs) on the last layer.
  */
-export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number, prior?: PriorBounds): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
+export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number, prior?: PriorBounds, priorOnly = false): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
   let box: ChainBox | undefined;
   const { bounds, state } = crownChunk(plan, input, 1, blockRows, false, undefined, (st, i, b, mode, n, rowsCap) => {
     box ??= new ChainBox(plan, chain, st);
@@ -288,7 +291,7 @@ export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBound
         if (p.upper[j] < b.upper[j]) b.upper[j] = p.upper[j];
       }
     }
-    tightenChain(box, i, b, mode, n, rowsCap);
+    if (!(p && priorOnly)) tightenChain(box, i, b, mode, n, rowsCap);
   });
   box ??= new ChainBox(plan, chain, state);
   const last = chain.dense.length - 1;

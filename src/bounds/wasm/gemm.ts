@@ -116,6 +116,42 @@ export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float
 }
 
 /**
+ * lb[r] += concretisation of row r of A·W over one box (mid, rad: its centre and radius, `cols`
+ * values each): gemmWasm followed by concretiseWasm with every row on that box, without copying
+ * the product out of wasm memory and back in. Same kernels, same sums, same bits. W is resident
+ * (a network's weights). Returns false when WebAssembly is missing.
+ */
+export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, lb: Float64Array): boolean {
+  if (!load()) return false;
+  const w = residentOf(W);
+  const rows = (n + 3) & ~3;
+  const aAt = top;
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  const midAt = align(koffAt + inner * 4 + 16);
+  const radAt = align(midAt + cols * 8);
+  const boxAt = align(radAt + cols * 8);
+  const lbAt = align(boxAt + rows * 4);
+  ensure(lbAt + rows * 8);
+  const buf = kernel!.memory.buffer;
+  const a = new Float64Array(buf, aAt, rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (rows > n) a.fill(0, n * inner);
+  kernel!.fn(aAt, n, inner, w, cols, oAt, packAt, koffAt);
+  new Float64Array(buf, midAt, cols).set(mid.subarray(0, cols));
+  new Float64Array(buf, radAt, cols).set(rad.subarray(0, cols));
+  new Int32Array(buf, boxAt, rows).fill(0);
+  const l = new Float64Array(buf, lbAt, rows);
+  l.set(lb.subarray(0, n));
+  if (rows > n) l.fill(0, n);
+  // concretise's rows go in pairs: an odd n reads one padding row (its A row of the product is 0)
+  kernel!.concretise(oAt, n + (n & 1), cols, midAt, radAt, boxAt, lbAt);
+  lb.set(l.subarray(0, n));
+  return true;
+}
+
+/**
  * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
  * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
  */
