@@ -220,6 +220,46 @@ function gemm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: 
 export type PriorBounds = (i: number) => LayerBounds | undefined;
 
 /**
+ * The layers whose bounds a sweep carries from a larger ball to a smaller one (the tightened
+ * pre-activations), with each one's offset in a box's row of `size` values.
+ */
+export interface PriorLayout {
+  layers: number[];
+  offset: Map<number, number>;
+  size: number;
+}
+
+const layouts = new WeakMap<NetPlan, PriorLayout>();
+
+export function priorLayout(plan: NetPlan): PriorLayout {
+  let lay = layouts.get(plan);
+  if (!lay) {
+    const layers: number[] = [];
+    const offset = new Map<number, number>();
+    let size = 0;
+    plan.layers.forEach((p, i) => {
+      if (p.tighten === 'none') return;
+      layers.push(i);
+      offset.set(i, size);
+      size += p.outSize;
+    });
+    lay = { layers, offset, size };
+    layouts.set(plan, lay);
+  }
+  return lay;
+}
+
+/**
+ * Layer bounds carried between calls (CpuBoundOptions.prior / keep): per box, the priorLayout's
+ * layers' lower and upper bounds (count × size each); `has[b]` = 1 where box b has them.
+ */
+export interface PriorSet {
+  lower: Float64Array;
+  upper: Float64Array;
+  has: Uint8Array;
+}
+
+/**
  * crownChunk's tighten for chain layers (mode 'unstable' or 'all'), on a one-box state. In
  * 'unstable' mode (a layer read only by its ReLU) the upper bounds go first: a neuron they show
  * stably inactive (u < 0) is exact whatever its lower bound (the ReLU's interval is [0, 0] and
@@ -278,7 +318,7 @@ function backSubstitute(box: ChainBox, k: number, b: LayerBounds, sel: number[],
  * CROWN on one box of a chain: the layer bounds (as crownChunk with count 1) and a function
  * giving the lower bounds of rows of coefficients A0 (n × outputs) on the last layer.
  */
-export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number, prior?: PriorBounds, priorOnly = false): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
+export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBounds, blockRows: number, prior?: PriorBounds): { bounds: LayerBounds[]; final: (A0: Float64Array, n: number) => Float64Array } {
   let box: ChainBox | undefined;
   const { bounds, state } = crownChunk(plan, input, 1, blockRows, false, undefined, (st, i, b, mode, n, rowsCap) => {
     box ??= new ChainBox(plan, chain, st);
@@ -291,7 +331,7 @@ export function crownChainBox(plan: NetPlan, chain: ChainPlan, input: LayerBound
         if (p.upper[j] < b.upper[j]) b.upper[j] = p.upper[j];
       }
     }
-    if (!(p && priorOnly)) tightenChain(box, i, b, mode, n, rowsCap);
+    tightenChain(box, i, b, mode, n, rowsCap);
   });
   box ??= new ChainBox(plan, chain, state);
   const last = chain.dense.length - 1;
