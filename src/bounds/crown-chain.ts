@@ -83,6 +83,8 @@ interface Gathered {
   low: Float64Array;
   up: Float64Array;
   icpt: Float64Array;
+  /** dense[k − 1]'s bias on the live neurons. */
+  bias?: Float64Array;
   /** k ≥ 2: W_{k−1}[live_k, live_{k−1}] (rows: outputs of dense[k − 1]), row-major. */
   w?: Float64Array;
 }
@@ -132,26 +134,25 @@ class ChainBox {
     for (; k >= 1; k--) {
       const g = this.level(k);
       const L = g.live.length;
-      // the ReLU's lines (relax/lines.ts): a positive coefficient takes the lower line
+      // the ReLU's lines (relax/lines.ts: a positive coefficient takes the lower line), then
+      // dense[k − 1]'s bias A·b over its live outputs; two sums kept apart, added in that order
+      // as the general pass adds them. Then A ← A·W below.
+      const op = this.plan.layers[this.chain.dense[k - 1]].op as DenseOp;
+      const gb = g.bias ??= Float64Array.from(g.live, (j) => op.bias[j]);
       for (let r = 0; r < n; r++) {
         const ao = r * L;
-        let b = 0;
+        let b = 0, s = 0;
         for (let t = 0; t < L; t++) {
-          const a = A[ao + t];
-          if (a > 0) A[ao + t] = a * g.low[t];
+          let a = A[ao + t];
+          if (a > 0) a = a * g.low[t];
           else if (a < 0) {
-            A[ao + t] = a * g.up[t];
             b += a * g.icpt[t];
+            a = a * g.up[t];
           }
+          A[ao + t] = a;
+          s += a * gb[t];
         }
         bias[r] += b;
-      }
-      // dense[k − 1]: bias += A·b (over its live outputs), A ← A·W
-      const op = this.plan.layers[this.chain.dense[k - 1]].op as DenseOp;
-      for (let r = 0; r < n; r++) {
-        let s = 0;
-        const ao = r * L;
-        for (let t = 0; t < L; t++) s += A[ao + t] * op.bias[g.live[t]];
         bias[r] += s;
       }
       if (k >= 2) {
