@@ -20,7 +20,6 @@ import { yieldToEventLoop } from './interrupt.js';
 import type { BoundOptions } from '../bounds/types.js';
 import { planOf, type NetPlan } from '../bounds/plan.js';
 import { chainOf, priorLayout, type PriorSet } from '../bounds/crown-chain.js';
-import { CpuEngine } from '../bounds/engine.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
 export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
@@ -310,7 +309,8 @@ const SEARCH_BLOCK = 1024;
 
 /** CROWN on the CPU engine over a dense ReLU chain keeps layer bounds for later probes (PriorStore). */
 function carriesPriors(engine: BoundEngine, net: Network, method: BoundMethod): boolean {
-  return method === 'crown' && engine.backend === 'cpu' && engine instanceof CpuEngine && chainOf(planOf(net)) !== null;
+  // duck-typed: importing CpuEngine would pull worker_threads into the browser page's bundle
+  return method === 'crown' && engine.backend === 'cpu' && (engine as { carriesLayerBounds?: boolean }).carriesLayerBounds === true && chainOf(planOf(net)) !== null;
 }
 
 /** Verified count per epsilon. */
