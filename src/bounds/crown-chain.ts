@@ -83,6 +83,8 @@ interface Gathered {
   low: Float64Array;
   up: Float64Array;
   icpt: Float64Array;
+  /** The lower lines' intercepts, when the relaxation has them (ReLU's do not). */
+  lowIcpt?: Float64Array;
   /** dense[k − 1]'s bias on the live neurons. */
   bias?: Float64Array;
   /** k ≥ 2: W_{k−1}[live_k, live_{k−1}] (rows: outputs of dense[k − 1]), row-major. */
@@ -100,7 +102,8 @@ class ChainBox {
     const relax = this.st.relax[this.chain.relu[k]] as LineRelax;
     const n = relax.lowSlope.length;
     const idx: number[] = [];
-    for (let j = 0; j < n; j++) if (relax.lowSlope[j] !== 0 || relax.upSlope[j] !== 0 || relax.upIcpt[j] !== 0) idx.push(j);
+    const lowIcpt = relax.lowIcpt;
+    for (let j = 0; j < n; j++) if (relax.lowSlope[j] !== 0 || relax.upSlope[j] !== 0 || relax.upIcpt[j] !== 0 || (lowIcpt && lowIcpt[j] !== 0)) idx.push(j);
     const live = Int32Array.from(idx);
     const L = live.length;
     const low = new Float64Array(L), up = new Float64Array(L), icpt = new Float64Array(L);
@@ -109,7 +112,7 @@ class ChainBox {
       up[t] = relax.upSlope[live[t]];
       icpt[t] = relax.upIcpt[live[t]];
     }
-    g = { live, low, up, icpt };
+    g = { live, low, up, icpt, ...(lowIcpt ? { lowIcpt: Float64Array.from(live, (j) => lowIcpt[j]) } : {}) };
     if (k >= 2) {
       const prev = this.level(k - 1).live;
       const op = this.plan.layers[this.chain.dense[k - 1]].op as DenseOp;
@@ -125,10 +128,10 @@ class ChainBox {
   }
 
   /**
-   * Lower bounds of `n` rows whose coefficients on the inputs of dense[k]'s ReLU... precisely: A
-   * holds, per row, the coefficients on the live neurons of level k (the ReLU feeding dense[k]),
-   * already through dense[k]; bias holds what dense[k] and the layers above added. Goes down
-   * through the ReLU and every dense layer below to the input box, and concretises.
+   * Lower bounds of `n` rows. A holds, per row, the coefficients on the live neurons of level k
+   * (the outputs of the ReLU feeding dense[k]), i.e. already through dense[k]; bias holds what
+   * dense[k] and the layers above added. Goes down through that ReLU and every layer below it
+   * to the input box, and concretises there.
    */
   down(k: number, A: Float64Array, n: number, bias: Float64Array): Float64Array {
     for (; k >= 1; k--) {
@@ -139,13 +142,16 @@ class ChainBox {
       // as the general pass adds them. Then A ← A·W below.
       const op = this.plan.layers[this.chain.dense[k - 1]].op as DenseOp;
       const gb = g.bias ??= Float64Array.from(g.live, (j) => op.bias[j]);
+      const li = g.lowIcpt;
       for (let r = 0; r < n; r++) {
         const ao = r * L;
         let b = 0, s = 0;
         for (let t = 0; t < L; t++) {
           let a = A[ao + t];
-          if (a > 0) a = a * g.low[t];
-          else if (a < 0) {
+          if (a > 0) {
+            if (li) b += a * li[t];
+            a = a * g.low[t];
+          } else if (a < 0) {
             b += a * g.icpt[t];
             a = a * g.up[t];
           }
