@@ -143,6 +143,18 @@ class PriorStore {
   drop(input: number): void {
     this.at.delete(input);
   }
+  private sets?: { prior: PriorSet; keep: PriorSet };
+  /**
+   * The shared arrays one engine call reads and fills, for `count` ≤ PRIOR_BATCH boxes: made
+   * once and reused (calls do not overlap), since shared memory freed call by call is given back
+   * only as late as the garbage collector gets to it.
+   */
+  carry(count: number): { prior: PriorSet; keep: PriorSet } {
+    this.sets ??= { prior: priorSet(PRIOR_BATCH, this.size), keep: priorSet(PRIOR_BATCH, this.size) };
+    this.sets.prior.has.fill(0, 0, count);
+    this.sets.keep.has.fill(0, 0, count);
+    return this.sets;
+  }
 }
 
 function priorSet(count: number, size: number): PriorSet {
@@ -175,9 +187,9 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
     let carry: { prior: PriorSet; keep: PriorSet } | undefined;
     if (priors) {
-      carry = { prior: priorSet(part.length, priors.size), keep: priorSet(part.length, priors.size) };
+      carry = priors.carry(part.length);
       part.forEach((p, k) => priors.fill(carry!.prior, k, p.input, p.epsIndex));
-      run.carried = (run.carried ?? 0) + carry.prior.has.reduce((a, h) => a + h, 0);
+      run.carried = (run.carried ?? 0) + carry.prior.has.subarray(0, part.length).reduce((a, h) => a + h, 0);
     }
     const t0 = performance.now();
     const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, ...carry } as BoundOptions);
