@@ -20,6 +20,6 @@ mkdir -p shards results
 npx veribound run --instances benchmarks/mnist_fc/instances2022.csv --backend cpu \
   --shard auto/4 --csv "shards/run-${SLURM_ARRAY_TASK_ID}.csv" --results-dir results
 
-# The same for a sweep (NOT AVAILABLE YET with the new sweep; sweep --shard exits 2):
+# The same for a sweep (one shard file per task; the merge writes one machine's outputs):
 #   npx veribound sweep --samples 1000 --eps 0.01:0.1:10 --shard auto/4 --out "shards/sweep-${SLURM_ARRAY_TASK_ID}.json"
 #   npx veribound merge --out sweep.json --csv sweep.csv --plot sweep.svg --html sweep.html shards/sweep-*.json

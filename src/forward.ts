@@ -5,6 +5,7 @@
 import { INPUT, inputSize, layerInputShape } from './network.js';
 import type { Conv2dOp, DenseOp, Layer, Network, Shape } from './network.js';
 import { windowsOf } from './bounds/ops/window.js';
+import { matmulRows } from './bounds/linalg.js';
 
 type Arr = Float64Array | Float32Array;
 const fr = Math.fround;
@@ -14,32 +15,11 @@ function alloc(like: Arr, n: number): Arr {
 }
 
 function dense64(op: DenseOp, x: Arr, batch: number): Float64Array {
-  const { inFeatures: k, outFeatures: n, weight: w, bias } = op;
+  const { inFeatures: k, outFeatures: n, bias } = op;
   const y = new Float64Array(batch * n);
-  let b = 0;
-  // four samples share each weight load
-  for (; b + 4 <= batch; b += 4) {
-    const x0 = b * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-    for (let o = 0; o < n; o++) {
-      const wo = o * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i = 0; i < k; i++) {
-        const wv = w[wo + i];
-        s0 += wv * x[x0 + i]; s1 += wv * x[x1 + i]; s2 += wv * x[x2 + i]; s3 += wv * x[x3 + i];
-      }
-      const yo = b * n + o;
-      y[yo] = s0 + bias[o]; y[yo + n] = s1 + bias[o]; y[yo + 2 * n] = s2 + bias[o]; y[yo + 3 * n] = s3 + bias[o];
-    }
-  }
-  for (; b < batch; b++) {
-    const xo = b * k;
-    for (let o = 0; o < n; o++) {
-      const wo = o * k;
-      let s = 0;
-      for (let i = 0; i < k; i++) s += w[wo + i] * x[xo + i];
-      y[b * n + o] = s + bias[o];
-    }
-  }
+  // y = x·Wᵀ summed over k in increasing order (the SIMD GEMM on large batches, same bits)
+  matmulRows(x instanceof Float64Array ? x : Float64Array.from(x), batch, k, op.weight, n, y);
+  for (let b = 0; b < batch; b++) for (let o = 0; o < n; o++) y[b * n + o] += bias[o];
   return y;
 }
 

@@ -5,6 +5,7 @@ import { forwardLayers } from './forward.js';
 import { INPUT, inputSize, layerInputShape, outputSize } from './network.js';
 import type { Network } from './network.js';
 import { windowsOf } from './bounds/ops/window.js';
+import { matmulRows, transposeOf } from './bounds/linalg.js';
 
 export interface InputGradient {
   /** Network outputs, batch × outputSize. */
@@ -39,16 +40,10 @@ export function inputGradient(net: Network, x: Float64Array, batch: number, c: F
     const [c0, h, wd] = layerInputShape(net, i);
     switch (op.kind) {
       case 'dense': {
+        // gx = g·W (the SIMD GEMM on large batches: what makes the sweep's batched attack cheap)
         const { inFeatures: k, outFeatures: n, weight: w } = op;
         const gx = new Float64Array(batch * k);
-        for (let b = 0; b < batch; b++) {
-          for (let o = 0; o < n; o++) {
-            const go = g[b * n + o];
-            if (go === 0) continue;
-            const wo = o * k, xo = b * k;
-            for (let j = 0; j < k; j++) gx[xo + j] += go * w[wo + j];
-          }
-        }
+        matmulRows(g, batch, n, transposeOf(w, n, k), k, gx);
         push(src, gx);
         break;
       }

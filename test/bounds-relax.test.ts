@@ -1,8 +1,8 @@
 // The one backward pass with relaxation parameters (src/bounds/backward.ts, relax/*): on random
 // networks containing every op (dense, conv, pad, affine, maxpool, avgpool, sigmoid, permute,
 // reshape, residual add),
-//  - its gradients with respect to α (ReLU lower slopes, per row) and β (split multipliers)
-//    match finite differences of the bound;
+//  - its gradients with respect to α (per row: ReLU lower slopes, sigmoid lines on their
+//    family, max-pool lower lines) and β (split multipliers) match finite differences of the bound;
 //  - any α ∈ [0, 1] and any β ≥ 0 on a ReLU split give a bound that no sampled point and no
 //    PGD point of the split's subdomain falls below (CROWN with its default α is the case of
 //    no parameters, and gives the same bound as passing them explicitly).
@@ -14,7 +14,7 @@ import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { backwardPass, type BackwardState, type PassParams } from '../src/bounds/backward.js';
 import type { LayerBounds } from '../src/bounds/types.js';
-import type { LayerParams, LineRelax } from '../src/bounds/relax/types.js';
+import { defaultAlpha, type LayerParams, type LineRelax } from '../src/bounds/relax/types.js';
 import { ctxOf } from '../src/bounds/plan.js';
 import { forwardLayers } from '../src/forward.js';
 import { inputGradient } from '../src/gradient.js';
@@ -41,8 +41,8 @@ function randomParams(rng: Rng, s: Setup, R: number, withBeta: boolean): (LayerP
   return plan.layers.map((p, j) => {
     if (!p.rule.nonlinear) return undefined;
     const param: LayerParams = {};
-    const relax = s.state.relax[j] as LineRelax;
-    if (relax.kind === 'lines' && relax.free) param.alpha = Float64Array.from({ length: R * p.outSize }, () => rng());
+    const relax = s.state.relax[j];
+    if (relax?.free) param.alpha = Float64Array.from({ length: R * p.outSize }, () => rng());
     if (withBeta) param.beta = Float64Array.from({ length: R * p.inSizes[0] }, () => 2 * rng() - 1); // never exactly 0: a zero coefficient is a kink
     return param;
   });
@@ -104,10 +104,10 @@ for (const kind of RANDOM_NET_KINDS) {
       const R = 2, m = outputSize(s.net);
       const A0 = randomRows(rng, R, m);
       const layer = s.state.plan.layers.map((p, j) => {
-        const relax = s.state.relax[j] as LineRelax | undefined;
-        if (!relax || relax.kind !== 'lines' || !relax.free) return undefined;
+        const relax = s.state.relax[j];
+        if (!relax?.free) return undefined;
         const alpha = new Float64Array(R * p.outSize);
-        for (let r = 0; r < R; r++) alpha.set(relax.lowSlope, r * p.outSize);
+        for (let r = 0; r < R; r++) alpha.set(defaultAlpha(relax), r * p.outSize);
         return { alpha };
       });
       const plain = bound(s, A0, R), explicit = bound(s, A0, R, { layer });

@@ -110,9 +110,14 @@ rstest('run --queue with 2 workers: the same results.csv rows and result files a
   assert.match(local[3], /bad\.vnnlib,error$/);
   const [a, b] = [worker('a'), worker('b')];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const q = veribound('run', '--instances', instances, '--backend', 'cpu', '--queue', redis!.url, '--csv', path.join(tmp, 'queue.csv'), '--results-dir', path.join(tmp, 'queue'));
+  const q = veribound('run', '--instances', instances, '--backend', 'cpu', '--queue', redis!.url, '--csv', path.join(tmp, 'queue.csv'), '--results-dir', path.join(tmp, 'queue'), '--out', path.join(tmp, 'queue.json'));
   assert.is(q.status, 0, q.stderr);
   assert.equal(rowsOf(path.join(tmp, 'queue.csv')), local);
+  // --out: the local run's document, rows in the instances' order, plus the queue's overhead per job
+  const doc = JSON.parse(fs.readFileSync(path.join(tmp, 'queue.json'), 'utf8'));
+  assert.equal(doc.rows.map((r: { onnx: string; vnnlib: string; result: string }) => [r.onnx, r.vnnlib, r.result].join(',')), local.slice(1));
+  assert.is(doc.queue.jobs, ROWS);
+  assert.ok(doc.queue.waitS.min >= 0 && doc.queue.collectS.max >= doc.queue.collectS.min);
   // the result files where the local run puts them (named after the instance), with the same text
   const resultFiles = (dir: string) => fs.readdirSync(dir).filter((n) => n.endsWith('.result')).sort();
   assert.equal(resultFiles(path.join(tmp, 'queue')), resultFiles(localDir));

@@ -1,6 +1,6 @@
-// The sweep's attack (sweep/attack.ts, chain-gradient.ts, falsify.ts): every counterexample lies
+// The sweep's attack (sweep/attack.ts, its batched gradients from gradient.ts, falsify.ts): every counterexample lies
 // in the real L∞ ball and flips the decision on the float64 network; results do not depend on
-// how pairs are batched; the GEMM gradient of a dense chain equals gradient.ts's; the falsify
+// how pairs are batched; batched gradients equal one-at-a-time ones; the falsify
 // search returns the smallest eps its attack succeeds at, for inputs a brute-force attack on
 // every eps agrees on. Also PairTable's monotone bookkeeping.
 import { test } from 'uvu';
@@ -11,7 +11,6 @@ import { forward } from '../src/forward.js';
 import { inputGradient } from '../src/gradient.js';
 import { marginsOf } from '../src/spec/margins.js';
 import { attackPairs } from '../src/sweep/attack.js';
-import { gradientFor } from '../src/sweep/chain-gradient.js';
 import { falsifyByAttack } from '../src/sweep/falsify.js';
 import { FALSIFIED, MISCLASSIFIED, PairTable, UNDECIDED, VERIFIED } from '../src/sweep/pairs.js';
 import { randomNetwork, seededRng } from './helpers/random-network.js';
@@ -38,7 +37,23 @@ test('attackPairs: counterexamples lie in the ball and replay; batching does not
   assert.ok(found > 10, `the attack finds counterexamples at eps 0.06 (${found})`);
 });
 
-test('chain gradient (WASM GEMM) equals gradient.ts on a dense chain', () => {
+test('attackPairs: a start point (a larger ball\'s counterexample shrunk toward the input) is used, projected into the ball', () => {
+  // counterexamples at 0.08, shrunk to 0.06: the shrunk point starts restart 1, with no steps
+  const big = attackPairs(net, data.inputs, data.labels, Array.from({ length: 60 }, (_, i) => ({ input: i, eps: 0.08 })), { restarts: 8, steps: 40 });
+  const shrunk = big.map((x, i) => x && Float64Array.from(x0(i), (v, d) => v + (x[d] - v) * (0.06 / 0.08)));
+  const withStart = attackPairs(net, data.inputs, data.labels, shrunk.map((s, i) => ({ input: i, eps: 0.06, start: s ?? undefined })), { restarts: 2, steps: 0 });
+  const without = attackPairs(net, data.inputs, data.labels, shrunk.map((_, i) => ({ input: i, eps: 0.06 })), { restarts: 2, steps: 0 });
+  let fromStart = 0;
+  withStart.forEach((x, i) => {
+    if (!x) return;
+    for (let d = 0; d < n; d++) assert.ok(Math.abs(x[d] - x0(i)[d]) <= 0.06 && x[d] >= 0 && x[d] <= 1, `input ${i} value ${d} inside the ball`);
+    assert.ok(Math.min(...marginsOf(forward(net, x, 1), data.labels[i])) < 0);
+    if (!without[i]) { fromStart++; assert.equal(Array.from(x), Array.from(shrunk[i]!), `input ${i}: the start point itself`); }
+  });
+  assert.ok(fromStart > 0, 'some shrunk counterexamples are counterexamples at the smaller eps, found without a step');
+});
+
+test('batched gradients (the SIMD GEMM on dense layers) equal one-at-a-time gradients', () => {
   const rng = seededRng(3);
   const small = randomNetwork(rng, { kind: 'dense', depth: 3, width: 16, outputs: 4 });
   for (const m of [net, small]) {
@@ -46,7 +61,13 @@ test('chain gradient (WASM GEMM) equals gradient.ts on a dense chain', () => {
     const B = 7;
     const x = Float64Array.from({ length: B * size }, () => rng());
     const c = Float64Array.from({ length: B * out }, () => rng() - 0.5);
-    const want = inputGradient(m, x, B, c), got = gradientFor(m)(x, B, c);
+    const got = inputGradient(m, x, B, c);
+    const want = { grad: new Float64Array(got.grad.length), output: new Float64Array(got.output.length) };
+    for (let b = 0; b < B; b++) {
+      const one = inputGradient(m, x.subarray(b * size, (b + 1) * size), 1, c.subarray(b * out, (b + 1) * out));
+      want.grad.set(one.grad, b * size);
+      want.output.set(one.output, b * out);
+    }
     for (let k = 0; k < want.grad.length; k++) assert.ok(Math.abs(want.grad[k] - got.grad[k]) <= 1e-9 * (1 + Math.abs(want.grad[k])), `grad ${k}`);
     for (let k = 0; k < want.output.length; k++) assert.ok(Math.abs(want.output[k] - got.output[k]) <= 1e-9 * (1 + Math.abs(want.output[k])), `output ${k}`);
   }

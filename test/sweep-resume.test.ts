@@ -2,7 +2,8 @@
 // a smaller one (fewer samples, fewer eps) gives the same pairs as one uninterrupted sweep and
 // redoes nothing that was decided; a resumed complete sweep does no work at all; SIGINT leaves
 // valid JSON/CSV marked partial, a checkpoint that --resume finishes, and exit code 130; a
-// checkpoint of another network is refused in one line.
+// checkpoint of another network is refused in one line; SIGINT while a --complete cascade call
+// runs stops that call (it runs in a worker thread) instead of waiting for its budget.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -133,6 +134,44 @@ test('SIGINT: valid partial JSON/CSV, exit 130, one line saying where; --resume 
   assert.is(fin.partial, false);
   // nothing decided before the interrupt is lost
   for (const [k, row] of fin.results.entries()) assert.ok(row.falsified >= doc.results[k].falsified && row.verified >= doc.results[k].verified - 0);
+});
+
+
+test('SIGINT during --complete\'s cascade stops the running call (not after its budget): partial files, exit 130', async () => {
+  const out = path.join(tmp, 'cint.json'), pairs = path.join(tmp, 'cint-pairs.csv'), ck = path.join(tmp, 'cint.ckpt');
+  // hard pairs of the bundled network with a budget of minutes each: a cascade call that could
+  // only be stopped between calls would keep the sweep running for minutes after the signal
+  const args = ['sweep', '--net', 'mnist-mlp', '--samples', '20', '--eps', '0.03:0.06:4', '--backend', 'cpu', '--complete', '--timeout', '300',
+    '--out', out, '--pairs', pairs, '--checkpoint', ck];
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // the bounds' facts are in the checkpoint once the bound phase is over; the stronger attack
+  // takes a moment, then the cascade runs
+  const t0 = Date.now();
+  while (Date.now() - t0 < 120_000) {
+    if (fs.existsSync(ck) && fs.readFileSync(ck, 'utf8').includes('"t":"bounds"')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 4000));
+  const signalled = Date.now();
+  child.kill('SIGINT');
+  const code = await exited;
+  const afterS = (Date.now() - signalled) / 1000;
+  assert.is(code, 130, err);
+  assert.ok(afterS < 60, `stopped ${afterS.toFixed(1)} s after SIGINT, with a cascade budget of 300 s per pair`);
+  assert.match(err, /veribound: interrupted: \d+ of 80 pairs decided; partial results in .*cint\.json, .*cint-pairs\.csv; continue with --resume .*cint\.ckpt/);
+  const doc = json(out);
+  assert.is(doc.partial, true);
+  assert.ok(doc.complete, 'the sweep was in its --complete phase');
+  assert.is(doc.pairs.length, 80);
+  for (const r of doc.results) assert.is(r.verified + r.falsified + r.misclassified + r.undecided, 20);
+  // every falsified pair carries (or names) a counterexample
+  for (const p of doc.pairs as Pair[]) {
+    if (p.verdict === 'falsified') assert.ok(p.counterexample || p.counterexampleEps !== undefined, `pair (${p.index}, ${p.eps})`);
+  }
+  assert.is(fs.readFileSync(pairs, 'utf8').trim().split('\n').length, 81);
 });
 
 test.run();

@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network, Op } from '../src/network.js';
 import { INPUT } from '../src/network.js';
-import { denseChain } from '../src/verify/dense-chain.js';
-import { chainPreBounds } from '../src/verify/alpha-crown.js';
-import { alphaCrown } from './helpers/alpha-chain.js';
+import { forwardLayers } from '../src/forward.js';
+import { crownLayerBounds } from '../src/bounds/index.js';
+import { alphaCrown } from './helpers/alpha-bounds.js';
 import { makeRng } from '../src/train/rng.js';
 
 const rng = makeRng(7);
@@ -54,16 +54,14 @@ function sample(lower: Float64Array, upper: Float64Array, vertex: boolean): Floa
   return lower.map((l, i) => l + (vertex ? (rng.next() < 0.5 ? 0 : 1) : rng.next()) * (upper[i] - l));
 }
 
-test('pre-activation bounds and α-CROWN bounds hold at sampled points (random dense ReLU nets)', () => {
+test('every layer\'s bounds and α-CROWN bounds hold at sampled points (random dense ReLU nets)', () => {
   for (let trial = 0; trial < 12; trial++) {
     const net = randomNet([6, 12, 10, 8, 4], trial % 2 === 1);
-    const chain = denseChain(net)!;
-    assert.ok(chain);
     const { lower, upper } = randomBox(6, 0.05 + 0.3 * rng.next());
     const R = 5;
     const c = Float64Array.from({ length: R * 4 }, () => rng.gaussian());
-    const pre = chainPreBounds(net, chain, lower, upper);
-    const res = alphaCrown(net, chain, lower, upper, c, R, { iterations: 30 });
+    const crown = crownLayerBounds(net, { lower, upper, count: 1 });
+    const res = alphaCrown(net, lower, upper, c, R, { iterations: 30, intermediate: trial % 3 === 0 ? 10 : undefined });
     for (let s = 0; s < 300; s++) {
       const x = sample(lower, upper, s % 3 === 0);
       const y = run(net, x);
@@ -72,13 +70,11 @@ test('pre-activation bounds and α-CROWN bounds hold at sampled points (random d
         for (let j = 0; j < 4; j++) v += c[r * 4 + j] * y[j];
         assert.ok(v >= res.lower[r] - 1e-9, `trial ${trial} row ${r}: c·y = ${v} below bound ${res.lower[r]}`);
       }
-      // pre-activations: replay the chain's maps
-      let h = x;
-      chain.maps.slice(0, -1).forEach((m, k) => {
-        const z = new Float64Array(m.out);
-        for (let o = 0; o < m.out; o++) { let t = m.b[o]; for (let j = 0; j < m.in; j++) t += m.w[o * m.in + j] * h[j]; z[o] = t; }
-        for (let o = 0; o < m.out; o++) assert.ok(z[o] >= pre.lower[k][o] - 1e-9 && z[o] <= pre.upper[k][o] + 1e-9, `layer ${k} neuron ${o}`);
-        h = z.map((v) => Math.max(0, v));
+      // every layer's value (the ReLUs' inputs included), CROWN's and α-CROWN's bounds
+      forwardLayers(net, x, 1).forEach((z, k) => {
+        for (const [what, b] of [['crown', crown[k]], ['alpha', res.bounds[k]]] as const) {
+          for (let o = 0; o < z.length; o++) assert.ok(z[o] >= b.lower[o] - 1e-9 && z[o] <= b.upper[o] + 1e-9, `trial ${trial}: ${what} layer ${k} neuron ${o}`);
+        }
       });
     }
   }
@@ -88,12 +84,11 @@ test('optimising α raises the bound above CROWN’s adaptive slopes on some row
   let improved = 0, total = 0;
   for (let trial = 0; trial < 8; trial++) {
     const net = randomNet([5, 16, 16, 3]);
-    const chain = denseChain(net)!;
     const { lower, upper } = randomBox(5, 0.3);
     const R = 3;
     const c = Float64Array.from({ length: R * 3 }, () => rng.gaussian());
-    const crown = alphaCrown(net, chain, lower, upper, c, R, { iterations: 0 });
-    const opt = alphaCrown(net, chain, lower, upper, c, R, { iterations: 40 });
+    const crown = alphaCrown(net, lower, upper, c, R, { iterations: 0 });
+    const opt = alphaCrown(net, lower, upper, c, R, { iterations: 40 });
     for (let r = 0; r < R; r++) {
       total++;
       assert.ok(opt.lower[r] >= crown.lower[r] - 1e-12);
@@ -105,10 +100,9 @@ test('optimising α raises the bound above CROWN’s adaptive slopes on some row
 
 test('stopAbove stops optimising decided rows', () => {
   const net = randomNet([4, 8, 2]);
-  const chain = denseChain(net)!;
   const { lower, upper } = randomBox(4, 0.1);
   const c = new Float64Array([1, 0, 0, 1]);
-  const res = alphaCrown(net, chain, lower, upper, c, 2, { iterations: 50, stopAbove: new Float64Array([-1e9, -1e9]) });
+  const res = alphaCrown(net, lower, upper, c, 2, { iterations: 50, stopAbove: new Float64Array([-1e9, -1e9]) });
   assert.is(res.iterations, 0);
 });
 

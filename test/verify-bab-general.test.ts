@@ -85,7 +85,7 @@ test('proofs agree with the exact MILP minimum; counterexamples replay (dense, c
     if (exact.status !== 'optimal') continue;
     const min = exact.value!;
     for (const b of [min - 0.2 * (1 + Math.abs(min)), min - 1e-5, min + 1e-5, min + 0.3 * (1 + Math.abs(min))]) {
-      const res = generalBab(net, lower, upper, [{ a, b }], {
+      const res = await generalBab(net, lower, upper, [{ a, b }], {
         deadline: Date.now() + 3000, batch: 8,
         candidate: (x) => x.every((v, i) => v >= lower[i] && v <= upper[i]) && forward(net, x, 1).reduce((s, v, o) => s + a[o] * v, 0) <= b,
       });

@@ -1,13 +1,15 @@
+// Branch and bound (src/verify/bab/search.ts) with its leaves decided by the MILP of the domain
+// (bab/leaf.ts), against the exact MILP on small random networks: every proof agrees with the
+// exact minimum, thresholds near the minimum get decided (the leaves make the search complete on
+// these sizes), counterexamples replay; and the cascade's relu-bab stage.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
 import { inputSize, outputSize } from '../src/network.js';
 import { forward } from '../src/forward.js';
-import { denseChain, type DenseChain } from '../src/verify/dense-chain.js';
-import { chainPreBounds, type PreBounds } from '../src/verify/alpha-crown.js';
-import { alphaCrown } from './helpers/alpha-chain.js';
-import { reluBab } from '../src/verify/relu-bab.js';
-import { boundDomains, type BabRow } from '../src/verify/relu-bab-bounds.js';
+import { alphaCrown } from './helpers/alpha-bounds.js';
+import { generalBab, rootOf, type BabRowSpec, type BabResult } from '../src/verify/bab/search.js';
+import { milpLeaf } from '../src/verify/bab/leaf.js';
 import { milpFindInSet, milpMinimizeLinear } from '../src/milp/index.js';
 import { verifyProperty } from '../src/verify/cascade.js';
 import { parseVnnlib } from '../src/spec/vnnlib.js';
@@ -15,8 +17,7 @@ import type { Property } from '../src/spec/property.js';
 import { insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { CpuEngine } from '../src/bounds/index.js';
 import { pgdAttack } from '../src/attack/pgd.js';
-import { loadHighs } from '../src/milp/highs.js';
-import { gaussian, randomNetwork, seededRng, type Rng } from './helpers/random-network.js';
+import { gaussian, randomBoxes, randomNetwork, seededRng, type Rng } from './helpers/random-network.js';
 
 function box(rng: Rng, n: number, radius: number): { lower: Float64Array; upper: Float64Array } {
   const lower = new Float64Array(n), upper = new Float64Array(n);
@@ -30,92 +31,49 @@ function dot(a: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
-/** Pre-activations of every ReLU layer of the chain at x. */
-function preActs(chain: DenseChain, x: Float64Array): Float64Array[] {
-  const out: Float64Array[] = [];
-  let h = x;
-  chain.maps.forEach((m, k) => {
-    const z = new Float64Array(m.out);
-    for (let o = 0; o < m.out; o++) { let t = m.b[o]; for (let j = 0; j < m.in; j++) t += m.w[o * m.in + j] * h[j]; z[o] = t; }
-    if (k < chain.maps.length - 1) out.push(z);
-    h = z.map((v) => Math.max(0, v));
-  });
-  return out;
-}
-
-function instance(seed: number): { net: Network; chain: DenseChain; lower: Float64Array; upper: Float64Array; pre: PreBounds } {
+function instance(seed: number): { net: Network; lower: Float64Array; upper: Float64Array } {
   const rng = seededRng(seed);
   const net = randomNetwork(rng, { kind: 'dense', depth: 2 + (seed % 2), width: 6 + (seed % 3) });
-  const chain = denseChain(net)!;
   const { lower, upper } = box(rng, inputSize(net), 0.2 + 0.4 * rng());
-  return { net, chain, lower, upper, pre: chainPreBounds(net, chain, lower, upper) };
+  return { net, lower, upper };
 }
 
-test('domain bounds hold at sampled points that satisfy the splits (random splits, random rows)', () => {
-  let checked = 0;
-  for (let seed = 1; seed <= 30; seed++) {
-    const { net, chain, lower, upper, pre } = instance(seed);
-    const rng = seededRng(1000 + seed);
-    const m = outputSize(net);
-    const rows: BabRow[] = [0, 1].map(() => ({ a: Float64Array.from({ length: m }, () => gaussian(rng)), b: 0 }));
-    // random α for one row (any α in [0, 1] is sound)
-    rows[1].alpha = pre.lower.map((l) => Float64Array.from(l, () => rng()));
-    const unstable: [number, number][] = [];
-    pre.lower.forEach((l, k) => l.forEach((v, i) => { if (v < 0 && pre.upper[k][i] > 0) unstable.push([k, i]); }));
-    const domains: [number, number, boolean][][] = [[]];
-    for (let d = 0; d < 12; d++) {
-      const list: [number, number, boolean][] = [];
-      for (const [k, i] of unstable) if (rng() < 0.3) list.push([k, i, rng() < 0.5]);
-      domains.push(list);
-    }
-    const lb = boundDomains(chain, lower, upper, pre, rows, domains);
-    // β-CROWN form: the exact pieces plus β·(constraint) with random β ≥ 0
-    const betas = domains.map((list) => list.map(() => (rng() < 0.3 ? 0 : 2 * rng())));
-    const lbBeta = boundDomains(chain, lower, upper, pre, rows, domains, betas);
-    for (let s = 0; s < 600; s++) {
-      const x = lower.map((l, i) => l + (s % 4 === 0 ? (rng() < 0.5 ? 0 : 1) : rng()) * (upper[i] - l));
-      const z = preActs(chain, x);
-      const y = forward(net, x, 1);
-      domains.forEach((list, d) => {
-        if (!list.every(([k, i, active]) => (active ? z[k][i] >= 0 : z[k][i] <= 0))) return;
-        rows.forEach((row, j) => {
-          const v = dot(row.a, y);
-          assert.ok(v >= lb[d * rows.length + j] - 1e-9, `seed ${seed} domain ${d} row ${j}: a·y = ${v} < bound ${lb[d * rows.length + j]}`);
-          assert.ok(v >= lbBeta[d * rows.length + j] - 1e-9, `seed ${seed} domain ${d} row ${j}: a·y = ${v} < β bound ${lbBeta[d * rows.length + j]}`);
-          checked++;
-        });
-      });
-    }
-    // the root domain (no splits) is plain CROWN with these slopes: no better than the exact min, no worse than -Infinity
-    assert.ok(Number.isFinite(lb[0]));
-  }
-  assert.ok(checked > 5000, `only ${checked} checks`);
-});
+/** The search with leaf MILPs, from the box's α-optimised layer bounds. */
+async function babWithLeaves(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], o: { ms: number; batch: number; candidate: (x: Float64Array) => boolean }): Promise<BabResult> {
+  const m = outputSize(net);
+  const alpha = alphaCrown(net, lower, upper, new Float64Array(m), 1, { iterations: 0, intermediate: 10 });
+  const root = rootOf(net, lower, upper, alpha.bounds);
+  const leaf = milpLeaf(net, lower, upper, rows, root.bounds);
+  assert.ok(leaf.leaf, 'the MILP encodes a ReLU net');
+  return generalBab(net, lower, upper, rows, { deadline: Date.now() + o.ms, batch: o.batch, root, candidate: o.candidate, leaf: leaf.leaf ?? undefined });
+}
 
 test('proofs agree with the exact MILP minimum; clear margins get proved; counterexamples replay', async () => {
-  let proved = 0, cexes = 0, hard = 0;
+  let proved = 0, cexes = 0, hard = 0, leaves = 0, asked = 0, decidedAll = 0;
   for (let seed = 1; seed <= 24; seed++) {
-    const { net, chain, lower, upper } = instance(seed);
+    const { net, lower, upper } = instance(seed);
     const rng = seededRng(2000 + seed);
     const m = outputSize(net);
     const a = Float64Array.from({ length: m }, () => gaussian(rng));
     const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 30, solver: 'mip' });
     assert.is(exact.status, 'optimal', `seed ${seed}`);
     const min = exact.value!;
-    const root = alphaCrown(net, chain, lower, upper, a, 1, { iterations: 30, intermediate: 10, keepAlpha: true });
-    const pre = root.pre;
+    const root = alphaCrown(net, lower, upper, a, 1, { iterations: 30, intermediate: 10 });
     const scale = Math.max(1e-3, min - root.lower[0]);
     if (scale > 1e-3) hard++;
     // thresholds around the exact minimum: below it by a margin, just below, just above, far above
     for (const b of [min - 0.3 * scale - 1e-3, min - 1e-6, min + 1e-6, min + 0.5 * scale + 1e-3]) {
-      const rows: BabRow[] = [{ a, b, alpha: root.alpha!.map((al) => al.slice()) }];
-      const res = reluBab(chain, lower, upper, pre, rows, {
-        deadline: Date.now() + 4000, batch: 16, highs: await loadHighs(),
-        candidate: (x) => insideBox({ lower, upper, unsafe: [] }, x) && dot(a, forward(net, x, 1)) <= b,
+      const res = await babWithLeaves(net, lower, upper, [{ a, b }], {
+        ms: 4000, batch: 16, candidate: (x) => insideBox({ lower, upper, unsafe: [] }, x) && dot(a, forward(net, x, 1)) <= b,
       });
+      leaves += res.lps;
+      // near the minimum too the search decides (the leaves make it complete here); never stuck
+      asked++;
+      if (res.status === 'proved' || res.status === 'counterexample') decidedAll++;
+      assert.is.not(res.status, 'stuck', `seed ${seed}: b ${b}, min ${min}: stuck (${res.why})`);
       if (res.status === 'proved') {
         proved++;
-        assert.ok(min > b - 1e-7, `seed ${seed}: relu-bab proved min > ${b}, exact minimum ${min}`);
+        assert.ok(min > b - 1e-7, `seed ${seed}: branch and bound proved min > ${b}, exact minimum ${min}`);
       }
       if (res.status === 'counterexample') {
         cexes++;
@@ -128,12 +86,15 @@ test('proofs agree with the exact MILP minimum; clear margins get proved; counte
   }
   assert.ok(proved >= 24 && hard >= 5, `proved ${proved}, hard ${hard}`);
   assert.ok(cexes > 0, 'no counterexample found on any instance above the minimum');
+  assert.ok(leaves > 0, 'no leaf MILP ran');
+  // a loaded machine may time a few out; the leaves decide the rest
+  assert.ok(decidedAll >= 0.9 * asked, `decided ${decidedAll} of ${asked}`);
 });
 
 test('two-row conjunctions: proofs agree with the MILP feasibility check', async () => {
-  let proved = 0, agreeable = 0;
+  let proved = 0, agreeable = 0, inTime = 0;
   for (let seed = 40; seed < 60; seed++) {
-    const { net, chain, lower, upper, pre } = instance(seed);
+    const { net, lower, upper } = instance(seed);
     const rng = seededRng(3000 + seed);
     const m = outputSize(net);
     const a1 = Float64Array.from({ length: m }, () => gaussian(rng)), a2 = Float64Array.from({ length: m }, () => gaussian(rng));
@@ -142,16 +103,47 @@ test('two-row conjunctions: proofs agree with the MILP feasibility check', async
     const b1 = dot(a1, y0) - rng() * 1.5, b2 = dot(a2, y0) - rng() * 1.5;
     const conj = { a: new Float64Array([...a1, ...a2]), b: new Float64Array([b1, b2]), rows: 2 };
     const exact = await milpFindInSet(net, { lower, upper }, [conj], { timeLimitS: 30 });
-    const rows: BabRow[] = [{ a: a1, b: b1 }, { a: a2, b: b2 }];
-    const res = reluBab(chain, lower, upper, pre, rows, {
-      deadline: Date.now() + 3000, batch: 8, highs: await loadHighs(),
+    const res = await babWithLeaves(net, lower, upper, [{ a: a1, b: b1 }, { a: a2, b: b2 }], {
+      ms: 6000, batch: 8,
       candidate: (x) => unsafeDisjunct({ lower, upper, unsafe: [conj] }, forward(net, x, 1)) >= 0 && insideBox({ lower, upper, unsafe: [] }, x),
     });
     if (res.status === 'proved') { proved++; assert.is.not(exact.status, 'found', `seed ${seed}: proved, but the MILP found a point`); }
     if (res.status === 'counterexample') assert.is.not(exact.status, 'infeasible', `seed ${seed}: a counterexample, but the MILP says infeasible`);
     if (exact.status === 'infeasible' && res.status === 'proved') agreeable++;
+    // the same answer as the MILP wherever the search ends in time (a loaded machine may time some out)
+    if (res.status !== 'timeout' && exact.status === 'found') assert.is(res.status, 'counterexample', `seed ${seed}: the MILP found a point, the search ${res.status}`);
+    if (res.status !== 'timeout' && exact.status === 'infeasible') assert.is(res.status, 'proved', `seed ${seed}: the MILP says infeasible, the search ${res.status}`);
+    if (res.status !== 'timeout') inTime++;
   }
   assert.ok(proved > 0 && agreeable > 0, `proved ${proved}`);
+  assert.ok(inTime >= 15, `only ${inTime} of 20 ended in time`);
+});
+
+test('leaf MILPs on conv nets with max-pooling (binaries left in the leaf): answers equal the exact MILP', async () => {
+  let decided = 0, leaves = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const rng: Rng = seededRng(7000 + seed);
+    let net: Network;
+    do net = randomNetwork(rng, { kind: 'conv', depth: 2, width: 4 });
+    while (net.layers.some((l) => l.op.kind === 'sigmoid') || !net.layers.some((l) => l.op.kind === 'maxpool2d'));
+    const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.3 + 0.3 * rng() });
+    const { lower, upper } = boxes;
+    const m = outputSize(net);
+    const a = Float64Array.from({ length: m }, () => gaussian(rng));
+    const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 20, solver: 'mip' });
+    if (exact.status !== 'optimal') continue;
+    const min = exact.value!;
+    for (const b of [min - 1e-5, min + 1e-5]) {
+      const res = await babWithLeaves(net, lower, upper, [{ a, b }], {
+        ms: 4000, batch: 8, candidate: (x) => insideBox({ lower, upper, unsafe: [] }, x) && dot(a, forward(net, x, 1)) <= b,
+      });
+      leaves += res.lps;
+      if (res.status === 'proved') { decided++; assert.ok(min > b - 1e-7, `seed ${seed}: proved min > ${b}, exact minimum ${min}`); }
+      if (res.status === 'counterexample') { decided++; assert.ok(min <= b + 1e-7, `seed ${seed}: a counterexample below ${b}, exact minimum ${min}`); }
+    }
+  }
+  assert.ok(decided >= 12, `decided ${decided}`);
+  assert.ok(leaves > 0, 'no leaf MILP ran');
 });
 
 function robustnessProperty(net: Network, x: Float64Array, eps: number): Property {

@@ -1,6 +1,7 @@
-// `veribound merge`: the N shard files of a `run --shard` array job into what one machine would have
-// written: results.csv in the instances' order. It refuses shard sets that are incomplete,
-// duplicated or from different runs. (Sweep shards are not available yet with the new sweep.)
+// `veribound merge`: the N shard files of a `run --shard` or `sweep --shard` array job into what one
+// machine would have written: for run, results.csv in the instances' order; for sweep, the sweep's
+// table, JSON, CSV, per-pair CSV, plot and page (shard/sweep-shard.ts). It refuses shard sets that
+// are incomplete, duplicated, interrupted or from different runs.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
@@ -9,24 +10,40 @@ import { claimOutput } from '../output-lock.js';
 import { RESULTS_HEADER } from '../shard/run-rows.js';
 import { RUN_SHARD_MAGIC } from '../shard/run-shard.js';
 import { shardItems } from '../shard/shard.js';
+import { isSweepShard } from '../shard/sweep-shard.js';
+import { checkPlotPath } from '../sweep/output.js';
+import { checkJsonOut } from '../json-doc.js';
 
-export const summary = 'merge the shard files of run --shard into one results CSV';
+export const summary = 'merge the shard files of run --shard or sweep --shard into one result';
 
 export const usage = `
-usage: veribound merge [--csv results.csv] SHARD_FILE...
+usage: veribound merge [--csv FILE] SHARD_FILE...                          (run shards)
+       veribound merge [--out F.json --csv F --pairs F --plot F --html F] SHARD_FILE...  (sweep)
 
-  SHARD_FILE...       every shard's file (run --shard K/N --csv F), in any order
-  --csv FILE          the merged results CSV (default results.csv)
+  SHARD_FILE...       every shard's file (run --shard K/N --csv F, or sweep --shard K/N --out F),
+                      in any order
+  --csv FILE          run: the merged results CSV (default results.csv);
+                      sweep: one row per (method, eps), as sweep --csv writes it
+  --out FILE.json     sweep: the sweep's JSON document
+  --pairs FILE.csv    sweep: one row per (input, eps)
+  --plot FILE.svg     sweep: the robust-accuracy curve (.png: rasterised)
+  --html FILE.html    sweep: the report page
+  --json              sweep: the JSON document on stdout instead of the table
 
-The output equals what one machine running the whole set would have written (times aside).
-Per-instance files of run shards are named after the instance, so shards that share
---results-dir need no merging. (sweep --shard is not available yet.)
+The output equals what one machine running the whole set would have written (times and the
+fields docs/scale-out.md lists aside). Per-instance files of run shards are named after the
+instance, so shards that share --results-dir need no merging. A sweep merge loads the network
+and the inputs again (from the paths the shards were given) and checks they are the same.
 `;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { csv: { type: 'string', default: 'results.csv' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { csv: { type: 'string' }, out: { type: 'string' }, pairs: { type: 'string' }, plot: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean', default: false } },
+      allowPositionals: true, strict: true,
+    });
   } catch (err) {
     throw new UserError(`merge: ${(err as Error).message.split('\n')[0]}; see veribound merge --help`);
   }
@@ -39,14 +56,23 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError(`merge: cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
   });
-  checkWritable(values.csv, '--csv');
-  claimOutput(values.csv, '--csv');
-  const notRun = texts.findIndex((t) => !t.startsWith(RUN_SHARD_MAGIC));
-  if (notRun >= 0) {
-    const sweepish = texts[notRun].trimStart().startsWith('{');
-    throw new UserError(`merge: ${positionals[notRun]} is not a run shard file${sweepish ? ' (merging sweep shards is not available yet)' : ''}`);
+  if (isSweepShard(texts[0])) {
+    const bad = texts.findIndex((t) => !isSweepShard(t));
+    if (bad >= 0) throw new UserError(`merge: ${positionals[bad]} is not a sweep shard file (${positionals[0]} is)`);
+    checkPlotPath(values.plot);
+    checkJsonOut(values.out, 'the per-(method, eps) CSV is --csv FILE');
+    for (const flag of ['out', 'csv', 'pairs', 'plot', 'html'] as const) if (values[flag] !== undefined) claimOutput(values[flag]!, `--${flag}`);
+    const { mergeSweepShards } = await import('../shard/sweep-shard.js');
+    return mergeSweepShards(positionals, texts, { out: values.out, csv: values.csv, pairs: values.pairs, plot: values.plot, html: values.html, json: values.json });
   }
-  return mergeRunShards(positionals, texts, values.csv);
+  const sweepOnly = (['out', 'pairs', 'plot', 'html'] as const).find((f) => values[f] !== undefined) ?? (values.json ? 'json' : undefined);
+  if (sweepOnly) throw new UserError(`merge: --${sweepOnly} is for sweep shards; run shards merge into --csv`);
+  const csv = values.csv ?? 'results.csv';
+  checkWritable(csv, '--csv');
+  claimOutput(csv, '--csv');
+  const notRun = texts.findIndex((t) => !t.startsWith(RUN_SHARD_MAGIC));
+  if (notRun >= 0) throw new UserError(`merge: ${positionals[notRun]} is not a run shard file${isSweepShard(texts[notRun]) ? ` (it is a sweep shard; ${positionals[0]} is not)` : ''}`);
+  return mergeRunShards(positionals, texts, csv);
 }
 
 function mergeRunShards(files: string[], texts: string[], out: string): number {

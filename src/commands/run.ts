@@ -4,7 +4,7 @@
 // stage breakdown at the end. Nothing is lost: finished rows stay on Ctrl-C (the running child
 // is killed, never orphaned), --resume skips the rows already answered, and an existing results
 // CSV is never truncated without --overwrite.
-import { RESULTS_HEADER, resultLine, rowLine, runSummaryText, runTally } from '../shard/run-rows.js';
+import { RESULTS_HEADER, resultLine, rowLine, runSummaryText, runTally, runDocBody } from '../shard/run-rows.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,10 +188,10 @@ export async function run(argv: string[]): Promise<number> {
     if (hasRows && !values.overwrite && !(values.queue !== undefined && values.resume)) {
       throw new UserError(`run: --csv ${csv} already exists; add --overwrite to replace it${values.queue !== undefined ? ' or --resume to re-attach to its queued jobs' : ''}`);
     }
-    if (values.json || values.out !== undefined) throw new UserError('run: --json and --out are not available with --shard or --queue yet (the rows go to --csv)');
+    if ((values.json || values.out !== undefined) && values.shard !== undefined) throw new UserError('run: --json and --out are not available with --shard yet (the rows go to --csv)');
     const keepDir = values['results-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-run-'));
     fs.mkdirSync(keepDir, { recursive: true });
-    return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume, root, backend, keepDir, out: csv });
+    return (await import('../shard/run-shard.js')).scaleOutRun(rows, { shard: values.shard, queue: values.queue, resume: values.resume, root, backend, keepDir, out: csv, json: values.json, jsonOut: values.out });
   }
   // what --csv already holds: kept with --resume, an error without --resume or --overwrite
   const previous = fs.existsSync(csv) ? readResults(csv) : [];
@@ -210,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
   if (values.resume) say(`resuming ${csv}: ${rows.length - todo.length} of ${rows.length} instances already answered\n`);
 
-  const done: (ResultRow & { decidedBy: string | null; error: string | null })[] = [];
+  const done: { inst: Instance; r: RowResult }[] = [];
   const results: RowResult[] = [];
   const t0 = Date.now();
   const bar = createProgress(todo.length, 'instances');
@@ -218,7 +218,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await runOne(inst, root, backend, keepDir);
     fs.appendFileSync(csv, csvLine({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS }));
     results.push(r);
-    done.push({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS, decidedBy: r.decidedBy, error: r.error ?? null });
+    done.push({ inst, r });
     bar.tick();
     say(rowLine(i + 1, todo.length, inst, r));
   }
@@ -226,10 +226,7 @@ export async function run(argv: string[]): Promise<number> {
   const total = (Date.now() - t0) / 1000;
   const { counts, decided, stageTime } = runTally(results);
   say(runSummaryText(todo.length, total, { counts, decided, stageTime }, csv, keepDir));
-  const doc = jsonDoc({
-    instances: todo.length, resumed: rows.length - todo.length, counts, decidedBy: decided, stageTimeS: stageTime, rows: done,
-    csv, resultsDir: keepDir, root, timeS: total,
-  }, { engine: backend });
+  const doc = jsonDoc(runDocBody({ rows: done, resumed: rows.length - todo.length, csv, resultsDir: keepDir, root, timeS: total }), { engine: backend });
   writeJsonOut(values.out, doc);
   if (values.json) printJson(doc);
   return 0;

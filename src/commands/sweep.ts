@@ -5,8 +5,12 @@
 // epsilon), one batched engine call per round over all inputs. With --complete the pairs still
 // open go through verify's cascade (sweep/complete.ts). Facts go to a checkpoint as they are
 // established (sweep/checkpoint.ts; --resume continues one); SIGINT/SIGTERM stop at the next
-// batch or pair and write what is decided so far, marked partial, and exit 130.
+// batch or pair and write what is decided so far, marked partial, and exit 130. The work on the
+// inputs is sweepBlock (sweep/block.ts) and the outputs come from one writer (sweep/output.ts),
+// which --shard K/N (its part, into a shard file for `veribound merge`: shard/sweep-shard.ts) and
+// --queue URL (blocks for `veribound worker`s: queue/submit-sweep.ts) share.
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
 import { inputSize } from '../network.js';
@@ -22,6 +26,9 @@ import { applyFacts } from '../sweep/resume.js';
 import { watchInterrupts } from '../sweep/interrupt.js';
 import { sweepBlock, type BlockOutcome, type BlockSettings } from '../sweep/block.js';
 import { checkPlotPath, writeSweepOutputs } from '../sweep/output.js';
+import { blockResult } from '../sweep/block-result.js';
+import { parseShard } from '../shard/shard.js';
+import { shardPositions, writeSweepShard } from '../shard/sweep-shard.js';
 
 export const summary = 'robust accuracy over a range of epsilons (table, JSON, CSV, SVG plot)';
 
@@ -36,7 +43,7 @@ usage: veribound sweep [options]
   --eps LIST          start:stop:count (default 0.01:0.1:10) or a comma list (0.01,0.02,0.05)
   --method M          crown (default), ibp, or a comma list (ibp,crown: one curve each)
   --backend B         auto (default: a hardware GPU, else the CPU), gpu or cpu
-  --threads N         CPU engine threads (default: every core)
+  --threads N         CPU engine threads, and --complete's cascade workers (default: every core)
   --schedule S        how each input's epsilons are searched (verified at eps => verified below):
                       adaptive (default: bisect a pilot of inputs, then the plan of least expected
                       engine time for the boundaries and costs it measured), bisect, or all
@@ -45,7 +52,9 @@ usage: veribound sweep [options]
   --no-attack         skip the PGD attack (falsified then counts only what --complete finds)
   --complete          decide the pairs the bounds and the attack leave open with verify's cascade
                       (alpha-CROWN, ReLU branch and bound, MILP); --milp is an alias
-  --timeout S         --complete: seconds per (input, eps) pair (default 10; alias --milp-timeout)
+  --timeout S         --complete: seconds per open (input, eps) pair, pooled per input and spent
+                      first on the pairs next to its verified/falsified boundary (default 10;
+                      alias --milp-timeout)
   --checkpoint FILE   append every decided fact to FILE as it is established (JSON lines)
   --resume FILE       continue from a checkpoint (more samples, other eps, a larger --timeout);
                       new facts are appended to it unless --checkpoint names another file
@@ -55,10 +64,12 @@ usage: veribound sweep [options]
   --plot FILE.svg     robust accuracy vs epsilon, one line per method, the undecided band shaded
                       (.png: rasterised, for slides)
   --html FILE.html    one self-contained report page: network, curve, table, example images
-  --shard K/N         only the K-th of N round-robin parts of the inputs (not available yet
-                      with the new sweep; see docs/scale-out.md)
-  --queue URL         send blocks of inputs to 'veribound worker's on Redis (not available yet
-                      with the new sweep)
+  --shard K/N         only the K-th of N round-robin parts of the correctly classified inputs
+                      (K = auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); --out gets
+                      the shard file, 'veribound merge' writes the sweep's outputs from them
+  --queue URL         send blocks of inputs (all their eps) to 'veribound worker's through Redis
+                      (redis://[:PASSWORD@]HOST[:PORT], rediss:// for TLS); the outputs are the
+                      local sweep's; the same command again re-attaches (docs/scale-out.md)
   --block N           with --queue: inputs per job (default 8)
   --json              the --out JSON document on stdout instead of the table (camelCase keys,
                       with "meta": {"version", "commandLine", "seed", "engine"})
@@ -97,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       shard: { type: 'string' },
       queue: { type: 'string' },
-      block: { type: 'string', default: '8' },
+      block: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -117,12 +128,22 @@ export async function run(argv: string[]): Promise<number> {
   const timeoutS = parseSeconds(timeoutText ?? '10', values.timeout !== undefined ? '--timeout' : '--milp-timeout');
   checkPlotPath(values.plot);
   for (const flag of ['out', 'csv', 'pairs', 'plot', 'html', 'checkpoint'] as const) if (values[flag] !== undefined) checkWritable(values[flag]!, `--${flag}`);
-  if (values.shard !== undefined || values.queue !== undefined) {
-    throw new UserError(`sweep: ${values.shard !== undefined ? '--shard' : '--queue'} is not available yet with the new sweep (attacks, --complete, checkpoints); run the sweep on one machine`);
+  if (values.shard !== undefined && values.queue !== undefined) throw new UserError('sweep: --shard and --queue are two ways to split a sweep; give one');
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (shard) {
+    const other = (['csv', 'pairs', 'plot', 'html'] as const).find((f) => values[f] !== undefined) ?? (values.json ? 'json' : undefined);
+    if (other) throw new UserError(`sweep --shard: a shard writes only its shard file (--out); --${other} goes to veribound merge`);
+    if (values.out === undefined) throw new UserError('sweep --shard: --out SHARD.json is required (the file veribound merge reads)');
   }
+  if (values.queue !== undefined && (values.checkpoint !== undefined || values.resume !== undefined)) {
+    throw new UserError(`sweep --queue: ${values.resume !== undefined ? '--resume' : '--checkpoint'} is for a sweep on one machine (or a shard); the queue keeps finished blocks: the same command again re-attaches`);
+  }
+  if (values.block !== undefined && values.queue === undefined) throw new UserError('sweep: --block sets the inputs per queue job; it needs --queue URL');
+  const block = parseCount(values.block ?? '8', '--block');
 
   const t0 = performance.now();
-  const { net, data } = await loadTarget({ net: values.net!, data: values.data, samples, inputsFile: values.inputs });
+  const target = { net: values.net!, data: values.data, samples, inputsFile: values.inputs };
+  const { net, data } = await loadTarget(target);
   const n = inputSize(net);
   const { predicted } = predict(net, data.inputs, data.count);
   const candidates: number[] = [];
@@ -131,12 +152,22 @@ export async function run(argv: string[]): Promise<number> {
     if (predicted[i] === data.labels[i]) candidates.push(i);
     else table.misclassified(i, Float64Array.from(data.inputs.subarray(i * n, (i + 1) * n)));
   }
-  const problem: SweepProblem = { net, inputs: data.inputs, labels: data.labels, count: data.count, eps, candidates };
+  const settings: BlockSettings = { eps, methods, schedule, batch, attack: !values['no-attack'], complete, timeoutS, seed: 1 };
+  if (values.queue !== undefined) {
+    const { submitSweep } = await import('../queue/submit-sweep.js');
+    return submitSweep({
+      queue: values.queue, netArg: values.net!, net, data, predicted, candidates, table, settings, backend, block, t0,
+      files: { out: values.out, csv: values.csv, pairs: values.pairs, plot: values.plot, html: values.html, json: values.json },
+    });
+  }
+  // a shard bounds only its round-robin part of the correctly classified inputs
+  const mine = shard ? shardPositions(candidates, shard) : candidates;
+  if (shard) process.stderr.write(`veribound: shard ${shard.k}/${shard.n}: ${mine.length} of the ${candidates.length} correctly classified inputs\n`);
+  const problem: SweepProblem = { net, inputs: data.inputs, labels: data.labels, count: data.count, eps, candidates: mine };
   const header = { net: net.name, netHash: networkHash(net), data: data.source };
   const resumed = values.resume !== undefined ? applyFacts(readCheckpoint(values.resume, header), table, data.indices, methods, timeoutS) : undefined;
   const ckFile = values.checkpoint ?? values.resume;
   const checkpoint = ckFile !== undefined ? new CheckpointWriter(ckFile, header) : undefined;
-  const settings: BlockSettings = { eps, methods, schedule, batch, attack: !values['no-attack'], complete, timeoutS, seed: 1 };
 
   const interrupts = watchInterrupts();
   const engine = await selectEngine(backend, { threads });
@@ -145,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     outcome = await sweepBlock(problem, table, engine, settings, {
       indices: data.indices, resumed, save: checkpoint ? (facts) => checkpoint.write(facts) : undefined,
-      shouldStop: () => interrupts.stopped, label: net.name, threads,
+      shouldStop: () => interrupts.stopped, label: net.name, threads, workers: threads ?? availableParallelism(),
     });
   } finally {
     await engine.dispose();
@@ -153,6 +184,18 @@ export async function run(argv: string[]): Promise<number> {
     interrupts.dispose();
   }
   const partial = interrupts.stopped || outcome.runs.length < methods.length || outcome.runs.some(({ run }) => run.interrupted);
+  if (shard) {
+    writeSweepShard(values.out!, {
+      shard, partial, target, netHash: header.netHash, dataSource: data.source, count: data.count, correct: candidates.length, settings, positions: mine,
+      result: blockResult(outcome, table, mine, { backend: engine.backend, engine: engineName }), timeS: (performance.now() - t0) / 1000,
+    });
+    if (partial) {
+      process.stderr.write(`veribound: interrupted: shard file ${values.out} marked partial${ckFile ? `; continue with --resume ${ckFile}` : ''}\n`);
+      return 130;
+    }
+    process.stdout.write(`shard ${shard.k}/${shard.n} written to ${values.out}; merge the ${shard.n} shard files with: veribound merge --out r.json [--csv r.csv --pairs p.csv --plot r.svg --html r.html] SHARD_FILES...\n`);
+    return 0;
+  }
   const { report, written } = writeSweepOutputs({
     net, data, predicted, correct: candidates.length, settings, table, ...outcome,
     backend: engine.backend, engine: engineName, seconds: (performance.now() - t0) / 1000, partial,

@@ -1,5 +1,5 @@
-// `veribound worker`: takes veribound jobs (verify instances) from a Redis queue that `run --queue`
-// fills (sweep blocks are not available yet with the new sweep); the work itself is in src/queue/worker.ts.
+// `veribound worker`: takes veribound jobs (verify instances, sweep blocks) from a Redis queue that
+// `run --queue` and `sweep --queue` fill; the work itself is in src/queue/worker.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { parseCount } from '../sweep/eps.js';
 import { runWorker } from '../queue/worker.js';
 
-export const summary = 'take run jobs from a Redis queue (BullMQ) and compute them';
+export const summary = 'take run and sweep jobs from a Redis queue (BullMQ) and compute them';
 
 export const usage = `
 usage: veribound worker --queue URL [--concurrency N] [--work-dir DIR] [--stall-s S]

@@ -14,10 +14,7 @@ import type { Box } from './encode/input.js';
 import type { MilpSolver } from './problem.js';
 import { remaining } from './problem.js';
 import { milpVerify } from './verify.js';
-import { loadHighs } from './highs.js';
 import { adversarialSet } from './bracket.js';
-import { denseChain, type DenseChain } from '../verify/dense-chain.js';
-import { chainPre } from '../verify/alpha-crown.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
 import { reluBabStage } from '../verify/relu-bab-stage.js';
@@ -60,7 +57,6 @@ export async function bisectLinfDistance(
   const steps: BisectStep[] = [];
   let binaries = 0;
   const out = outputSize(net);
-  const chain = denseChain(net);
   const hasRelu = net.layers.some((l) => l.op.kind === 'relu');
   while (hi - lo > o.tolerance) {
     // a turn of the event loop between steps, so that a Ctrl-C (a signal handler) can run
@@ -79,14 +75,15 @@ export async function bisectLinfDistance(
     let decided: 'verified' | 'falsified' | 'timeout' | 'unknown' | undefined, by = '', found: Float64Array | undefined, used = 0;
     if (!classes.length) { decided = 'verified'; by = ' (CROWN)'; }
     else if (hasRelu) {
-      // the ReLU-split branch and bound first: on dense ReLU chains the chain search (cheap
-      // bounds, many domains; on mnist-mlp at ε = 0.027 it decides in 12 s what the MILP needs
-      // 85 s for), on other networks (CNNs, residual) the engine's β-CROWN search
-      const b = await babDecide(net, chain, box, label, others, crown, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
+      // the ReLU-split branch and bound first (the engine's β-CROWN search, any network with
+      // ReLUs: dense, CNNs, residual); the MILP gets what it leaves open
+      const b = await babDecide(net, box, label, others, crown, classes, o.delta, performance.now() + 0.9 * budgetS * 1000);
+      const asked = classes.length;
       if (b.point) { decided = 'falsified'; found = b.point; }
       else if (!b.open.length) decided = 'verified';
       else classes.splice(0, classes.length, ...b.open);
-      by = decided ? ' (relu-bab)' : '';
+      // which stages ran: decided by relu-bab, or the MILP after it closed some classes
+      by = decided ? ' (relu-bab)' : ` (milp after relu-bab closed ${asked - b.open.length} of ${asked} classes, ${b.domains} domains)`;
     }
     if (!decided) {
       const v = await milpVerify(net, box, label, {
@@ -122,8 +119,8 @@ function linf(a: Float64Array, b: Float64Array): number {
  * it found and replayed, else the classes it left open (none: every margin proven > −δ).
  */
 async function babDecide(
-  net: Network, chain: DenseChain | null, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
-): Promise<{ point?: Float64Array; open: number[] }> {
+  net: Network, box: Box, label: number, others: number[], crown: Float64Array, classes: number[], delta: number, deadline: number,
+): Promise<{ point?: Float64Array; open: number[]; domains: number }> {
   const out = outputSize(net);
   const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
@@ -133,10 +130,9 @@ async function babDecide(
   const { bounds } = alphaBox(net, box.lower, box.upper, new Float64Array(out), 1, {
     iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },
   });
-  const pre = chain ? chainPre(chain, bounds, box.lower, box.upper) : undefined;
   // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
-  const res = reluBabStage(net, chain, open, {
-    deadline: until, pre: [pre], bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], highs: await loadHighs(), log: () => {},
+  const res = await reluBabStage(net, open, {
+    deadline: until, bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], log: () => {},
   });
-  return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]) };
+  return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]), domains: res.domains };
 }

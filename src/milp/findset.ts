@@ -32,7 +32,7 @@ export async function milpFindInSet(net: Network, box: Box, constraints: readonl
 
   const one = async (conj: Conjunction, k: number): Promise<FindResult['perDisjunct'][number]> => {
     const tk = performance.now();
-    const p = prepare(net, box, opts.layerBounds);
+    const p = prepare(net, box, opts.layerBounds, opts.splits);
     binaries = Math.max(binaries, p.enc.binaries);
     const out = outputSize(p.net);
     if (conj.a.length !== conj.rows * out || conj.b.length !== conj.rows) {

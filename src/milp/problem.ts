@@ -4,6 +4,7 @@ import { UserError, warnOnce } from '../errors.js';
 import type { Network } from '../network.js';
 import { inputSize, logitNetwork, outputSize } from '../network.js';
 import type { LayerBounds } from '../bounds/types.js';
+import type { Split } from '../bounds/optimise/domains.js';
 import { forward } from '../forward.js';
 import type { Box } from './encode/input.js';
 import type { EncodedNetwork } from './encode/network.js';
@@ -34,6 +35,8 @@ export interface QueryOptions {
   solver?: 'bab' | 'mip';
   /** Shared by queries over the same box and layer bounds: the first root tightening made serves the rest. */
   tightening?: TighteningHolder;
+  /** ReLU splits: the query is over that branch-and-bound domain of the box only. */
+  splits?: readonly Split[];
 }
 
 export interface TighteningHolder { bounds?: TightenedBounds }
@@ -60,13 +63,13 @@ export interface Prepared {
 }
 
 /** The logit network, checked and encoded over the box. */
-export function prepare(net0: Network, box: Box, layerBounds?: QueryOptions['layerBounds']): Prepared {
+export function prepare(net0: Network, box: Box, layerBounds?: QueryOptions['layerBounds'], splits?: QueryOptions['splits']): Prepared {
   const net = logitNetwork(net0);
   const n = inputSize(net);
   if (box.lower.length !== n || box.upper.length !== n) {
     throw new UserError(`${net.name}: the input box has ${box.lower.length} values, the network takes ${n}`);
   }
-  return { net, enc: encodeNetwork(net, box, { layerBounds }), box };
+  return { net, enc: encodeNetwork(net, box, { layerBounds, splits }), box };
 }
 
 /** The model minimising Σ c_k·y_k over the encoding. */

@@ -2,17 +2,20 @@
 // local run's own runOne (a `veribound verify` child with the row's timeout), and send back the
 // row, the result file and the log. They are written where the local run writes them: results.csv
 // in the instances' order, and --results-dir's .result, .json and .log named after the instance
-// (instance-files.ts), as the local run names them.
+// (instance-files.ts), as the local run names them. --out/--json: the local run's JSON document
+// (rows in the instances' order) plus `queue`, the overhead per job: enqueued → taken by a worker
+// (waitS), finished → written here (collectS), the worker's time beyond the instance's (workS).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Instance, RowResult } from '../commands/run.js';
 import type { Backend } from '../engine.js';
 import { createProgress } from '../progress.js';
-import { OrderedResults, printRunSummary, rowLine } from '../shard/run-rows.js';
+import { OrderedResults, rowLine, runDocBody, runSummaryText, runTally } from '../shard/run-rows.js';
+import { jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
 import { instanceFiles } from '../verify/instance-files.js';
 import { readBlob } from './blobs.js';
 import type { BlobRef, VerifyJob } from './jobs.js';
-import { describeSeconds, submitJobs, type Timing } from './submit.js';
+import { describeSeconds, secondsStats, submitJobs, type Timing } from './submit.js';
 
 /** What a worker sends back for a verify job. */
 export interface VerifyJobResult {
@@ -24,7 +27,8 @@ export interface VerifyJobResult {
   worker: string;
 }
 
-export async function submitRun(rows: Instance[], o: { queue: string; resume: boolean; root: string; backend: string; keepDir: string; out: string }): Promise<number> {
+export async function submitRun(rows: Instance[], o: { queue: string; resume: boolean; root: string; backend: string; keepDir: string; out: string; json?: boolean; jsonOut?: string }): Promise<number> {
+  const say = (line: string) => (o.json ? process.stderr : process.stdout).write(line);
   const blobs = new Map<string, Buffer>();
   const refs = new Map<string, BlobRef>();
   const ref = (rel: string, ext: string) => {
@@ -39,12 +43,13 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
   const jobs: VerifyJob[] = rows.map((r) => ({ kind: 'verify', onnx: ref(r.onnx, '.onnx'), vnnlib: ref(r.vnnlib, '.vnnlib'), timeoutS: r.timeoutS, backend: o.backend as Backend }));
   let results: OrderedResults | undefined; // created once Redis answered: an unreachable queue leaves no file
   const all: RowResult[] = [];
+  const byIndex: RowResult[] = new Array(rows.length);
   const timings: Timing[] = [];
   const t0 = Date.now();
   const bar = createProgress(rows.length, 'instances (queue)');
   const keep = (i: number, ext: 'result' | 'summary' | 'log', text: string | null) => { if (text !== null) fs.writeFileSync(instanceFiles(o.keepDir, rows[i].onnx, rows[i].vnnlib)[ext], text); };
   const code = await submitJobs<VerifyJobResult>({
-    queue: o.queue, resume: o.resume, what: 'run', jobs, blobs,
+    queue: o.queue, resume: o.resume, what: 'run', jobs, blobs, say,
     onReady() { results = new OrderedResults(o.out, rows); },
     onResult(i, r, timing) {
       keep(i, 'result', r.resultText);
@@ -52,23 +57,34 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
       keep(i, 'log', r.log);
       results!.add(i, r.row);
       all.push(r.row);
+      byIndex[i] = r.row;
       timings.push({ ...timing, workS: timing.workS - r.row.timeS });
       bar.tick();
-      process.stdout.write(rowLine(all.length, rows.length, rows[i], r.row).replace(/\n$/, ` [row ${i}, ${r.worker}]\n`));
+      say(rowLine(all.length, rows.length, rows[i], r.row).replace(/\n$/, ` [row ${i}, ${r.worker}]\n`));
     },
     onFailed(i, reason) {
       const row: RowResult = { result: 'error', timeS: 0, decidedBy: null, stages: [], error: `job failed: ${reason.slice(0, 300)}` };
       keep(i, 'log', `${row.error}\n`);
       results!.add(i, row);
       all.push(row);
+      byIndex[i] = row;
       bar.tick();
-      process.stdout.write(rowLine(all.length, rows.length, rows[i], row).replace(/\n$/, ` [row ${i}]\n`));
+      say(rowLine(all.length, rows.length, rows[i], row).replace(/\n$/, ` [row ${i}]\n`));
     },
   });
   bar.stop();
   if (code !== 0) return code;
-  printRunSummary(all, (Date.now() - t0) / 1000, o.out, o.keepDir);
-  process.stdout.write(`queue: enqueued → taken ${describeSeconds(timings.map((t) => t.waitS))}; finished → written ${describeSeconds(timings.map((t) => t.collectS))}; ` +
+  const timeS = (Date.now() - t0) / 1000;
+  say(runSummaryText(all.length, timeS, runTally(all), o.out, o.keepDir));
+  say(`queue: enqueued → taken ${describeSeconds(timings.map((t) => t.waitS))}; finished → written ${describeSeconds(timings.map((t) => t.collectS))}; ` +
     `worker's job time beyond the instance's ${describeSeconds(timings.map((t) => t.workS))}\n`);
+  if (o.json || o.jsonOut !== undefined) {
+    const doc = jsonDoc({
+      ...runDocBody({ rows: byIndex.map((r, i) => ({ inst: rows[i], r })), resumed: 0, csv: o.out, resultsDir: o.keepDir, root: o.root, timeS }),
+      queue: { jobs: jobs.length, waitS: secondsStats(timings.map((t) => t.waitS)), collectS: secondsStats(timings.map((t) => t.collectS)), workS: secondsStats(timings.map((t) => t.workS)) },
+    }, { engine: o.backend });
+    writeJsonOut(o.jsonOut, doc);
+    if (o.json) printJson(doc);
+  }
   return 0;
 }

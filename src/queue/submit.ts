@@ -37,6 +37,8 @@ export interface SubmitOptions<R> {
   /** Called once per job, in arrival order. */
   onResult(index: number, result: R, timing: Timing): void;
   onFailed(index: number, reason: string): void;
+  /** Where the submitter's own lines go (default stdout; `sweep --json` keeps stdout for its document). */
+  say?(line: string): void;
   /** Attempts per job before it counts as failed (stalls are BullMQ's own retries on top). */
   attempts?: number;
   pollMs?: number;
@@ -47,6 +49,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
   const target = parseQueueUrl(o.queue);
   const client = await connect(target);
   const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+  const say = o.say ?? ((line: string) => process.stdout.write(line));
   let interrupted = false;
   const onSigint = () => { interrupted = true; };
   process.on('SIGINT', onSigint);
@@ -58,7 +61,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
     if (there && !o.resume) {
       throw new UserError(`${o.what}: the queue at ${target.display} already holds ${there} job(s) of this very ${o.what} (an interrupted submitter?); add --resume to collect them`);
     }
-    if (o.resume === true || there) process.stdout.write(there ? `re-attached to ${there} of ${ids.length} job(s) of this ${o.what}\n` : `nothing of this ${o.what} in the queue yet: submitting it\n`);
+    if (o.resume === true || there) say(there ? `re-attached to ${there} of ${ids.length} job(s) of this ${o.what}\n` : `nothing of this ${o.what} in the queue yet: submitting it\n`);
     await uploadBlobs(client, o.blobs);
     const missing = ids.flatMap((id, i) => (present[i] ? [] : [i]));
     if (missing.length) {
@@ -67,7 +70,7 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
         opts: { jobId: ids[i], attempts: o.attempts ?? 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
       })));
     }
-    process.stdout.write(`${o.what}: ${ids.length} job(s) on ${target.display}; start workers with: veribound worker --queue URL\n`);
+    say(`${o.what}: ${ids.length} job(s) on ${target.display}; start workers with: veribound worker --queue URL\n`);
     o.onReady?.();
     const pending = new Set(ids.map((_, i) => i));
     while (pending.size && !interrupted) {
@@ -102,6 +105,12 @@ export async function submitJobs<R>(o: SubmitOptions<R>): Promise<number> {
     await queue.close().catch(() => {});
     client.disconnect();
   }
+}
+
+/** Median, min and max of a list of seconds (null when empty), for the JSON documents. */
+export function secondsStats(v: number[]): { median: number; min: number; max: number } | null {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] } : null;
 }
 
 /** "median a s, max b s" of a list of seconds. */

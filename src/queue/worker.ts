@@ -1,24 +1,38 @@
 // `veribound worker`: a BullMQ worker on the veribound queue. Each job is validated (jobs.ts) before
 // anything runs, its files come from Redis by sha256 into --work-dir, and it runs through the
 // local commands' own code: a verify job through `run`'s runOne (a `veribound verify` child killed
-// after its timeout; sweep blocks are not available yet with the new sweep). Every job runs in a child, so this process's event loop stays
+// after its timeout), a sweep block through the local sweep's sweepBlock in a block-child.js
+// process killed after the block's time limit. Every job runs in a child, so this process's event loop stays
 // free to renew the job's lock; a worker that dies (even SIGKILLed) stops renewing it, and after
 // --stall-s BullMQ's stall check hands the job to another worker.
 //
 // Outcomes: a verify instance that fails on bad input is that row's `error` result (a completed
-// job: the same row a local run writes); a job that is not veribound's, or has bad fields, fails
-// at once without retries (UnrecoverableError).
+// job: the same row a local run writes); a sweep block on bad input (its child exits 2) or past its
+// time limit, and a job that is not veribound's or has bad fields, fail at once without retries
+// (UnrecoverableError); a block child that crashes otherwise is retried once (attempts: 2).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { runOne } from '../commands/run.js';
 import { instanceFiles } from '../verify/instance-files.js';
 import { connect, parseQueueUrl, KEY_PREFIX, QUEUE_NAME } from './connection.js';
 import { fetchBlob } from './blobs.js';
-import { validateJob, type VerifyJob } from './jobs.js';
+import { validateJob, type SweepBlockJob, type VerifyJob } from './jobs.js';
 import type { VerifyJobResult } from './submit-run.js';
+import type { BlockResult } from '../sweep/block-result.js';
+import type { BlockChildInput } from './block-child.js';
+
+const blockChild = fileURLToPath(new URL('./block-child.js', import.meta.url));
+
+/** What a worker sends back for a sweep block. */
+export interface SweepBlockJobResult {
+  result: BlockResult;
+  worker: string;
+}
 
 export interface WorkerOptions {
   queue: string;
@@ -40,7 +54,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const me = `${os.hostname()}:${process.pid}`;
   let stopping = false;
 
-  const processor = async (job: BullJob): Promise<VerifyJobResult> => {
+  const processor = async (job: BullJob): Promise<VerifyJobResult | SweepBlockJobResult> => {
     let data;
     try {
       data = validateJob(job.name, job.data);
@@ -50,7 +64,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     const dir = path.join(jobsDir, `${String(job.id).replace(/[^A-Za-z0-9_-]/g, '_')}-${crypto.randomBytes(4).toString('hex')}`);
     fs.mkdirSync(dir);
     try {
-      return await verifyJob(data, dir);
+      return data.kind === 'verify' ? await verifyJob(data, dir) : await sweepBlockJob(data, dir);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -74,13 +88,31 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     return { row, resultText: read(files.result), summaryText: read(files.summary), log: tail(read(files.log) ?? '', 64 * 1024), worker: me };
   };
 
+  const sweepBlockJob = async (d: SweepBlockJob, dir: string): Promise<SweepBlockJobResult> => {
+    const input: BlockChildInput = { netFile: await blob(d.net), job: d };
+    const inFile = path.join(dir, 'block.json'), outFile = path.join(dir, 'result.json');
+    fs.writeFileSync(inFile, JSON.stringify(input));
+    const { code, signal, stderr, killed } = await new Promise<{ code: number | null; signal: string | null; stderr: string; killed: boolean }>((resolve) => {
+      const child = spawn(process.execPath, [blockChild, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      let stderr = '', killed = false;
+      child.stderr!.on('data', (b) => { stderr = tail(stderr + b, 64 * 1024); });
+      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, d.timeoutS * 1000);
+      child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stderr, killed }); });
+    });
+    const last = stderr.trim().split('\n').pop() ?? '';
+    if (killed) throw new UnrecoverableError(`the block ran past its time limit of ${d.timeoutS} s`);
+    if (code === 2) throw new UnrecoverableError(last.replace(/^veribound: /, '').slice(0, 500));
+    if (code !== 0 || !fs.existsSync(outFile)) throw new Error(`the block's process ${signal ? `was killed (${signal})` : `exited ${code}`}: ${last.slice(0, 500)}`);
+    return { result: JSON.parse(fs.readFileSync(outFile, 'utf8')) as BlockResult, worker: me };
+  };
+
   const worker = new Worker(QUEUE_NAME, processor, {
     connection: client, prefix: KEY_PREFIX, concurrency: o.concurrency,
     lockDuration: o.stallS * 1000, stalledInterval: o.stallS * 1000, maxStalledCount: 2,
   });
   const name = (job: BullJob) => {
     const d = job.data as { onnx?: { name?: string }; vnnlib?: { name?: string }; labels?: unknown[] } | undefined;
-    return `${job.id} (${job.name}${d?.onnx ? ` ${String(d.onnx.name)} ${String(d.vnnlib?.name)}` : Array.isArray(d?.labels) ? ` ${d!.labels!.length} input(s)` : ''})`;
+    return `${job.id} (${String(job.name).slice(0, 40)}${d?.onnx ? ` ${String(d.onnx.name)} ${String(d.vnnlib?.name)}` : Array.isArray(d?.labels) ? ` ${d!.labels!.length} input(s)` : ''})`;
   };
   worker.on('active', (job) => process.stdout.write(`worker ${me}: started ${name(job)}\n`));
   worker.on('completed', (job, r) => process.stdout.write(`worker ${me}: finished ${job.id}${(r as VerifyJobResult)?.row ? `: ${(r as VerifyJobResult).row.result}` : ''}\n`));

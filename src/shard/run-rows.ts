@@ -50,6 +50,16 @@ export function printRunSummary(results: RowResult[], seconds: number, out: stri
   process.stdout.write(runSummaryText(results.length, seconds, runTally(results), out, keepDir));
 }
 
+/** The body of run's JSON document (--out, --json), the same for the local loop and the queue. */
+export function runDocBody(o: { rows: { inst: Pick<Instance, 'onnx' | 'vnnlib'>; r: RowResult }[]; resumed: number; csv: string; resultsDir: string; root: string; timeS: number }): Record<string, unknown> {
+  const { counts, decided, stageTime } = runTally(o.rows.map(({ r }) => r));
+  return {
+    instances: o.rows.length, resumed: o.resumed, counts, decidedBy: decided, stageTimeS: stageTime,
+    rows: o.rows.map(({ inst, r }) => ({ onnx: inst.onnx, vnnlib: inst.vnnlib, result: r.result, timeS: r.timeS, decidedBy: r.decidedBy, error: r.error ?? null })),
+    csv: o.csv, resultsDir: o.resultsDir, root: o.root, timeS: o.timeS,
+  };
+}
+
 /** One progress line per finished row, as the local `run` prints it. */
 export function rowLine(done: number, total: number, inst: Instance, r: RowResult): string {
   return `[${done}/${total}] ${inst.onnx} ${inst.vnnlib}: ${r.result}${r.decidedBy ? ` (${r.decidedBy})` : ''} ${r.timeS.toFixed(1)}s${r.error ? ` — ${r.error}` : ''}\n`;

@@ -42,7 +42,7 @@ export async function runShard(rows: Instance[], opts: { shard: Shard; root: str
 }
 
 /** `run --shard`, `run --queue` and `run --queue --resume`: where the rows go instead of the local loop. */
-export async function scaleOutRun(rows: Instance[], o: { shard?: string; queue?: string; resume: boolean; root: string; backend: string; keepDir: string; out: string }): Promise<number> {
+export async function scaleOutRun(rows: Instance[], o: { shard?: string; queue?: string; resume: boolean; root: string; backend: string; keepDir: string; out: string; json?: boolean; jsonOut?: string }): Promise<number> {
   if (o.shard !== undefined && o.queue !== undefined) throw new UserError('run: --shard and --queue are two ways to split a run; give one');
   if (o.shard !== undefined) {
     if (o.resume) throw new UserError('run: --resume re-attaches to a queue (--queue URL); a shard is rerun as it is');
@@ -50,5 +50,5 @@ export async function scaleOutRun(rows: Instance[], o: { shard?: string; queue?:
   }
   if (o.queue === undefined) throw new UserError('run: --resume needs --queue URL (the queue to re-attach to)');
   const { submitRun } = await import('../queue/submit-run.js');
-  return submitRun(rows, { queue: o.queue, resume: o.resume, root: o.root, backend: o.backend, keepDir: o.keepDir, out: o.out });
+  return submitRun(rows, { queue: o.queue, resume: o.resume, root: o.root, backend: o.backend, keepDir: o.keepDir, out: o.out, json: o.json, jsonOut: o.jsonOut });
 }

@@ -5,10 +5,12 @@
 // inward (ball.ts), so every point it looks at lies in the real ball. A pair counts as falsified
 // only with a point that replayCounterexample accepts: inside the ball and some margin negative
 // on the float64 forward pass. Start points depend only on (seed, input, restart), never on the
-// batch or the epsilon list, so a resumed or re-batched sweep finds the same counterexamples.
+// batch or the epsilon list, so a resumed or re-batched sweep finds the same counterexamples;
+// a pair may bring its own start for restart 1 (--complete: the counterexample of a larger ball
+// shrunk toward the input), itself a function of the earlier, seeded phases.
 import type { Network } from '../network.js';
 import { inputSize, outputSize } from '../network.js';
-import { gradientFor } from './chain-gradient.js';
+import { inputGradient } from '../gradient.js';
 import { forward } from '../forward.js';
 import { makeRng } from '../train/rng.js';
 import { marginRows, writeMarginRows } from '../spec/margins.js';
@@ -17,6 +19,9 @@ import { innerBall, replayCounterexample } from './ball.js';
 export interface AttackPair {
   input: number;
   eps: number;
+  /** Where restart 1 starts instead of a uniform point (projected onto the ball), e.g. a larger
+   *  ball's counterexample shrunk toward the input (complete.ts). */
+  start?: Float64Array;
 }
 
 export interface SweepAttackOptions {
@@ -60,12 +65,13 @@ function attackChunk(net: Network, inputs: Float64Array, labels: ArrayLike<numbe
     const { input, eps } = pairs[q];
     const { lower, upper } = balls[q];
     const rng = makeRng((seed * 1_000_003 + (seedIds?.[input] ?? input) * 7919 + r) >>> 0);
+    const start = r === 1 ? pairs[q].start : undefined;
     for (let i = 0; i < n; i++) {
-      const v = inputs[input * n + i] + (r === 0 ? 0 : (2 * rng.next() - 1) * eps);
+      const v = start ? start[i] : inputs[input * n + i] + (r === 0 ? 0 : (2 * rng.next() - 1) * eps);
       x[b * n + i] = v < lower[i] ? lower[i] : v > upper[i] ? upper[i] : v;
     }
   });
-  const gradient = gradientFor(net);
+  const gradient = (x: Float64Array, batch: number, c: Float64Array) => inputGradient(net, x, batch, c);
   const marginC = new Float64Array(R * m);
   // the margin row to descend per row, from the row's latest output; true when some row's
   // pair now has a replayed counterexample (those pairs' rows are then dropped)

@@ -54,13 +54,15 @@ export interface BlockHooks {
   progress?(total: number, label: string): Progress;
   /** For the bars' labels. */
   label?: string;
+  /** --complete: cascade worker threads (how the work is run, not what it answers; default 1). */
+  workers?: number;
 }
 
 export interface BlockOutcome {
   /** One per method that ran (fewer than the methods when interrupted). */
   runs: RunInfo[];
   attack: { attacks: number; seconds: number };
-  completeStats?: { calls: number; seconds: number };
+  completeStats?: { calls: number; seconds: number; decidedBy: Record<string, number> };
 }
 
 /** The attack, the bounds and (--complete) the cascade on `problem.candidates`, in that order. */
@@ -80,7 +82,7 @@ export async function sweepBlock(problem: SweepProblem, table: PairTable, engine
   };
   const runs: RunInfo[] = [];
   let attack = { attacks: 0, seconds: 0 };
-  let completeStats: { calls: number; seconds: number } | undefined;
+  let completeStats: BlockOutcome['completeStats'];
 
   // 1. attacks: the smallest eps with a replayed counterexample, per input
   if (s.attack) {
@@ -128,7 +130,7 @@ export async function sweepBlock(problem: SweepProblem, table: PairTable, engine
     try {
       const saved = new Set<string>();
       completeStats = await completePairs(problem, table, {
-        timeoutS: s.timeoutS, engine, inputs: open, lo, seed: s.seed, shouldStop: h.shouldStop,
+        timeoutS: s.timeoutS, inputs: open, lo, seed: s.seed, seedIds: h.seedIds, workers: h.workers, shouldStop: h.shouldStop,
         skip: (p) => resumed?.gaveUp.has(p) ?? false,
         onDecided: (i) => {
           if (!h.save) return;

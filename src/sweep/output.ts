@@ -37,7 +37,7 @@ export interface SweepAnswers {
   /** One per method that ran, in the methods' order. */
   runs: RunInfo[];
   attack: { attacks: number; seconds: number };
-  completeStats?: { calls: number; seconds: number };
+  completeStats?: { calls: number; seconds: number; decidedBy: Record<string, number> };
   backend: string;
   engine: string;
   /** Wall-clock seconds of the whole sweep. */
@@ -80,19 +80,22 @@ export function sweepReport(a: SweepAnswers): SweepReport {
     perSample: perSample(eps, data.indices, data.labels, a.predicted, runs, table, settings.complete),
     seconds: a.seconds,
     attack: a.attack,
-    ...(settings.complete ? { complete: { timeoutS: settings.timeoutS, calls: a.completeStats?.calls ?? 0, seconds: a.completeStats?.seconds ?? 0, openReasons: openReasons(table, runs) } } : {}),
+    ...(settings.complete ? { complete: { timeoutS: settings.timeoutS, calls: a.completeStats?.calls ?? 0, seconds: a.completeStats?.seconds ?? 0, openReasons: openReasons(table, runs), decidedBy: a.completeStats?.decidedBy ?? {} } } : {}),
     conflicts: table.conflicts,
     partial: a.partial,
   };
 }
 
-/** Prints the table (or --json) and writes every file asked for; returns the report and the files written. */
-export function writeSweepOutputs(a: SweepAnswers, files: SweepFiles): { report: SweepReport; written: string[] } {
+/**
+ * Prints the table (or --json) and writes every file asked for; returns the report and the files
+ * written. `extra`: fields appended to the JSON document (a queue's overhead).
+ */
+export function writeSweepOutputs(a: SweepAnswers, files: SweepFiles, extra: Record<string, unknown> = {}): { report: SweepReport; written: string[] } {
   const report = sweepReport(a);
   const { net, data, settings, partial } = a;
   const written: string[] = [];
   const pairs = files.out !== undefined || files.pairs !== undefined || files.json ? pairRecords(settings.eps, data.indices, a.runs, a.table) : [];
-  const doc = jsonDoc(toJson(report, pairs), { engine: a.engine });
+  const doc = jsonDoc({ ...(toJson(report, pairs) as Record<string, unknown>), ...extra }, { engine: a.engine });
   if (files.json) printJson(doc);
   else process.stdout.write(formatTable(report) + '\n');
   if (files.out !== undefined) { writeFileAtomic(files.out, JSON.stringify(doc) + '\n', '--out'); written.push(files.out); }

@@ -74,7 +74,7 @@ export interface SweepReport {
   /** The attack phase. */
   attack: { attacks: number; seconds: number };
   /** --complete: the per-pair budget, the cascade calls and their time. */
-  complete?: { timeoutS: number; calls: number; seconds: number; openReasons: Record<string, number> };
+  complete?: { timeoutS: number; calls: number; seconds: number; openReasons: Record<string, number>; decidedBy?: Record<string, number> };
   conflicts: number;
   /** Interrupted: what was decided so far (every count is still sound). */
   partial: boolean;
@@ -178,7 +178,7 @@ export function formatTable(rep: SweepReport): string {
   const line = (cells: string[]) => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
   const out = [
     `${rep.net} on ${rep.samples} inputs of ${rep.data}; engine ${rep.engine}; schedule ${rep.schedule}` +
-      (rep.complete ? `; --complete: the verify cascade, ${rep.complete.timeoutS} s per pair` : '') + (rep.partial ? '; PARTIAL (interrupted)' : ''),
+      (rep.complete ? `; --complete: the verify cascade, ${rep.complete.timeoutS} s per open pair (pooled per input)` : '') + (rep.partial ? '; PARTIAL (interrupted)' : ''),
     line(head),
     ...body.map(line),
   ];
@@ -190,16 +190,38 @@ export function formatTable(rep: SweepReport): string {
   }
   out.push(`attack: ${rep.attack.attacks} (input, eps) pair(s) attacked in ${rep.attack.seconds.toFixed(2)} s (PGD, every counterexample replayed in float64)`);
   if (rep.complete) {
-    const by: Record<string, number> = {};
-    for (const r of rep.rows.filter((x) => x.method === rep.methods[rep.methods.length - 1])) {
-      for (const [k, v] of Object.entries(r.decidedBy)) by[k] = (by[k] ?? 0) + v;
-    }
-    out.push(`--complete: ${rep.complete.calls} cascade call(s) in ${rep.complete.seconds.toFixed(1)} s; pairs decided by ` +
-      Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ') +
-      (Object.keys(rep.complete.openReasons).length ? `; still open: ${Object.entries(rep.complete.openReasons).map(([k, v]) => `${v} (${k})`).join(', ')}` : ''));
+    out.push(`--complete: ${rep.complete.calls} cascade call(s) in ${rep.complete.seconds.toFixed(1)} s`, ...stageTable(rep).map((l) => '  ' + l));
   }
   if (rep.conflicts) out.push(`WARNING: ${rep.conflicts} pair(s) where a proof and a replayed counterexample disagreed (the counterexample is counted)`);
   return out.join('\n');
+}
+
+/** Stages in the order the sweep runs them (what the stage table lists first). */
+const STAGE_ORDER = ['misclassified', 'attack', 'ibp', 'crown', 'attack-strong', 'cascade-attack', 'cascade-ibp', 'cascade-crown', 'alpha-crown', 'relu-bab', 'milp'];
+
+/** Per stage: the pairs it decided over every eps of the last method's rows (directly or by
+ *  monotonicity), and how many it decided itself (--complete's stages: one per attack or cascade
+ *  call that decided); then the undecided pairs by reason. */
+export function stageRows(rep: SweepReport): { stage: string; pairs: number; direct?: number }[] {
+  const by: Record<string, number> = {};
+  let undecided = 0;
+  for (const r of rep.rows.filter((x) => x.method === rep.methods[rep.methods.length - 1])) {
+    for (const [k, v] of Object.entries(r.decidedBy)) by[k] = (by[k] ?? 0) + v;
+    undecided += r.undecided;
+  }
+  const direct = rep.complete?.decidedBy ?? {};
+  const names = [...STAGE_ORDER.filter((k) => by[k] || direct[k]), ...Object.keys(by).filter((k) => !STAGE_ORDER.includes(k))];
+  const rows: { stage: string; pairs: number; direct?: number }[] = names.map((k) => ({ stage: k, pairs: by[k] ?? 0, ...(k in direct ? { direct: direct[k] } : {}) }));
+  rows.push({ stage: 'undecided', pairs: undecided });
+  return rows;
+}
+
+function stageTable(rep: SweepReport): string[] {
+  const rows = stageRows(rep);
+  const reasons = Object.entries(rep.complete?.openReasons ?? {}).map(([k, v]) => `${v} ${k}`).join(', ');
+  const w = Math.max(...rows.map((r) => r.stage.length));
+  return ['decided by'.padEnd(w) + '  pairs  direct', ...rows.map((r) =>
+    `${r.stage.padEnd(w)}  ${String(r.pairs).padStart(5)}  ${r.direct === undefined ? '     -' : String(r.direct).padStart(6)}` + (r.stage === 'undecided' && reasons ? `  (${reasons})` : ''))];
 }
 
 export function toJson(rep: SweepReport, pairs: PairRecord[]): unknown {
@@ -217,7 +239,7 @@ export function toJson(rep: SweepReport, pairs: PairRecord[]): unknown {
     cleanAccuracy: rep.correct / rep.samples,
     timeS: rep.seconds,
     attack: { attacks: rep.attack.attacks, timeS: rep.attack.seconds },
-    complete: rep.complete ? { timeoutS: rep.complete.timeoutS, calls: rep.complete.calls, timeS: rep.complete.seconds, openReasons: rep.complete.openReasons } : null,
+    complete: rep.complete ? { timeoutS: rep.complete.timeoutS, calls: rep.complete.calls, timeS: rep.complete.seconds, openReasons: rep.complete.openReasons, stages: stageRows(rep) } : null,
     conflicts: rep.conflicts,
     results: rep.rows.map((r) => ({
       method: r.method, eps: r.eps, verified: r.verified, falsified: r.falsified, misclassified: r.misclassified, undecided: r.undecided,

@@ -11,12 +11,8 @@ import { OpenSet } from './open-set.js';
 import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } from './outcome.js';
 import { attackStage, type AttackStageResult } from './attack.js';
 import { alphaStage, engineStage } from './bounds-stage.js';
-import { denseChain } from './dense-chain.js';
-import type { PreBounds } from './alpha-crown.js';
 import { milpStage } from './milp-stage.js';
 import { reluBabStage } from './relu-bab-stage.js';
-import { loadHighs } from '../milp/highs.js';
-import type { RowAlphas } from './bounds-stage.js';
 
 export interface CascadeOptions {
   timeoutS: number;
@@ -33,9 +29,6 @@ export interface CascadeOptions {
   alphaIntermediateIterations?: number;
   /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
-  /** relu-bab on dense ReLU chains by the chain search (fixed α per row, leaf LPs) instead of the
-   *  engine's β-CROWN with joint α,β (the default on every network). */
-  chainBab?: boolean;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -90,15 +83,13 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   }
 
   // (c) α-CROWN (every network: the engine's one backward pass)
-  const chain = denseChain(net);
-  let pre: (PreBounds | undefined)[] = [];
-  let alpha: RowAlphas[] = [];
   let alphaBounds: (LayerBounds[] | undefined)[] = [];
   if (!skip.has('alpha-crown') && timeLeft() > 0) {
+    // with sigmoids, optimised intermediate bounds decide most of what is decided (a cut of one
+    // sigmoid gains little), so α-CROWN gets the larger share there
+    const alphaShare = net.layers.some((l) => l.op.kind === 'sigmoid') ? 0.6 : 0.3;
     await stage('alpha-crown', async () => {
-      const res = alphaStage(net, chain, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + 0.3 * timeLeft() });
-      pre = res.pre;
-      alpha = res.alpha;
+      const res = alphaStage(net, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + alphaShare * timeLeft() });
       alphaBounds = res.bounds;
       return { note: '' };
     });
@@ -115,12 +106,11 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits (every network with ReLUs)
-  if (net.layers.some((l) => l.op.kind === 'relu') && timeLeft() > 0) {
+  // (d) branch and bound over ReLU splits and sigmoid cuts (every network with either)
+  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
-      const highs = await loadHighs();
-      const res = reluBabStage(net, opts.chainBab ? chain : null, open, {
-        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), pre, alpha, bounds: alphaBounds, incumbents: attack?.perDisjunct, log, highs,
+      const res = await reluBabStage(net, open, {
+        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log,
       });
       return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
     });
@@ -132,7 +122,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   if (timeLeft() <= 0) return done('timeout', null);
   let timedOut = false;
   cex = await stage('milp', async () => {
-    const res = await milpStage(net, open, { deadline, chain, pre, incumbents: attack?.perDisjunct ?? [], log });
+    const res = await milpStage(net, open, { deadline, bounds: alphaBounds, incumbents: attack?.perDisjunct ?? [], log });
     timedOut = res.timedOut;
     return { note: '', cex: res.counterexample };
   });

@@ -14,15 +14,12 @@ import { milpSupport } from '../milp/encode/ops/index.js';
 import { lpFindEach } from '../milp/lp-find.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
-import type { PreBounds } from './alpha-crown.js';
-import type { DenseChain } from './dense-chain.js';
 import { replay } from '../attack/pgd.js';
 
 export interface MilpStageOptions {
   deadline: number;
-  chain: DenseChain | null;
-  /** Pre-activation bounds per region from the α stage, when it ran. */
-  pre: (PreBounds | undefined)[];
+  /** Every layer's bounds per region from the α stage (α-optimised intermediate bounds), when it ran. */
+  bounds: (LayerBounds[] | undefined)[];
   /** The attack's best point and violation per region and disjunct. */
   incumbents: ({ x: Float64Array; value: number } | undefined)[][];
   log: (line: string) => void;
@@ -35,20 +32,9 @@ export interface MilpStageResult {
   timedOut: boolean;
 }
 
-/** Layer bounds for the MILP: CROWN ∩ IBP on every layer, tightened by the α stage's ReLU inputs. */
-function layerBoundsFor(net: Network, lower: Float64Array, upper: Float64Array, chain: DenseChain | null, pre: PreBounds | undefined): LayerBounds[] {
-  const lb = crownLayerBounds(net, { lower, upper, count: 1 });
-  if (chain && pre) {
-    chain.preLayer.forEach((layer, k) => {
-      if (layer < 0 || !lb[layer] || lb[layer].lower.length !== pre.lower[k].length) return;
-      const { lower: l, upper: u } = lb[layer];
-      for (let i = 0; i < l.length; i++) {
-        l[i] = Math.max(l[i], pre.lower[k][i]);
-        u[i] = Math.min(u[i], pre.upper[k][i]);
-      }
-    });
-  }
-  return lb;
+/** Layer bounds for the MILP: the α stage's (CROWN ∩ IBP, α-refined), else CROWN ∩ IBP of the box. */
+function layerBoundsFor(net: Network, lower: Float64Array, upper: Float64Array, given: LayerBounds[] | undefined): LayerBounds[] {
+  return given ?? crownLayerBounds(net, { lower, upper, count: 1 });
 }
 
 export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOptions): Promise<MilpStageResult> {
@@ -73,7 +59,7 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     if (!open.regionOpen(r)) continue;
     const region = open.prop.regions[r];
     const box = { lower: region.lower, upper: region.upper };
-    const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.chain, opts.pre[r]);
+    const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.bounds[r]);
     if (lpOnly) {
       const left = opts.deadline - Date.now();
       if (left <= 50) { timedOut = true; break; }

@@ -1,11 +1,13 @@
 // α-CROWN on the one engine, for every network of the network form: the lower slope α of
-// every unstable ReLU, separately for every row, is a free parameter in [0, 1]; every choice
+// every unstable ReLU, the line of every sigmoid on its family and the lower line of every
+// max-pool output, separately for every row, are free parameters in [0, 1]; every choice
 // gives a sound lower bound (relax/types.ts), so α is moved by projected Adam ascent on the
 // bound itself, with the gradient from the backward pass's reverse sweep, and each row keeps
 // the best bound it reached. Rows whose bound passes `stopAbove` are decided and dropped.
 // Intermediate bounds (alphaBox's `intermediate`): while CROWN walks the layers, the neurons of
-// each layer it tightens that stay unstable (l < 0 < u) get rows +e_i and −e_i optimised the
-// same way over the ReLUs below them; every bound seen is sound, so each keeps the best one,
+// each layer it tightens that stay unstable (l < 0 < u; for a layer read by a sigmoid or a
+// max-pool, every neuron with l < u) get rows +e_i and −e_i optimised the same way over the
+// free layers below them; every bound seen is sound, so each keeps the best one,
 // and the layers above are relaxed from these tighter bounds.
 import type { Network } from '../../network.js';
 import { outputSize } from '../../network.js';
@@ -13,7 +15,7 @@ import type { LayerBounds } from '../types.js';
 import { planOf } from '../plan.js';
 import { crownChunk, type Refine } from '../crown.js';
 import { backwardPass, type BackwardState } from '../backward.js';
-import type { LayerParams, LineRelax } from '../relax/types.js';
+import { defaultAlpha, hasFree, type LayerParams } from '../relax/types.js';
 import { Adam } from '../../train/adam.js';
 
 export interface OptimiseOptions {
@@ -42,8 +44,7 @@ export interface OptimiseResult {
 function freeLayers(st: BackwardState, start: number): number[] {
   const out: number[] = [];
   for (let j = 0; j <= start; j++) {
-    const r = st.relax[j];
-    if (r?.kind === 'lines' && r.free?.some((f) => f === 1)) out.push(j);
+    if (hasFree(st.relax[j])) out.push(j);
   }
   return out;
 }
@@ -60,7 +61,7 @@ export function optimiseRows(st: BackwardState, start: number, A0: Float64Array,
   const best = new Float64Array(R).fill(-Infinity);
   // α per free layer (R × n), started at the relaxation's own (adaptive) slope
   const init = free.map((j) => {
-    const n = plan.layers[j].outSize, low = (st.relax[j] as LineRelax).lowSlope;
+    const n = plan.layers[j].outSize, low = defaultAlpha(st.relax[j]!);
     const a = new Float64Array(R * n);
     for (let r = 0; r < R; r++) a.set(low.subarray(boxOf[r] * n, (boxOf[r] + 1) * n), r * n);
     return a;
@@ -108,6 +109,9 @@ export function optimiseRows(st: BackwardState, start: number, A0: Float64Array,
 export interface IntermediateOptions {
   /** Adam steps per batch of rows. */
   iterations: number;
+  /** Adam learning rate (default 0.1 for layers only ReLUs read, 0.3 for the others: on the ERAN
+   *  sigmoid net 5 steps at 0.3 tighten its layers as much as 20 at 0.1, which the cascade's
+   *  time share does not fit). */
   lr?: number;
   /** Stop refining after this Date.now() value (layers not reached keep CROWN's bounds). */
   deadline: number;
@@ -165,11 +169,15 @@ export function alphaBox(net: Network, lower: Float64Array, upper: Float64Array,
   return { ...res, bounds };
 }
 
-/** α-CROWN on the rows ±e_i of the unstable neurons of layer i (box 0), tightening b in place. */
+/**
+ * α-CROWN on the rows ±e_i of the neurons of layer i (box 0) whose bounds matter, tightening b
+ * in place: the unstable ones where only ReLUs read the layer, else every one with l < u.
+ */
 function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: IntermediateOptions): void {
   const n = st.plan.layers[i].outSize;
+  const onlyUnstable = st.plan.layers[i].tighten === 'unstable';
   const unstable: number[] = [];
-  for (let k = 0; k < n; k++) if (b.lower[k] < 0 && b.upper[k] > 0) unstable.push(k);
+  for (let k = 0; k < n; k++) if (onlyUnstable ? b.lower[k] < 0 && b.upper[k] > 0 : b.lower[k] < b.upper[k]) unstable.push(k);
   if (!unstable.length) return;
   const perBatch = Math.max(1, Math.floor((o.batch ?? 256) / 2));
   const batches = Math.ceil(unstable.length / perBatch);
@@ -181,8 +189,8 @@ function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: Intermedia
     // rows 2q: +e_k (lower bound of z_k); 2q+1: −e_k (minus its upper bound)
     const A0 = new Float64Array(R * n);
     neurons.forEach((k, q) => { A0[2 * q * n + k] = 1; A0[(2 * q + 1) * n + k] = -1; });
-    // a row whose bound passes 0 has made its neuron stable: no need to push it further
-    const res = optimiseRows(st, i, A0, R, { iterations: o.iterations, lr: o.lr ?? 0.1, deadline: now + (o.deadline - now) / (batches - t), stopAbove: new Float64Array(R) });
+    // a row whose bound passes 0 has made its ReLU stable: no need to push it further
+    const res = optimiseRows(st, i, A0, R, { iterations: o.iterations, lr: o.lr ?? (onlyUnstable ? 0.1 : 0.3), deadline: now + (o.deadline - now) / (batches - t), stopAbove: onlyUnstable ? new Float64Array(R) : undefined });
     neurons.forEach((k, q) => {
       if (res.best[2 * q] > b.lower[k]) b.lower[k] = res.best[2 * q];
       if (-res.best[2 * q + 1] < b.upper[k]) b.upper[k] = -res.best[2 * q + 1];

@@ -1,30 +1,55 @@
 // β-CROWN on the one engine: bounds of J spec rows on each of D domains at once, for any
-// network. A domain is a set of ReLU splits (splits as data): the batch is a backward state
-// with one "box" per domain, whose relaxations are the root's with every split neuron made
-// exact — active: relu(z) = z (lower = upper = z), inactive: relu(z) = 0 — and a multiplier
-// β ≥ 0 per (row, split) on the split's constraint (active −z ≤ 0, inactive z ≤ 0), which the
-// backward pass adds as ∓β on the row's coefficient of z (see ../backward.ts: weak duality).
-// α (unsplit unstable ReLUs) and β are optimised jointly by projected Adam ascent, from the
-// values the caller passes (children inherit their parent's).
-// Soundness on a domain {x in box : every split's sign condition holds}: the root's
-// relaxations hold on the whole box (its layer bounds are sound there), the exact pieces hold
-// on the domain, and each β term is ≤ 0 there, so every row's bound is a lower bound of a·y on
-// the domain. MaxPool and Sigmoid are not split (their relaxations stay the root's): splitting
-// happens on ReLUs only.
-// Branching data from the same pass: BaBSR's score of each unsplit unstable ReLU for a row —
-// the intercept −λ·s·(−l) that a split removes where the row's coefficient λ on relu(z) is
-// negative (upper line), 10⁻³·λ·min(u, −l) as a tie-break where it is positive.
+// network. A domain is a set of splits (splits as data): the batch is a backward state with
+// one "box" per domain, whose relaxations are the root's except at split neurons —
+//  - a ReLU split fixes the neuron active, relu(z) = z (lower = upper = z), or inactive,
+//    relu(z) = 0;
+//  - a sigmoid split cuts its input interval at a point p (z ≤ p or z ≥ p; a neuron may be cut
+//    again in a child): the neuron's lines and α family are recomputed on the domain's
+//    interval (the root's intersected with every cut of the domain), which is tighter —
+// and a multiplier β ≥ 0 per (row, split) on the split's constraint g ≤ 0 (ReLU: active −z,
+// inactive z; sigmoid: p − z or z − p), which the backward pass adds as ∓β on the row's
+// coefficient of z (see ../backward.ts: weak duality) and, for a sigmoid cut, ±β·p in the
+// row's constant.
+// α (free neurons of every layer) and β are optimised jointly by projected Adam ascent, from
+// the values the caller passes (children inherit their parent's).
+// Soundness on a domain {x in box : every split's condition holds}: the root's relaxations
+// hold on the whole box (its layer bounds are sound there), the recomputed ones hold wherever
+// the split neuron's input lies in the domain's interval, hence on the domain, the exact
+// pieces hold on the domain, and each β term is ≤ 0 there, so every row's bound is a lower
+// bound of a·y on the domain. MaxPool is not split (its relaxation stays the root's).
+// Branching data from the same pass, per row and candidate neuron, λ the row's coefficient on
+// the activation's output: for an unsplit unstable ReLU, BaBSR's score — the intercept
+// −λ·s·(−l) that a split removes where λ < 0 (upper line), 10⁻³·λ·min(u, −l) as a tie-break
+// where λ > 0; for a sigmoid neuron whose domain interval is wider than MIN_CUT, the same
+// quantity for its lines: |λ| × (upper line − lower line) at the cut point it would get (0 when
+// that leaves both sides at least a fifth of the interval, else the midpoint) — the gap the
+// cut closes there, as the ReLU's upper intercept is its gap at 0.
 import { INPUT } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import { backwardPass, type BackwardState } from '../backward.js';
-import type { LayerParams, LineRelax, MaxRelax, Relaxation } from '../relax/types.js';
+import { defaultAlpha, hasFree, type LayerParams, type LineRelax, type MaxRelax, type Relaxation } from '../relax/types.js';
+import type { CurveSide } from '../relax/curve.js';
+import { setSigmoidNeuron } from '../ops/sigmoid.js';
 import { Adam } from '../../train/adam.js';
 
-/** A split: ReLU layer `layer`'s neuron `neuron` fixed active (z ≥ 0) or inactive (z ≤ 0). */
+/**
+ * A split of activation layer `layer`'s neuron `neuron` (z its input): a ReLU fixed active
+ * (z ≥ 0) or inactive (z ≤ 0); a sigmoid's input cut at `point`: active z ≥ point, else z ≤ point.
+ */
 export interface Split {
   layer: number;
   neuron: number;
   active: boolean;
+  /** Sigmoid splits only: the cut point. */
+  point?: number;
+}
+
+/** Sigmoid intervals narrower than this are not cut further. */
+export const MIN_CUT = 1e-3;
+
+/** Where a sigmoid input interval [l, u] is cut: 0 when both sides keep a fifth of it, else the midpoint. */
+export function cutPoint(l: number, u: number): number {
+  return l < 0 && u > 0 && Math.min(-l, u) >= 0.2 * (u - l) ? 0 : 0.5 * (l + u);
 }
 
 export interface DomainParams {
@@ -39,9 +64,11 @@ export interface DomainBounds {
   lb: Float64Array;
   /** Per domain: the parameters at the end (for the children). */
   params: DomainParams[];
-  /** D × J × topK: the row's best-scored unsplit unstable ReLUs (layer, neuron), best first; layer −1: none. */
+  /** D × J × topK: the row's best-scored branching candidates (layer, neuron), best first; layer −1: none. */
   branchLayer: Int32Array;
   branchNeuron: Int32Array;
+  /** D × J × topK: the cut point of a sigmoid candidate (NaN for a ReLU). */
+  branchPoint: Float64Array;
   topK: number;
   /** D × J × inSize: each row's minimising input point (from the last pass). */
   corner: Float64Array;
@@ -53,12 +80,19 @@ function tile<T extends Float64Array | Int32Array | Uint8Array>(a: T, D: number)
   return out;
 }
 
+function tileSide(f: CurveSide, D: number): CurveSide {
+  return { anchor: tile(f.anchor, D), value: tile(f.value, D), k0: tile(f.k0, D), k1: tile(f.k1, D), tEnd: tile(f.tEnd, D) };
+}
+
 function tileRelax(r: Relaxation, D: number): Relaxation {
   if (r.kind === 'lines') {
-    return { kind: 'lines', lowSlope: tile(r.lowSlope, D), lowIcpt: r.lowIcpt && tile(r.lowIcpt, D), upSlope: tile(r.upSlope, D), upIcpt: tile(r.upIcpt, D), free: r.free && tile(r.free, D) };
+    return {
+      kind: 'lines', lowSlope: tile(r.lowSlope, D), lowIcpt: r.lowIcpt && tile(r.lowIcpt, D), upSlope: tile(r.upSlope, D), upIcpt: tile(r.upIcpt, D), free: r.free && tile(r.free, D),
+      curve: r.curve && { lower: tileSide(r.curve.lower, D), upper: tileSide(r.curve.upper, D) },
+    };
   }
   const m = r as MaxRelax;
-  return { kind: 'max', lowIdx: tile(m.lowIdx, D), upIdx: tile(m.upIdx, D), upSlope: tile(m.upSlope, D), upIcpt: tile(m.upIcpt, D) };
+  return { kind: 'max', lowIdx: tile(m.lowIdx, D), lowIdx2: m.lowIdx2 && tile(m.lowIdx2, D), free: m.free && tile(m.free, D), upIdx: tile(m.upIdx, D), upSlope: tile(m.upSlope, D), upIcpt: tile(m.upIcpt, D) };
 }
 
 export interface BoundDomainsOptions {
@@ -80,27 +114,50 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const last = plan.layers.length - 1;
   const D = domains.length, R = D * J, m = plan.layers[last].outSize, inSize = plan.inSize;
   const relax = root.relax.map((r) => r && tileRelax(r, D));
-  // where each domain's splits sit: position in its list per (layer, d·n + neuron), +1
-  const splitAt = new Map<number, Int32Array>();
-  domains.forEach((splits, d) => splits.forEach((s, t) => {
-    const n = plan.layers[s.layer].outSize;
-    let a = splitAt.get(s.layer);
-    if (!a) { a = new Int32Array(D * n); splitAt.set(s.layer, a); }
-    a[d * n + s.neuron] = t + 1;
-    const r = relax[s.layer] as LineRelax;
-    const k = d * n + s.neuron;
-    r.lowSlope[k] = r.upSlope[k] = s.active ? 1 : 0;
-    r.upIcpt[k] = 0;
-    if (r.free) r.free[k] = 0;
-  }));
+  const inputBounds = (j: number) => { const src = plan.layers[j].inputs[0]; return src === INPUT ? o.input : o.bounds[src]; };
+  // sigmoid layers: every domain's input interval per neuron (the root's, cut by its splits)
+  const sigLo = new Map<number, Float64Array>(), sigHi = new Map<number, Float64Array>();
+  plan.layers.forEach((p, j) => {
+    if (p.op.kind !== 'sigmoid') return;
+    const b = inputBounds(j);
+    sigLo.set(j, tile(b.lower, D));
+    sigHi.set(j, tile(b.upper, D));
+  });
+  // ReLU splits: where each domain's split sits, per (layer, d·n + neuron), position + 1
+  const reluAt = new Map<number, Int32Array>();
+  domains.forEach((splits, d) => {
+    const cut = new Set<number>();
+    splits.forEach((s, t) => {
+      const n = plan.layers[s.layer].outSize, k = d * n + s.neuron;
+      const lo = sigLo.get(s.layer);
+      if (lo) {
+        const hi = sigHi.get(s.layer)!;
+        if (s.active) lo[k] = Math.max(lo[k], s.point!); else hi[k] = Math.min(hi[k], s.point!);
+        cut.add(s.layer * 0x100000000 + k);
+        return;
+      }
+      let a = reluAt.get(s.layer);
+      if (!a) { a = new Int32Array(D * n); reluAt.set(s.layer, a); }
+      a[k] = t + 1;
+      const r = relax[s.layer] as LineRelax;
+      r.lowSlope[k] = r.upSlope[k] = s.active ? 1 : 0;
+      r.upIcpt[k] = 0;
+      if (r.free) r.free[k] = 0;
+    });
+    // cut sigmoids: lines and α family on the domain's interval
+    for (const key of cut) {
+      const j = Math.floor(key / 0x100000000), k = key - j * 0x100000000;
+      setSigmoidNeuron(relax[j] as LineRelax, k, sigLo.get(j)![k], sigHi.get(j)![k]);
+    }
+  });
   const st: BackwardState = { plan, count: D, relax, inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
   const A0 = new Float64Array(R * m);
   const box = new Int32Array(R);
   for (let r = 0; r < R; r++) { A0.set(c.subarray((r % J) * m, (r % J + 1) * m), r * m); box[r] = Math.floor(r / J); }
-  // α: layers whose (tiled) relaxation has free slopes
-  const alphaLayers = relax.map((r, j) => (r?.kind === 'lines' && r.free?.some((f) => f === 1) ? j : -1)).filter((j) => j >= 0);
+  // α: layers whose (tiled) relaxation has free parameters
+  const alphaLayers = relax.map((r, j) => (hasFree(r) ? j : -1)).filter((j) => j >= 0);
   const alpha = alphaLayers.map((j) => {
-    const n = plan.layers[j].outSize, low = (relax[j] as LineRelax).lowSlope;
+    const n = plan.layers[j].outSize, low = defaultAlpha(relax[j]!);
     const a = new Float64Array(R * n);
     for (let d = 0; d < D; d++) {
       const given = init[d]?.alpha[j];
@@ -108,87 +165,98 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     }
     return a;
   });
-  // β: one value per (row, split); expanded to signed coefficients per split layer
+  // β: one value per (row, split), flat: domain d's block at betaOff[d], row-major J × splits
   const betaLen = domains.map((s) => s.length);
-  const beta = domains.map((s, d) => {
-    const b = new Float64Array(J * s.length);
-    const given = init[d]?.beta;
-    // the parent's splits come first, in the same order: its β per row, 0 for the new ones
-    const Sp = given ? given.length / J : 0;
-    if (given && Sp <= s.length) for (let jj = 0; jj < J; jj++) b.set(given.subarray(jj * Sp, (jj + 1) * Sp), jj * s.length);
-    return b;
-  });
-  const betaFlat = new Float64Array(beta.reduce((t, b) => t + b.length, 0));
   const betaOff: number[] = [];
-  { let off = 0; beta.forEach((b) => { betaOff.push(off); betaFlat.set(b, off); off += b.length; }); }
+  let betaTotal = 0;
+  for (const len of betaLen) { betaOff.push(betaTotal); betaTotal += J * len; }
+  const betaFlat = new Float64Array(betaTotal);
+  domains.forEach((s, d) => {
+    // the parent's splits come first, in the same order: its β per row, 0 for the new ones
+    const given = init[d]?.beta;
+    const Sp = given ? given.length / J : 0;
+    if (given && Sp <= s.length) for (let jj = 0; jj < J; jj++) betaFlat.set(given.subarray(jj * Sp, (jj + 1) * Sp), betaOff[d] + jj * s.length);
+  });
   const adamA = new Adam(alpha);
   const adamB = new Adam([betaFlat]);
-  const splitLayers = [...splitAt.keys()];
+  const splitLayers = [...new Set(domains.flatMap((s) => s.map((x) => x.layer)))];
+  // sign of split t's coefficient on z (g = sign·z + const): ReLU active −z, inactive z; sigmoid likewise about p
+  const signOf = (s: Split) => (s.active ? -1 : 1);
   const best = new Float64Array(R).fill(-Infinity);
   const corner = new Float64Array(R * inSize);
-  const scores = new Map<number, Float64Array>(); // relu layer → R × n scores (last pass)
+  const scores = new Map<number, Float64Array>(); // activation layer → R × n scores (last pass)
   for (let it = 0; it <= o.iterations; it++) {
     const final = it === o.iterations;
     const layer: (LayerParams | undefined)[] = [];
     const grad: (LayerParams | undefined)[] = [];
     alphaLayers.forEach((j, f) => { layer[j] = { alpha: adamA.parameters[f] }; grad[j] = { alpha: new Float64Array(adamA.parameters[f].length) }; });
     const bf = adamB.parameters[0];
+    const bias = new Float64Array(R);
     for (const j of splitLayers) {
-      const n = plan.layers[j].outSize, at = splitAt.get(j)!;
-      const coef = new Float64Array(R * n);
-      for (let d = 0; d < D; d++) {
-        const splits = domains[d];
-        for (let i = 0; i < n; i++) {
-          const t = at[d * n + i];
-          if (!t) continue;
-          for (let jj = 0; jj < J; jj++) coef[(d * J + jj) * n + i] = (splits[t - 1].active ? -1 : 1) * bf[betaOff[d] + jj * betaLen[d] + t - 1];
-        }
-      }
-      layer[j] = { ...(layer[j] ?? {}), beta: coef };
-      grad[j] = { ...(grad[j] ?? {}), beta: new Float64Array(R * n) };
+      layer[j] = { ...(layer[j] ?? {}), beta: new Float64Array(R * plan.layers[j].outSize) };
+      grad[j] = { ...(grad[j] ?? {}), beta: new Float64Array(R * plan.layers[j].outSize) };
     }
+    domains.forEach((splits, d) => splits.forEach((s, t) => {
+      const n = plan.layers[s.layer].outSize, coef = layer[s.layer]!.beta!;
+      for (let jj = 0; jj < J; jj++) {
+        const r = d * J + jj, b = bf[betaOff[d] + jj * splits.length + t];
+        coef[r * n + s.neuron] += signOf(s) * b;
+        if (s.point !== undefined) bias[r] -= signOf(s) * b * s.point;
+      }
+    }));
     const onLayer = final ? (j: number, A: Float64Array) => {
-      if (plan.layers[j].op.kind !== 'relu') return;
-      const n = plan.layers[j].outSize, src = plan.layers[j].inputs[0];
-      const b = src === INPUT ? o.input : o.bounds[src];
-      const at = splitAt.get(j);
+      const kind = plan.layers[j].op.kind;
+      if (kind !== 'relu' && kind !== 'sigmoid') return;
+      const n = plan.layers[j].outSize;
       const sc = new Float64Array(R * n);
-      for (let r = 0; r < R; r++) {
-        const d = box[r];
-        for (let i = 0; i < n; i++) {
-          const l = b.lower[i], u = b.upper[i], lam = A[r * n + i];
-          if (!(l < 0 && u > 0) || lam === 0 || (at && at[d * n + i])) continue;
-          sc[r * n + i] = lam < 0 ? -lam * (u / (u - l)) * -l : 1e-3 * lam * Math.min(u, -l);
+      if (kind === 'relu') {
+        const b = inputBounds(j), at = reluAt.get(j);
+        for (let r = 0; r < R; r++) {
+          const d = box[r];
+          for (let i = 0; i < n; i++) {
+            const l = b.lower[i], u = b.upper[i], lam = A[r * n + i];
+            if (!(l < 0 && u > 0) || lam === 0 || (at && at[d * n + i])) continue;
+            sc[r * n + i] = lam < 0 ? -lam * (u / (u - l)) * -l : 1e-3 * lam * Math.min(u, -l);
+          }
+        }
+      } else {
+        const lo = sigLo.get(j)!, hi = sigHi.get(j)!, rl = relax[j] as LineRelax;
+        for (let r = 0; r < R; r++) {
+          const d = box[r];
+          for (let i = 0; i < n; i++) {
+            const k = d * n + i, l = lo[k], u = hi[k], lam = A[r * n + i];
+            if (!(u - l > MIN_CUT) || lam === 0) continue;
+            const p = cutPoint(l, u);
+            const gap = (rl.upSlope[k] - rl.lowSlope[k]) * p + rl.upIcpt[k] - rl.lowIcpt![k];
+            sc[r * n + i] = Math.abs(lam) * Math.max(0, gap);
+          }
         }
       }
       scores.set(j, sc);
     } : undefined;
-    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias: new Float64Array(R) }, { layer, grad, corner, onLayer });
+    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias }, { layer, grad, corner, onLayer });
     for (let r = 0; r < R; r++) if (lb[r] > best[r]) best[r] = lb[r];
     if (final) break;
     if (alphaLayers.length) adamA.step(alphaLayers.map((j) => grad[j]!.alpha!), o.lr, { ascend: true, lo: 0, hi: 1 });
-    if (betaFlat.length) {
-      const gb = new Float64Array(betaFlat.length);
-      for (const j of splitLayers) {
-        const n = plan.layers[j].outSize, at = splitAt.get(j)!, g = grad[j]!.beta!;
-        for (let d = 0; d < D; d++) {
-          const splits = domains[d];
-          for (let i = 0; i < n; i++) {
-            const t = at[d * n + i];
-            if (!t) continue;
-            for (let jj = 0; jj < J; jj++) gb[betaOff[d] + jj * betaLen[d] + t - 1] = (splits[t - 1].active ? -1 : 1) * g[(d * J + jj) * n + i];
-          }
+    if (betaTotal) {
+      // d bound / d β_t = g_t at the minimiser: sign·z (grad.beta: the value of z) + the cut's constant
+      const gb = new Float64Array(betaTotal);
+      domains.forEach((splits, d) => splits.forEach((s, t) => {
+        const n = plan.layers[s.layer].outSize, g = grad[s.layer]!.beta!;
+        for (let jj = 0; jj < J; jj++) {
+          const r = d * J + jj;
+          gb[betaOff[d] + jj * splits.length + t] = signOf(s) * (g[r * n + s.neuron] - (s.point ?? 0));
         }
-      }
+      }));
       adamB.step([gb], o.lr, { ascend: true, lo: 0 });
     }
   }
   // the branching choice of each row, and the parameters each domain ends with
   const K = Math.max(1, o.topK ?? 1);
-  const branchLayer = new Int32Array(R * K).fill(-1), branchNeuron = new Int32Array(R * K);
+  const branchLayer = new Int32Array(R * K).fill(-1), branchNeuron = new Int32Array(R * K), branchPoint = new Float64Array(R * K).fill(NaN);
   const bestScore = new Float64Array(R * K);
   for (const [j, sc] of scores) {
-    const n = plan.layers[j].outSize;
+    const n = plan.layers[j].outSize, lo = sigLo.get(j), hi = sigHi.get(j);
     for (let r = 0; r < R; r++) {
       for (let i = 0; i < n; i++) {
         const v = sc[r * n + i];
@@ -196,10 +264,13 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
         // insert into the row's sorted list of K
         let p = K - 1;
         while (p > 0 && v > bestScore[r * K + p - 1]) {
-          bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1]; branchNeuron[r * K + p] = branchNeuron[r * K + p - 1];
+          bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1];
+          branchNeuron[r * K + p] = branchNeuron[r * K + p - 1]; branchPoint[r * K + p] = branchPoint[r * K + p - 1];
           p--;
         }
         bestScore[r * K + p] = v; branchLayer[r * K + p] = j; branchNeuron[r * K + p] = i;
+        const k = box[r] * n + i;
+        branchPoint[r * K + p] = lo ? cutPoint(lo[k], hi![k]) : NaN;
       }
     }
   }
@@ -208,5 +279,5 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     alphaLayers.forEach((j, f) => { const n = plan.layers[j].outSize; a[j] = adamA.parameters[f].slice(d * J * n, (d + 1) * J * n); });
     return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]) };
   });
-  return { lb: best, params, branchLayer, branchNeuron, topK: K, corner };
+  return { lb: best, params, branchLayer, branchNeuron, branchPoint, topK: K, corner };
 }

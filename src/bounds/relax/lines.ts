@@ -1,23 +1,32 @@
 // The backward step and its reverse sweep through per-neuron lines (ReLU, Sigmoid), the
 // relaxation every element-wise activation gives (types.ts). Rows are lower bounds, so a
 // positive coefficient takes the lower line and a negative one the upper line; where the
-// relaxation marks a neuron free and α is given, the lower slope is the row's own α.
+// relaxation marks a neuron free and α is given, the row's own α shapes the line: a ReLU's
+// lower slope is α itself, a sigmoid's lower or upper line is its family's member at α
+// (curve.ts; the side the coefficient's sign picks).
 import type { Rows } from '../ops/rule.js';
 import type { LayerParams, LineRelax } from './types.js';
+import { curveLine } from './curve.js';
 
 /** In place on A (rows.n × n): coefficients on the input, intercepts into rows.bias. */
 export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): Float64Array[] {
-  const { lowSlope, lowIcpt, upSlope, upIcpt, free } = lines;
+  const { lowSlope, lowIcpt, upSlope, upIcpt, free, curve } = lines;
   const alpha = free ? param?.alpha : undefined;
+  const line = new Float64Array(4);
   for (let r = 0; r < rows.n; r++) {
     const ao = r * n, ro = rows.box[r] * n;
     let bias = 0;
     for (let j = 0; j < n; j++) {
       const a = A[ao + j];
-      if (a > 0) {
+      if (a === 0) continue;
+      if (curve && alpha && free![ro + j]) {
+        curveLine(a > 0 ? curve.lower : curve.upper, ro + j, alpha[ao + j], line);
+        A[ao + j] = a * line[0];
+        bias += a * line[1];
+      } else if (a > 0) {
         A[ao + j] = a * (alpha && free![ro + j] ? alpha[ao + j] : lowSlope[ro + j]);
         if (lowIcpt) bias += a * lowIcpt[ro + j];
-      } else if (a < 0) {
+      } else {
         A[ao + j] = a * upSlope[ro + j];
         bias += a * upIcpt[ro + j];
       }
@@ -30,25 +39,33 @@ export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lin
 /**
  * Reverse sweep: G (rows.n × n), the derivative of the bound with respect to the coefficients
  * on the input, becomes the derivative with respect to the coefficients `A` on the output
- * (the lines the backward step chose, applied to G); d bound / d α lands in grad.alpha.
+ * (the lines the backward step chose, applied to G); d bound / d α lands in grad.alpha: the
+ * row's term a·(s(α)·z + c(α)) has derivative a·(s'(α)·g + c'(α)), g the input's value at the
+ * bound's minimiser (G).
  */
 export function reverseThroughLines(G: Float64Array, A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams, grad?: LayerParams): Float64Array {
-  const { lowSlope, lowIcpt, upSlope, upIcpt, free } = lines;
+  const { lowSlope, lowIcpt, upSlope, upIcpt, free, curve } = lines;
   const alpha = free ? param?.alpha : undefined;
   const ga = free ? grad?.alpha : undefined;
   const out = new Float64Array(rows.n * n);
+  const line = new Float64Array(4);
   for (let r = 0; r < rows.n; r++) {
     const ao = r * n, ro = rows.box[r] * n;
     for (let j = 0; j < n; j++) {
       const a = A[ao + j], g = G[ao + j];
-      if (a < 0) {
+      const isFree = free !== undefined && free[ro + j] === 1;
+      if (curve && alpha && isFree) {
+        // a = 0: the lower line, with no gradient to α
+        curveLine(a < 0 ? curve.upper : curve.lower, ro + j, alpha[ao + j], line);
+        out[ao + j] = line[0] * g + line[1];
+        if (ga) ga[ao + j] = a * (line[2] * g + line[3]);
+      } else if (a < 0) {
         out[ao + j] = upSlope[ro + j] * g + upIcpt[ro + j];
         if (ga) ga[ao + j] = 0;
       } else {
         // a = 0 gives no gradient to α; any line is a subgradient there
-        const isFree = free !== undefined && free[ro + j] === 1;
         out[ao + j] = (alpha && isFree ? alpha[ao + j] : lowSlope[ro + j]) * g + (lowIcpt ? lowIcpt[ro + j] : 0);
-        if (ga) ga[ao + j] = isFree ? a * g : 0;
+        if (ga) ga[ao + j] = isFree && !curve ? a * g : 0;
       }
     }
   }

@@ -3,10 +3,14 @@
 // the bounds leave them undecided, hidden sigmoids relaxed by lines. Bounds of every layer are
 // interval arithmetic over the columns made so far, intersected with the bounds the caller
 // gives (CROWN from the bound engine), so big-M values and relaxations are the tightest known.
+// ReLU splits (a branch-and-bound domain: a neuron's input fixed ≥ 0 or ≤ 0) become rows on the
+// pre-activation plus the clamped bound, so the neuron needs no binary: the model is then that
+// of the domain, and every real point of the domain satisfies it (its bounds hold on the box).
 import { UserError } from '../../errors.js';
 import type { Network } from '../../network.js';
 import { INPUT, inputSize, size } from '../../network.js';
 import type { LayerBounds } from '../../bounds/types.js';
+import type { Split } from '../../bounds/optimise/domains.js';
 import type { Expr } from '../builder.js';
 import { MilpBuilder } from '../builder.js';
 import type { Box } from './input.js';
@@ -17,6 +21,8 @@ import { encoderFor } from './ops/index.js';
 export interface EncodeOptions {
   /** Bounds on each layer's output for this box (index = layer), e.g. from CROWN. */
   layerBounds?: readonly (LayerBounds | undefined)[];
+  /** ReLU splits (layer = the ReLU layer's index): the model of that domain only. */
+  splits?: readonly Split[];
 }
 
 export interface EncodedNetwork {
@@ -62,8 +68,18 @@ export function encodeNetwork(net: Network, box: Box, opts: EncodeOptions = {}):
     // callers check milpSupport first (a stage skips a network it cannot encode); this is the backstop
     if (enc.support === 'none') throw new UserError(`${net.name}: layer ${i} '${layer.name}' (${op.kind}) cannot be encoded in the MILP: ${enc.why}`);
     if (enc.support === 'relaxed') exact = false;
+    let inLo = lowerOf(src), inHi = upperOf(src);
+    const splits = op.kind === 'relu' ? opts.splits?.filter((s) => s.layer === i) : undefined;
+    if (splits?.length) {
+      inLo = inLo.slice(); inHi = inHi.slice();
+      const pre = read(src);
+      for (const s of splits) {
+        if (s.active) { b.addRow(pre[s.neuron], 0, Infinity); inLo[s.neuron] = Math.max(inLo[s.neuron], 0); }
+        else { b.addRow(pre[s.neuron], -Infinity, 0); inHi[s.neuron] = Math.min(inHi[s.neuron], 0); }
+      }
+    }
     let out = enc.encode(op, layer.inputs.map(read), {
-      b, inShapes: layer.inputs.map(shapeOf), outShape: layer.shape, lower: lowerOf(src), upper: upperOf(src), stats,
+      b, inShapes: layer.inputs.map(shapeOf), outShape: layer.shape, lower: inLo, upper: inHi, stats,
     });
     const m = size(layer.shape);
     const lo = new Float64Array(m), hi = new Float64Array(m);

@@ -1,12 +1,14 @@
-// Branch and bound over ReLU splits for one conjunction of rows a_j·y ≤ b_j over an input
-// box, on ANY network of the network form (src/bounds/optimise/domains.ts bounds its domains:
-// β-CROWN with joint α,β per batch on the engine's one backward pass). Domains with the lowest
-// margin are split in batches on the ReLU the BaBSR score of their closest-to-proved row
+// Branch and bound over ReLU splits and sigmoid input cuts for one conjunction of rows
+// a_j·y ≤ b_j over an input box, on ANY network of the network form
+// (src/bounds/optimise/domains.ts bounds its domains: β-CROWN with joint α,β per batch on the
+// engine's one backward pass). Domains with the lowest margin are split in batches on the
+// neuron the BaBSR score (for a sigmoid, its relaxation gap at the cut) of their closest-to-proved row
 // picks — filtered smart branching: the top candidates' children get one cheap bound each and
 // the candidate whose worse child is best is split; children inherit their parent's α and β. The two children of a split cover the
-// parent's subdomain (z ≤ 0 or z ≥ 0), so the conjunction is unreachable once every leaf has
+// parent's subdomain (z ≤ p or z ≥ p; p = 0 for a ReLU), so the conjunction is unreachable once every leaf has
 // a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
-// stops the search ('stuck'; leaf LPs are only on dense chains, relu-bab-leaf.ts).
+// goes to the leaf solver (leaf.ts: the MILP of the domain); one it cannot decide stops the
+// search ('stuck').
 // Counterexamples are never inferred from bounds: the box corner minimising a domain's row is
 // a candidate, screened on the float64 forward pass and confirmed by `opts.candidate`.
 import type { Network } from '../../network.js';
@@ -16,7 +18,31 @@ import { planOf } from '../../bounds/plan.js';
 import { crownChunk } from '../../bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
 import type { LayerBounds } from '../../bounds/types.js';
-import { cornerKey, Heap, screenCandidates, type ReluBabResult, type ReluBabStatus } from '../relu-bab.js';
+import { Heap } from './heap.js';
+import { cornerKey, screenCandidates } from './candidates.js';
+import type { LeafSolver } from './leaf.js';
+
+export type BabStatus = 'proved' | 'counterexample' | 'timeout' | 'limit' | 'stuck';
+
+export interface BabResult {
+  /** proved: every leaf has a row bounded above its b. stuck: a domain cannot be split further
+   *  and neither its bound nor the leaf solver decides it. */
+  status: BabStatus;
+  x?: Float64Array;
+  /** Domains bounded (the root included). */
+  domains: number;
+  /** Most splits on one domain. */
+  maxDepth: number;
+  /** Lowest margin max_j (bound_j − b_j) over the open domains at the end (> 0 when proved). */
+  margin: number;
+  /** The root domain's margin (no splits). */
+  rootMargin: number;
+  /** Domains decided by the leaf solver. */
+  lps: number;
+  /** Why the search is stuck, when it is. */
+  why?: string;
+  timeS: number;
+}
 
 export interface BabRowSpec {
   a: Float64Array;
@@ -40,13 +66,15 @@ export interface BabOptions {
   root?: BabRoot;
   candidate?: (x: Float64Array) => boolean;
   candidatesPerStep?: number;
+  /** Decides domains with nothing left to split (leaf.ts); without one they stop the search. */
+  leaf?: LeafSolver;
 }
 
 interface Domain {
   splits: Split[];
   margin: number;
-  /** Branching candidates, best BaBSR score first (empty: nothing left to split). */
-  branches: { layer: number; neuron: number }[];
+  /** Branching candidates, best score first (empty: nothing left to split); point: a sigmoid's cut. */
+  branches: { layer: number; neuron: number; point?: number }[];
   params: DomainParams;
 }
 
@@ -65,7 +93,7 @@ export function rootOf(net: Network, lower: Float64Array, upper: Float64Array, g
   } : undefined);
 }
 
-export function generalBab(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], opts: BabOptions): ReluBabResult {
+export async function generalBab(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], opts: BabOptions): Promise<BabResult> {
   const t0 = performance.now();
   const plan = planOf(net);
   const m = outputSize(net), J = rows.length, n0 = plan.inSize;
@@ -75,9 +103,20 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
   const batch = Math.max(1, opts.batch ?? 32), maxDomains = opts.maxDomains ?? 200_000, perStep = opts.candidatesPerStep ?? 32;
   const iterations = opts.iterations ?? 8, lr = opts.lr ?? 0.1;
   const tried = new Set<string>();
-  let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity;
-  const result = (status: ReluBabStatus, margin: number, x?: Float64Array): ReluBabResult =>
-    ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps: 0, timeS: (performance.now() - t0) / 1000 });
+  let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity, lps = 0;
+  const result = (status: BabStatus, margin: number, x?: Float64Array, why?: string): BabResult =>
+    ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps, why, timeS: (performance.now() - t0) / 1000 });
+  // a domain with nothing left to split: the leaf solver decides it, else the search is stuck
+  type LeafEnd = { end: 'proved' } | { end: 'counterexample'; x: Float64Array } | { end: 'timeout' } | { end: 'stuck'; why: string };
+  const leaf = async (d: Domain): Promise<LeafEnd> => {
+    if (!opts.leaf) return { end: 'stuck', why: 'a domain has nothing left to split (no leaf solver)' };
+    lps++;
+    const v = await opts.leaf(d.splits, opts.deadline);
+    if (v.status === 'point') return opts.candidate?.(v.x) ? { end: 'counterexample', x: v.x } : { end: 'stuck', why: 'the leaf point does not replay' };
+    return v.status === 'stuck' ? { end: 'stuck', why: v.why } : { end: v.status };
+  };
+  const ended = (v: Exclude<LeafEnd, { end: 'proved' }>, margin: number): BabResult =>
+    v.end === 'counterexample' ? result('counterexample', -Infinity, v.x) : v.end === 'timeout' ? result('timeout', margin) : result('stuck', margin, undefined, v.why);
 
   const K = Math.max(1, opts.filter ?? 3);
   const marginOf = (lb: Float64Array, d: number): [number, number] => {
@@ -97,7 +136,11 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
       let r = d * J + jm;
       for (let j = 0; j < J && res.branchLayer[r * K] < 0; j++) r = d * J + j;
       const branches: Domain['branches'] = [];
-      for (let k = 0; k < K; k++) if (res.branchLayer[r * K + k] >= 0) branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k] });
+      for (let k = 0; k < K; k++) {
+        if (res.branchLayer[r * K + k] < 0) continue;
+        const point = res.branchPoint[r * K + k];
+        branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k], ...(point === point ? { point } : {}) });
+      }
       return { splits: s, margin, branches, params: res.params[d] };
     });
     if (!opts.candidate) return { doms };
@@ -122,7 +165,10 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
   rootMargin = root.doms[0].margin;
   if (rootMargin > 0) return result('proved', rootMargin);
   const heap = new Heap<Domain>();
-  if (!root.doms[0].branches.length) return result('stuck', rootMargin);
+  if (!root.doms[0].branches.length) {
+    const v = await leaf(root.doms[0]);
+    return v.end === 'proved' ? result('proved', 0) : ended(v, rootMargin);
+  }
   heap.push(root.doms[0]);
   while (heap.size) {
     if (Date.now() > opts.deadline) return result('timeout', heap.peek()!.margin);
@@ -156,7 +202,7 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
     const init: DomainParams[] = [];
     parents.forEach((p, q) => {
       for (const active of [false, true]) {
-        children.push([...p.splits, { layer: choice[q].layer, neuron: choice[q].neuron, active }]);
+        children.push([...p.splits, { ...choice[q], active }]);
         init.push(p.params);
       }
       maxDepth = Math.max(maxDepth, p.splits.length + 1);
@@ -165,8 +211,13 @@ export function generalBab(net: Network, lower: Float64Array, upper: Float64Arra
     if (cex) return result('counterexample', -Infinity, cex);
     for (const d of doms) {
       if (d.margin > 0) continue;
+      if (!d.branches.length) {
+        const v = await leaf(d);
+        if (v.end === 'proved') continue;
+        heap.push(d);
+        return ended(v, heap.peek()!.margin);
+      }
       heap.push(d);
-      if (!d.branches.length) return result('stuck', heap.peek()!.margin);
     }
   }
   return result('proved', 0);

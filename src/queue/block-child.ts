@@ -1,0 +1,62 @@
+// One sweep block, in a process of its own (started by a worker): `node block-child.js IN.json
+// OUT.json`. IN holds the validated job and the path of the network's hash-checked cached file;
+// OUT gets the block's answers (sweep/block-result.ts), computed by the local sweep's own
+// sweepBlock. A process of its own keeps the worker's event loop free to renew its BullMQ lock
+// while the engine computes, lets the worker enforce the block's time limit with a kill, and
+// confines a crash to the block. It exits when the worker is gone (its IPC channel closes), so a
+// killed worker leaves nothing computing. Bad input (inputs the network does not take, a label it
+// has no class for) is one line on stderr and exit 2: the worker fails the job without retrying.
+import fs from 'node:fs';
+import { UserError } from '../errors.js';
+import { selectEngine } from '../engine.js';
+import { loadNetwork } from '../models.js';
+import { inputSize, logitNetwork } from '../network.js';
+import { classCount } from '../sweep/inputs.js';
+import { PairTable } from '../sweep/pairs.js';
+import { sweepBlock } from '../sweep/block.js';
+import { blockResult } from '../sweep/block-result.js';
+import type { SweepBlockJob } from './jobs.js';
+
+export interface BlockChildInput {
+  netFile: string;
+  job: SweepBlockJob;
+}
+
+async function main(inFile: string, outFile: string): Promise<void> {
+  const { netFile, job } = JSON.parse(fs.readFileSync(inFile, 'utf8')) as BlockChildInput;
+  const net = logitNetwork(loadNetwork(netFile));
+  net.name = job.net.name;
+  const n = inputSize(net), count = job.labels.length;
+  if (job.inputs.length !== count * n) throw new UserError(`${job.net.name} takes ${n} values per input; the block has ${job.inputs.length} values for ${count} labels`);
+  const classes = classCount(net);
+  job.labels.forEach((l, i) => { if (l >= classes) throw new UserError(`label ${l} of input ${job.ids[i]} is out of range (${job.net.name} has ${classes} classes)`); });
+  const { eps } = job.settings;
+  const candidates = Array.from({ length: count }, (_, i) => i);
+  const problem = { net, inputs: Float64Array.from(job.inputs), labels: Int32Array.from(job.labels), count, eps, candidates };
+  const table = new PairTable(count, eps);
+  const engine = await selectEngine(job.backend);
+  try {
+    const outcome = await sweepBlock(problem, table, engine, job.settings, { seedIds: job.ids, label: net.name });
+    const result = blockResult(outcome, table, candidates, { backend: engine.backend, engine: engine.describe() });
+    fs.writeFileSync(outFile, JSON.stringify(result));
+  } finally {
+    await engine.dispose();
+  }
+}
+
+// the worker's end of the IPC channel closes when the worker dies: stop computing for nobody
+process.on('disconnect', () => process.exit(1));
+process.channel?.unref();
+
+main(process.argv[2], process.argv[3]).then(
+  () => { process.exitCode = 0; },
+  (err: unknown) => {
+    if (err instanceof UserError) {
+      process.stderr.write(`veribound: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`veribound: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
