@@ -73,7 +73,7 @@ async function sweepEqualsPairwise(net: Network, count: number, eps: number[], w
     candidates.forEach((_, k) => { if (verifiedAt(r, k)) brute[e]++; });
   }
   for (const schedule of ['bisect', 'adaptive'] as const) {
-    const run = await runSweep(engine, { net, inputs, labels, count, eps, candidates }, { method: 'crown', schedule, pilot: 8 });
+    const run = await runSweep(engine, { net, inputs, labels, count, eps, candidates }, { method: 'crown', schedule, pilot: 8, carryBounds: true });
     assert.equal(verifiedCounts(run, count, eps.length), brute, `${where} ${schedule}`);
     assert.ok((run.carried ?? 0) > 0, `${where} ${schedule}: some probes started from a larger epsilon's bounds`);
   }
