@@ -23,7 +23,10 @@ export interface CrownChunk {
 /** Called after CROWN tightened layer i (bounds b, in place): e.g. α-CROWN on its unstable neurons. */
 export type Refine = (state: BackwardState, i: number, b: LayerBounds) => void;
 
-export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean, refine?: Refine, patches = true): CrownChunk {
+/** How a layer's selected neurons are back-substituted (default: the general backward pass; chw: patch-form rows). */
+export type TightenFn = (st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number, chw?: [number, number, number]) => void;
+
+export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blockRows: number, tightenLast: boolean, refine?: Refine, patches = true, tightenWith: TightenFn = tighten): CrownChunk {
   const { mid, rad } = centreRadius(input.lower, input.upper);
   const state: BackwardState = { plan, count, relax: [], inMid: mid, inRad: rad };
   const bounds: LayerBounds[] = [];
@@ -37,7 +40,7 @@ export function crownChunk(plan: NetPlan, input: LayerBounds, count: number, blo
     const mode: Tighten = i === last && tightenLast ? 'all' : p.tighten;
     if (mode !== 'none') {
       const chw = patches && p.rule.patches !== 'dense' ? chwOf(p.outShape) : undefined;
-      tighten(state, i, b, mode, p.outSize, blockRows, chw && chw[1] * chw[2] > 1 ? chw : undefined);
+      tightenWith(state, i, b, mode, p.outSize, blockRows, chw && chw[1] * chw[2] > 1 ? chw : undefined);
       if (refine && i !== last) refine(state, i, b);
     }
   });

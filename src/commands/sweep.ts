@@ -176,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     outcome = await sweepBlock(problem, table, engine, settings, {
       indices: data.indices, resumed, save: checkpoint ? (facts) => checkpoint.write(facts) : undefined,
-      shouldStop: () => interrupts.stopped, label: net.name, workers: threads ?? availableParallelism(),
+      shouldStop: () => interrupts.stopped, label: net.name, threads, workers: threads ?? availableParallelism(),
     });
   } finally {
     await engine.dispose();

@@ -43,6 +43,8 @@ export interface BlockHooks {
   indices?: readonly number[];
   /** Per input position: its position in the whole sweep (the attack's start points); default the position. */
   seedIds?: ArrayLike<number>;
+  /** Threads the attack is split over (--threads; default every core). */
+  threads?: number;
   /** What a checkpoint already knows (--resume). */
   resumed?: Resumed;
   /** Facts as they are established (--checkpoint). */
@@ -88,7 +90,7 @@ export async function sweepBlock(problem: SweepProblem, table: PairTable, engine
     const progress = bar(todo.length, `sweep attack ${label}`);
     try {
       const hi = Int32Array.from({ length: count }, (_, i) => table.firstFalsified(i));
-      const f = await falsifyByAttack(problem, { inputs: todo, hi, seed: s.seed, seedIds: h.seedIds, onRound: (k) => progress.tick(k), shouldStop: h.shouldStop });
+      const f = await falsifyByAttack(problem, { inputs: todo, hi, seed: s.seed, seedIds: h.seedIds, threads: h.threads, onRound: (k) => progress.tick(k), shouldStop: h.shouldStop });
       for (const i of todo) if (f.cex[i]) table.falsified(i, f.hi[i], f.cex[i]!, 'attack', f.timeS[i]);
       if (!f.interrupted) save(todo.flatMap((i) => [...cexFact(i), { t: 'attacked', index: indices[i], eps: [...eps] } as Fact]));
       else save(todo.flatMap(cexFact));

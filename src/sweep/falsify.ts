@@ -7,7 +7,8 @@
 // failed attack proves nothing, so nothing below m is marked). Every round is one batched
 // attack over all inputs still searching.
 import type { SweepProblem } from './scheduler.js';
-import { attackPairs, type SweepAttackOptions } from './attack.js';
+import type { SweepAttackOptions } from './attack.js';
+import { attackPairsThreaded } from './attack-threads.js';
 import { yieldToEventLoop } from './interrupt.js';
 
 export interface Falsified {
@@ -31,6 +32,8 @@ export interface FalsifyOptions extends SweepAttackOptions {
   hi?: Int32Array;
   /** Inputs to search (default problem.candidates). */
   inputs?: readonly number[];
+  /** Threads the attack is split over (default: every core; attack-threads.ts, same results). */
+  threads?: number;
   /** Pairs attacked per batch (bounds the memory of one round). Default 256. */
   batch?: number;
   onRound?(attacked: number): void;
@@ -60,7 +63,7 @@ export async function falsifyByAttack(problem: SweepProblem, opts: FalsifyOption
       }
       const part = probes.slice(s, s + batch);
       const ta = performance.now();
-      const found = attackPairs(problem.net, problem.inputs, problem.labels, part.map((p) => ({ input: p.input, eps: problem.eps[p.k] })), opts);
+      const found = await attackPairsThreaded(problem.net, problem.inputs, problem.labels, part.map((p) => ({ input: p.input, eps: problem.eps[p.k] })), opts, opts.threads);
       const share = (performance.now() - ta) / 1000 / part.length;
       part.forEach((p, j) => {
         res.timeS[p.input] += share;

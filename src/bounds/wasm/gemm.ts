@@ -89,6 +89,69 @@ export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Ar
 }
 
 /**
+ * gemmWasm for a right factor used once (a per-box gathered sub-matrix): W is copied into the
+ * call's scratch instead of the resident area, so such factors never pile up in wasm memory.
+ * Same sums, same order, same bits. Returns false when WebAssembly is missing.
+ */
+export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
+  if (!load()) return false;
+  const rows = (n + 3) & ~3;
+  const wAt = top;
+  const aAt = align(wAt + inner * cols * 8 + 16);
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  ensure(koffAt + inner * 4 + 16);
+  const buf = kernel!.memory.buffer;
+  const w = new Float64Array(buf, wAt, inner * cols + 2);
+  w.set(W.subarray(0, inner * cols));
+  w[inner * cols] = 0;
+  w[inner * cols + 1] = 0;
+  const a = new Float64Array(buf, aAt, rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (rows > n) a.fill(0, n * inner);
+  kernel!.fn(aAt, n, inner, wAt, cols, oAt, packAt, koffAt);
+  out.set(new Float64Array(buf, oAt, n * cols));
+  return true;
+}
+
+/**
+ * lb[r] += concretisation of row r of A·W over one box (mid, rad: its centre and radius, `cols`
+ * values each): gemmWasm followed by concretiseWasm with every row on that box, without copying
+ * the product out of wasm memory and back in. Same kernels, same sums, same bits. W is resident
+ * (a network's weights). Returns false when WebAssembly is missing.
+ */
+export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, lb: Float64Array): boolean {
+  if (!load()) return false;
+  const w = residentOf(W);
+  const rows = (n + 3) & ~3;
+  const aAt = top;
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  const midAt = align(koffAt + inner * 4 + 16);
+  const radAt = align(midAt + cols * 8);
+  const boxAt = align(radAt + cols * 8);
+  const lbAt = align(boxAt + rows * 4);
+  ensure(lbAt + rows * 8);
+  const buf = kernel!.memory.buffer;
+  const a = new Float64Array(buf, aAt, rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (rows > n) a.fill(0, n * inner);
+  kernel!.fn(aAt, n, inner, w, cols, oAt, packAt, koffAt);
+  new Float64Array(buf, midAt, cols).set(mid.subarray(0, cols));
+  new Float64Array(buf, radAt, cols).set(rad.subarray(0, cols));
+  new Int32Array(buf, boxAt, rows).fill(0);
+  const l = new Float64Array(buf, lbAt, rows);
+  l.set(lb.subarray(0, n));
+  if (rows > n) l.fill(0, n);
+  // concretise's rows go in pairs: an odd n reads one padding row (its A row of the product is 0)
+  kernel!.concretise(oAt, n + (n & 1), cols, midAt, radAt, boxAt, lbAt);
+  lb.set(l.subarray(0, n));
+  return true;
+}
+
+/**
  * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
  * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
  */
