@@ -7,6 +7,7 @@
 // has no class for) is one line on stderr and exit 2: the worker fails the job without retrying.
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
+import { runChild } from './child-main.js';
 import { loadNetwork } from '../models.js';
 import { inputSize, logitNetwork } from '../network.js';
 import { classCount } from '../sweep/inputs.js';
@@ -28,18 +29,4 @@ async function main(inFile: string, outFile: string): Promise<void> {
   fs.writeFileSync(outFile, JSON.stringify(tableRow(one)));
 }
 
-process.on('disconnect', () => process.exit(1));
-process.channel?.unref();
-
-main(process.argv[2], process.argv[3]).then(
-  () => { process.exitCode = 0; },
-  (err: unknown) => {
-    if (err instanceof UserError) {
-      process.stderr.write(`veribound: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`veribound: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runChild(main);

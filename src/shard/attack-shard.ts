@@ -16,6 +16,7 @@ import type { AttackRow, AttackSettings } from '../attack/one-image.js';
 import { loadAttackTarget } from '../attack/target.js';
 import { replayRow, writeAttackTable, type TableFiles } from '../attack/table.js';
 import { shardItems, type Shard } from './shard.js';
+import { checkShardSet, sameJson } from './shard-set.js';
 
 export const ATTACK_SHARD_KIND = 'veribound-attack-shard';
 
@@ -54,32 +55,18 @@ export function isAttackShard(text: string): boolean {
 }
 
 export async function mergeAttackShards(files: string[], texts: string[], out: TableFiles): Promise<number> {
-  const docs = texts.map((t, i) => {
-    try {
-      return JSON.parse(t) as AttackShardFile;
-    } catch (err) {
-      throw new UserError(`merge: ${files[i]}: not valid JSON (${(err as Error).message})`);
-    }
+  const docs = checkShardSet<AttackShardFile>(files, texts, {
+    kind: ATTACK_SHARD_KIND, name: 'attack', plural: 'attack tables',
+    partialHint: () => 'run that shard again',
+    sameJob: (d, f) => sameJson(d.settings, f.settings) && sameJson(d.indices, f.indices) && d.netArg === f.netArg && d.dataArg === f.dataArg &&
+      d.netHash === f.netHash && d.data === f.data && d.count === f.count,
   });
   const first = docs[0];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const seen = new Map<number, string>();
   docs.forEach((d, i) => {
-    if (d.kind !== ATTACK_SHARD_KIND || d.version !== 1) throw new UserError(`merge: ${files[i]}: not an attack shard file of this version`);
-    if (d.partial) throw new UserError(`merge: ${files[i]} (shard ${d.shard.k}/${d.shard.n}) was interrupted; run that shard again`);
-    if (d.shard.n !== first.shard.n) throw new UserError(`merge: ${files[i]} is a shard of ${d.shard.n}, ${files[0]} of ${first.shard.n}`);
-    if (!same(d.settings, first.settings) || !same(d.indices, first.indices) || d.netArg !== first.netArg || d.dataArg !== first.dataArg ||
-      d.netHash !== first.netHash || d.data !== first.data || d.count !== first.count) {
-      throw new UserError(`merge: ${files[i]} and ${files[0]} are shards of different attack tables (network, images or settings differ)`);
-    }
-    if (seen.has(d.shard.k)) throw new UserError(`merge: ${files[i]} and ${seen.get(d.shard.k)} are both shard ${d.shard.k}/${d.shard.n}`);
-    seen.set(d.shard.k, files[i]);
-    if (!same(d.positions, shardItems(d.indices.length, d.shard)) || !Array.isArray(d.rows) || d.rows.length !== d.positions.length) {
+    if (!sameJson(d.positions, shardItems(d.indices.length, d.shard)) || !Array.isArray(d.rows) || d.rows.length !== d.positions.length) {
       throw new UserError(`merge: ${files[i]} does not hold the images of shard ${d.shard.k}/${d.shard.n}`);
     }
   });
-  const missing = Array.from({ length: first.shard.n }, (_, k) => k + 1).filter((k) => !seen.has(k));
-  if (missing.length) throw new UserError(`merge: shard(s) ${missing.join(', ')} of ${first.shard.n} are missing`);
 
   const t0 = performance.now();
   const { net, ds } = loadAttackTarget(first.netArg, first.dataArg ?? undefined);

@@ -18,6 +18,7 @@ import type { BlockSettings } from '../sweep/block.js';
 import { assembleBlocks, replayBlockCounterexamples, type BlockResult } from '../sweep/block-result.js';
 import { writeSweepOutputs, type SweepFiles } from '../sweep/output.js';
 import { shardItems, type Shard } from './shard.js';
+import { checkShardSet, sameJson } from './shard-set.js';
 
 export const SWEEP_SHARD_KIND = 'veribound-sweep-shard';
 
@@ -59,28 +60,12 @@ export function isSweepShard(text: string): boolean {
 
 /** `veribound merge` of sweep shard files: checks they are the N shards of one sweep, then writes its outputs. */
 export async function mergeSweepShards(files: string[], texts: string[], out: SweepFiles): Promise<number> {
-  const docs = texts.map((t, i) => {
-    try {
-      return JSON.parse(t) as SweepShardFile;
-    } catch (err) {
-      throw new UserError(`merge: ${files[i]}: not valid JSON (${(err as Error).message})`);
-    }
+  const docs = checkShardSet<SweepShardFile>(files, texts, {
+    kind: SWEEP_SHARD_KIND, name: 'sweep', plural: 'sweeps',
+    partialHint: (d) => `finish it first (sweep … --shard ${d.shard.k}/${d.shard.n} --resume CHECKPOINT)`,
+    sameJob: (d, f) => sameJson(d.settings, f.settings) && sameJson(d.target, f.target) && d.netHash === f.netHash && d.dataSource === f.dataSource && d.count === f.count,
   });
   const first = docs[0];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const seen = new Map<number, string>();
-  docs.forEach((d, i) => {
-    if (d.kind !== SWEEP_SHARD_KIND || d.version !== 1) throw new UserError(`merge: ${files[i]}: not a sweep shard file of this version`);
-    if (d.partial) throw new UserError(`merge: ${files[i]} (shard ${d.shard.k}/${d.shard.n}) was interrupted; finish it first (sweep … --shard ${d.shard.k}/${d.shard.n} --resume CHECKPOINT)`);
-    if (d.shard.n !== first.shard.n) throw new UserError(`merge: ${files[i]} is a shard of ${d.shard.n}, ${files[0]} of ${first.shard.n}`);
-    if (!same(d.settings, first.settings) || !same(d.target, first.target) || d.netHash !== first.netHash || d.dataSource !== first.dataSource || d.count !== first.count) {
-      throw new UserError(`merge: ${files[i]} and ${files[0]} are shards of different sweeps (network, inputs or settings differ)`);
-    }
-    if (seen.has(d.shard.k)) throw new UserError(`merge: ${files[i]} and ${seen.get(d.shard.k)} are both shard ${d.shard.k}/${d.shard.n}`);
-    seen.set(d.shard.k, files[i]);
-  });
-  const missing = Array.from({ length: first.shard.n }, (_, k) => k + 1).filter((k) => !seen.has(k));
-  if (missing.length) throw new UserError(`merge: shard(s) ${missing.join(', ')} of ${first.shard.n} are missing`);
 
   const t0 = performance.now();
   const { net, data } = await loadTarget(first.target);
@@ -96,7 +81,7 @@ export async function mergeSweepShards(files: string[], texts: string[], out: Sw
   }
   if (candidates.length !== first.correct) throw new UserError(`merge: ${candidates.length} inputs are correctly classified here, ${first.correct} where the shards ran`);
   for (const [i, d] of docs.entries()) {
-    if (!same(shardPositions(candidates, d.shard), d.positions)) throw new UserError(`merge: ${files[i]} does not hold the inputs of shard ${d.shard.k}/${d.shard.n}`);
+    if (!sameJson(shardPositions(candidates, d.shard), d.positions)) throw new UserError(`merge: ${files[i]} does not hold the inputs of shard ${d.shard.k}/${d.shard.n}`);
   }
   const ordered = [...docs].sort((a, b) => a.shard.k - b.shard.k);
   let outcome;
