@@ -70,3 +70,17 @@ export function startWorker(url: string, workDir: string, stallS = 10): Proc {
 export function veriboundAsync(args: string[]): Proc {
   return new Proc(process.execPath, [cli, ...args]);
 }
+
+/** The workers a test file started (each in DIR/work-NAME), stopped together after each test. */
+export class WorkerPool {
+  private readonly running: Proc[] = [];
+  constructor(private readonly url: () => string, private readonly dir: string) {}
+  start(name: string, stallS?: number): Proc {
+    const w = startWorker(this.url(), path.join(this.dir, `work-${name}`), stallS);
+    this.running.push(w);
+    return w;
+  }
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((w) => w.stop()));
+  }
+}

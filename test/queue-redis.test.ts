@@ -17,7 +17,7 @@ import { validateJob } from '../src/queue/jobs.js';
 import { saveOnnx } from '../src/onnx/export.js';
 import { randomNetwork, seededRng } from './helpers/random-network.js';
 import { benchDir, guard, redisMissing, sharedMissing } from './helpers/requires.js';
-import { cli, freePort, startRedis, startWorker, veriboundAsync, type Proc, type TestRedis } from './queue-helpers.js';
+import { cli, freePort, startRedis, veriboundAsync, type Proc, type TestRedis, WorkerPool } from './queue-helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-queue-test-'));
 const veribound = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -76,13 +76,9 @@ let redis: TestRedis | undefined;
 rtest.before(async () => { redis = await startRedis(PASSWORD); });
 rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
-const workers: Proc[] = [];
-const worker = (name: string, stallS?: number) => {
-  const w = startWorker(redis!.url, path.join(tmp, `work-${name}`), stallS);
-  workers.push(w);
-  return w;
-};
-const stopWorkers = async () => { await Promise.all(workers.splice(0).map((w) => w.stop())); };
+const pool = new WorkerPool(() => redis!.url, tmp);
+const worker = (name: string, stallS?: number) => pool.start(name, stallS);
+const stopWorkers = () => pool.stopAll();
 const noPassword = (...texts: string[]) => { for (const t of texts) assert.not.match(t, PASSWORD, 'the password was printed'); };
 
 // the sanity set plus a row whose property does not parse (a bad instance)

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { validateJob } from '../src/queue/jobs.js';
 import { stablePairsCsv, stableSweepCsv, stableSweepJson } from '../src/sweep/compare.js';
 import { guard, redisMissing } from './helpers/requires.js';
-import { cli, startRedis, startWorker, veriboundAsync, type Proc, type TestRedis } from './queue-helpers.js';
+import { cli, startRedis, veriboundAsync, type Proc, type TestRedis, WorkerPool } from './queue-helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-queue-sweep-'));
 const f = (name: string) => path.join(tmp, name);
@@ -64,13 +64,9 @@ let redis: TestRedis | undefined;
 rtest.before(async () => { redis = await startRedis(PASSWORD); });
 rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
-const workers: Proc[] = [];
-const worker = (name: string, stallS?: number) => {
-  const w = startWorker(redis!.url, f(`work-${name}`), stallS);
-  workers.push(w);
-  return w;
-};
-const stopWorkers = async () => { await Promise.all(workers.splice(0).map((w) => w.stop())); };
+const pool = new WorkerPool(() => redis!.url, tmp);
+const worker = (name: string, stallS?: number) => pool.start(name, stallS);
+const stopWorkers = () => pool.stopAll();
 rtest.after.each(async () => { await stopWorkers(); });
 const blockLines = (out: string) => (out.match(/^\[\d+\/\d+\] block \d+:/gm) ?? []).map((l) => l.replace(/^\[\d+\/\d+\] /, '')).sort();
 
