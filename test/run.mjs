@@ -1,7 +1,10 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with uvu, each file in its own
 // process (a crash or a stuck GPU device in one file cannot take the others down, and
 // files run two at a time on the 2-core machines), then prints one closing line
-// "N passed, N failed" that CI counts. Usage: node test/run.mjs [filter-substring]
+// "N passed, N failed" that CI counts. A file still running after VERIBOUND_TEST_FILE_TIMEOUT_S
+// seconds (default 600; the longest file takes about 90 s on a loaded 2-core machine) is killed and
+// counted as failed with its output so far, so a hang is a red line naming the file, not a CI run
+// that sits until its own limit. Usage: node test/run.mjs [filter-substring]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ const files = fs.readdirSync(dir, { recursive: true })
 
 process.env.XDG_RUNTIME_DIR ??= os.tmpdir();
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+const fileTimeoutS = Number(process.env.VERIBOUND_TEST_FILE_TIMEOUT_S ?? 600);
 let passed = 0, failed = 0, skipped = 0;
 const failedFiles = [];
 
@@ -27,14 +31,18 @@ function runFile(file) {
       cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, fileTimeoutS * 1000);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) out += `\nkilled: still running after ${fileTimeoutS} s (VERIBOUND_TEST_FILE_TIMEOUT_S)\n`;
       const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
       const num = (label) => Number((plain.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
       const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
       let bad = Math.max(0, total - ok); // uvu's Total leaves skipped tests out
-      if (code !== 0 && bad === 0) bad = 1; // crashed before or outside a test
+      if ((code !== 0 || timedOut) && bad === 0) bad = 1; // crashed or hung before or outside a test
       passed += ok; failed += bad; skipped += skip;
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       process.stdout.write(`${bad ? 'FAIL' : 'ok  '} ${file}  (${ok} passed, ${bad} failed${skip ? `, ${skip} skipped` : ''}, ${secs}s)\n`);
