@@ -3,7 +3,7 @@
 // same bits as one call (a box's bounds never depend on the other boxes). Boxes and results
 // travel in SharedArrayBuffers; a network is sent to each worker once and kept there.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { NetThreadPool } from '../net-thread-pool.js';
 import type { Network } from '../network.js';
 import { UserError } from '../errors.js';
 import { outputSize } from '../network.js';
@@ -13,27 +13,19 @@ import { checkBoxes, planOf } from './plan.js';
 import { priorLayout, type PriorSet } from './crown-chain.js';
 
 /** Messages to a worker: a network to keep, or a range of boxes to bound. */
-export type ToWorker =
-  | { kind: 'net'; id: number; net: Network }
-  | { kind: 'job'; job: number; id: number; lower: Float64Array; upper: Float64Array; start: number; count: number; inSize: number;
-      opts: BoundOptions & CpuBoundOptions; outLower: Float64Array; outUpper: Float64Array };
+interface JobPayload {
+  lower: Float64Array; upper: Float64Array; start: number; count: number; inSize: number;
+  opts: BoundOptions & CpuBoundOptions; outLower: Float64Array; outUpper: Float64Array;
+}
+export type ToWorker = { kind: 'net'; id: number; net: Network } | ({ kind: 'job'; job: number; id: number } & JobPayload);
 export type FromWorker = { job: number; error?: { message: string; user: boolean } };
 
-interface PoolWorker {
-  worker: Worker;
-  nets: WeakSet<Network>;
-  pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
-}
-
-const pool: PoolWorker[] = [];
-const netIds = new WeakMap<Network, number>();
-let nextNetId = 1;
-let nextJob = 1;
-let jobsSent = 0;
+const pool = new NetThreadPool<FromWorker, void>(new URL('./thread-worker.js', import.meta.url), (m) =>
+  m.error ? (m.error.user ? new UserError(m.error.message) : new Error(m.error.message)) : undefined);
 
 /** Ranges of boxes handed to workers so far in this process (tests check the pool was used). */
 export function workerJobs(): number {
-  return jobsSent;
+  return pool.jobsSent;
 }
 
 /**
@@ -44,28 +36,6 @@ export function defaultThreads(): number {
   const env = Number(process.env.VERIBOUND_THREADS);
   if (Number.isInteger(env) && env >= 1) return env;
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-}
-
-function workerAt(i: number): PoolWorker {
-  while (pool.length <= i) {
-    const worker = new Worker(new URL('./thread-worker.js', import.meta.url));
-    worker.unref(); // an idle pool never keeps the process alive
-    const pw: PoolWorker = { worker, nets: new WeakSet(), pending: new Map() };
-    worker.on('message', (m: FromWorker) => {
-      const p = pw.pending.get(m.job);
-      if (!p) return;
-      pw.pending.delete(m.job);
-      if (m.error) p.reject(m.error.user ? new UserError(m.error.message) : new Error(m.error.message));
-      else p.resolve();
-    });
-    worker.on('error', (e) => {
-      for (const p of pw.pending.values()) p.reject(e);
-      pw.pending.clear();
-      pool.splice(pool.indexOf(pw), 1);
-    });
-    pool.push(pw);
-  }
-  return pool[i];
 }
 
 /**
@@ -115,8 +85,6 @@ export async function boundNetworkThreaded(
   const rows = opts.spec?.rows ?? m;
   if (opts.spec) checkSpec(net, opts.spec, boxes.count);
   const inSize = planOf(net).inSize;
-  let id = netIds.get(net);
-  if (id === undefined) netIds.set(net, (id = nextNetId++));
   const lower = sharedCopy(boxes.lower), upper = sharedCopy(boxes.upper);
   const outLower = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
   const outUpper = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
@@ -130,16 +98,8 @@ export async function boundNetworkThreaded(
   for (let k = 1; k < parts; k++) {
     const start = k * per, count = Math.min(per, boxes.count - start);
     if (count <= 0) break;
-    const pw = workerAt(k - 1);
-    if (!pw.nets.has(net)) {
-      pw.worker.postMessage({ kind: 'net', id, net } satisfies ToWorker);
-      pw.nets.add(net);
-    }
-    const job = nextJob++;
-    jobsSent++;
-    waits.push(new Promise<void>((resolve, reject) => pw.pending.set(job, { resolve, reject })));
-    pw.worker.ref();
-    pw.worker.postMessage({ kind: 'job', job, id, lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m), ...slices(start, count) }, outLower, outUpper } satisfies ToWorker);
+    const job: JobPayload = { lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m), ...slices(start, count) }, outLower, outUpper };
+    waits.push(pool.run(k - 1, net, job));
   }
   try {
     // this thread's share: the first range
@@ -148,7 +108,7 @@ export async function boundNetworkThreaded(
     outUpper.set(mine.upper);
   } finally {
     await Promise.allSettled(waits);
-    for (const pw of pool) if (pw.pending.size === 0) pw.worker.unref();
+    pool.release();
   }
   await Promise.all(waits);
   if (keep && opts.keep && keep !== opts.keep) {

@@ -5,69 +5,29 @@
 // the part as seedIds, so the counterexamples are the same whatever the split. A worker gets the
 // network once and, per part, only the inputs its pairs read. The attack is as costly as the
 // bounds on a large MLP, and before this it ran on one core.
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { NetThreadPool } from '../net-thread-pool.js';
+import { defaultThreads } from '../bounds/threads.js';
 import type { Network } from '../network.js';
 import { inputSize } from '../network.js';
 import { attackPairs, type AttackPair, type SweepAttackOptions } from './attack.js';
 
-export type ToAttackWorker =
-  | { kind: 'net'; id: number; net: Network }
-  | { kind: 'job'; job: number; id: number; inputs: Float64Array; labels: Int32Array; pairs: AttackPair[]; opts: SweepAttackOptions };
+interface AttackJob { inputs: Float64Array; labels: Int32Array; pairs: AttackPair[]; opts: SweepAttackOptions }
+export type ToAttackWorker = { kind: 'net'; id: number; net: Network } | ({ kind: 'job'; job: number; id: number } & AttackJob);
 export type FromAttackWorker = { job: number; found?: (Float64Array | null)[]; error?: string };
 
-interface PoolWorker {
-  worker: Worker;
-  nets: WeakSet<Network>;
-  pending: Map<number, { resolve: (f: (Float64Array | null)[]) => void; reject: (e: Error) => void }>;
-}
-
-const pool: PoolWorker[] = [];
-const netIds = new WeakMap<Network, number>();
-let nextNetId = 1;
-let nextJob = 1;
-
-function workerAt(i: number): PoolWorker {
-  while (pool.length <= i) {
-    const worker = new Worker(new URL('./attack-worker.js', import.meta.url));
-    worker.unref();
-    const pw: PoolWorker = { worker, nets: new WeakSet(), pending: new Map() };
-    worker.on('message', (m: FromAttackWorker) => {
-      const p = pw.pending.get(m.job);
-      if (!p) return;
-      pw.pending.delete(m.job);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.found!);
-    });
-    worker.on('error', (e) => {
-      for (const p of pw.pending.values()) p.reject(e);
-      pw.pending.clear();
-      pool.splice(pool.indexOf(pw), 1);
-    });
-    pool.push(pw);
-  }
-  return pool[i];
-}
-
-/** Threads the attack uses by default: every core (VERIBOUND_THREADS overrides, as for the bounds). */
-export function attackThreads(): number {
-  const env = Number(process.env.VERIBOUND_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-}
+const pool = new NetThreadPool<FromAttackWorker, (Float64Array | null)[]>(new URL('./attack-worker.js', import.meta.url), (m) =>
+  m.error !== undefined ? new Error(m.error) : m.found!);
 
 /** Pairs below which one thread does the batch (a worker round trip is not worth it). */
 const MIN_PAIRS_PER_THREAD = 8;
 
 /** attackPairs split over `threads` threads: the same counterexamples. */
-export async function attackPairsThreaded(net: Network, inputs: Float64Array, labels: ArrayLike<number>, pairs: readonly AttackPair[], opts: SweepAttackOptions = {}, threads = attackThreads()): Promise<(Float64Array | null)[]> {
+export async function attackPairsThreaded(net: Network, inputs: Float64Array, labels: ArrayLike<number>, pairs: readonly AttackPair[], opts: SweepAttackOptions = {}, threads = defaultThreads()): Promise<(Float64Array | null)[]> {
   const parts = Math.max(1, Math.min(threads, Math.floor(pairs.length / MIN_PAIRS_PER_THREAD)));
   if (parts <= 1) return attackPairs(net, inputs, labels, pairs, opts);
   const n = inputSize(net);
   // only the attack's own settings travel (the caller's options may hold functions)
   const { restarts, steps, seed, maxRows } = opts;
-  let id = netIds.get(net);
-  if (id === undefined) netIds.set(net, (id = nextNetId++));
   const per = Math.ceil(pairs.length / parts);
   const waits: Promise<(Float64Array | null)[]>[] = [];
   for (let k = 1; k < parts; k++) {
@@ -84,25 +44,18 @@ export async function attackPairsThreaded(net: Network, inputs: Float64Array, la
       subLabels[at] = labels[input];
       seedIds[at] = opts.seedIds?.[input] ?? input;
     }
-    const pw = workerAt(k - 1);
-    if (!pw.nets.has(net)) {
-      pw.worker.postMessage({ kind: 'net', id, net } satisfies ToAttackWorker);
-      pw.nets.add(net);
-    }
-    const job = nextJob++;
-    waits.push(new Promise((resolve, reject) => pw.pending.set(job, { resolve, reject })));
-    pw.worker.ref();
-    pw.worker.postMessage({
-      kind: 'job', job, id, inputs: sub, labels: subLabels,
+    const job: AttackJob = {
+      inputs: sub, labels: subLabels,
       pairs: part.map((p) => ({ input: local.get(p.input)!, eps: p.eps })), opts: { restarts, steps, seed, maxRows, seedIds: Array.from(seedIds) },
-    } satisfies ToAttackWorker);
+    };
+    waits.push(pool.run(k - 1, net, job));
   }
   let mine: (Float64Array | null)[];
   try {
     mine = attackPairs(net, inputs, labels, pairs.slice(0, per), opts);
   } finally {
     await Promise.allSettled(waits);
-    for (const pw of pool) if (pw.pending.size === 0) pw.worker.unref();
+    pool.release();
   }
   const rest = await Promise.all(waits);
   return mine.concat(...rest);
