@@ -66,6 +66,26 @@ function residentOf(W: Float64Array): number {
   return at;
 }
 
+/** Where one product's A copy, result and kernel scratch lie in wasm memory, from byte `from`. */
+interface GemmLayout { rows: number; aAt: number; oAt: number; packAt: number; koffAt: number; end: number }
+
+function gemmLayout(n: number, inner: number, cols: number, from: number): GemmLayout {
+  const rows = (n + 3) & ~3;
+  const aAt = from;
+  const oAt = align(aAt + rows * inner * 8);
+  const packAt = align(oAt + rows * cols * 8);
+  const koffAt = packAt + inner * 64;
+  return { rows, aAt, oAt, packAt, koffAt, end: koffAt + inner * 4 + 16 };
+}
+
+/** Copies A (padded with zero rows to a multiple of 4) into its place and runs the kernel against W at wAt. */
+function runGemm(L: GemmLayout, A: Float64Array, n: number, inner: number, wAt: number, cols: number): void {
+  const a = new Float64Array(kernel!.memory.buffer, L.aAt, L.rows * inner);
+  a.set(A.subarray(0, n * inner));
+  if (L.rows > n) a.fill(0, n * inner);
+  kernel!.fn(L.aAt, n, inner, wAt, cols, L.oAt, L.packAt, L.koffAt);
+}
+
 /**
  * out (n × cols) = A (n × inner) · W (inner × cols), W row-major, every output summed over k in
  * increasing order (bit-identical to the JS loops). Returns false when WebAssembly is missing.
@@ -73,18 +93,10 @@ function residentOf(W: Float64Array): number {
 export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
   if (!load()) return false;
   const w = residentOf(W);
-  const rows = (n + 3) & ~3;
-  const aAt = top;
-  const oAt = align(aAt + rows * inner * 8);
-  const packAt = align(oAt + rows * cols * 8);
-  const koffAt = packAt + inner * 64;
-  ensure(koffAt + inner * 4 + 16);
-  const buf = kernel!.memory.buffer;
-  const a = new Float64Array(buf, aAt, rows * inner);
-  a.set(A.subarray(0, n * inner));
-  if (rows > n) a.fill(0, n * inner);
-  kernel!.fn(aAt, n, inner, w, cols, oAt, packAt, koffAt);
-  out.set(new Float64Array(buf, oAt, n * cols));
+  const L = gemmLayout(n, inner, cols, top);
+  ensure(L.end);
+  runGemm(L, A, n, inner, w, cols);
+  out.set(new Float64Array(kernel!.memory.buffer, L.oAt, n * cols));
   return true;
 }
 
@@ -95,23 +107,15 @@ export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Ar
  */
 export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
   if (!load()) return false;
-  const rows = (n + 3) & ~3;
   const wAt = top;
-  const aAt = align(wAt + inner * cols * 8 + 16);
-  const oAt = align(aAt + rows * inner * 8);
-  const packAt = align(oAt + rows * cols * 8);
-  const koffAt = packAt + inner * 64;
-  ensure(koffAt + inner * 4 + 16);
-  const buf = kernel!.memory.buffer;
-  const w = new Float64Array(buf, wAt, inner * cols + 2);
+  const L = gemmLayout(n, inner, cols, align(wAt + inner * cols * 8 + 16));
+  ensure(L.end);
+  const w = new Float64Array(kernel!.memory.buffer, wAt, inner * cols + 2);
   w.set(W.subarray(0, inner * cols));
   w[inner * cols] = 0;
   w[inner * cols + 1] = 0;
-  const a = new Float64Array(buf, aAt, rows * inner);
-  a.set(A.subarray(0, n * inner));
-  if (rows > n) a.fill(0, n * inner);
-  kernel!.fn(aAt, n, inner, wAt, cols, oAt, packAt, koffAt);
-  out.set(new Float64Array(buf, oAt, n * cols));
+  runGemm(L, A, n, inner, wAt, cols);
+  out.set(new Float64Array(kernel!.memory.buffer, L.oAt, n * cols));
   return true;
 }
 
@@ -124,21 +128,15 @@ export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float
 export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, lb: Float64Array): boolean {
   if (!load()) return false;
   const w = residentOf(W);
-  const rows = (n + 3) & ~3;
-  const aAt = top;
-  const oAt = align(aAt + rows * inner * 8);
-  const packAt = align(oAt + rows * cols * 8);
-  const koffAt = packAt + inner * 64;
-  const midAt = align(koffAt + inner * 4 + 16);
+  const L = gemmLayout(n, inner, cols, top);
+  const { rows, oAt } = L;
+  const midAt = align(L.end);
   const radAt = align(midAt + cols * 8);
   const boxAt = align(radAt + cols * 8);
   const lbAt = align(boxAt + rows * 4);
   ensure(lbAt + rows * 8);
+  runGemm(L, A, n, inner, w, cols);
   const buf = kernel!.memory.buffer;
-  const a = new Float64Array(buf, aAt, rows * inner);
-  a.set(A.subarray(0, n * inner));
-  if (rows > n) a.fill(0, n * inner);
-  kernel!.fn(aAt, n, inner, w, cols, oAt, packAt, koffAt);
   new Float64Array(buf, midAt, cols).set(mid.subarray(0, cols));
   new Float64Array(buf, radAt, cols).set(rad.subarray(0, cols));
   new Int32Array(buf, boxAt, rows).fill(0);
