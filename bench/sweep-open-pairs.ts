@@ -7,8 +7,7 @@
 //                                       [--timeout 10] [--cascade 10]
 import { parseArgs } from 'node:util';
 import { loadTarget } from '../src/sweep/setup.js';
-import { predict } from '../src/sweep/classify.js';
-import { PairTable } from '../src/sweep/pairs.js';
+import { startTable } from '../src/sweep/classify.js';
 import { falsifyByAttack } from '../src/sweep/falsify.js';
 import { attackPairs } from '../src/sweep/attack.js';
 import { runSweep } from '../src/sweep/scheduler.js';
@@ -27,13 +26,7 @@ const { values } = parseArgs({ options: {
 const eps = parseEpsList(values.eps!);
 const { net, data } = await loadTarget({ net: values.net!, samples: Number(values.samples) });
 const n = inputSize(net);
-const { predicted } = predict(net, data.inputs, data.count);
-const candidates: number[] = [];
-const table = new PairTable(data.count, eps);
-for (let i = 0; i < data.count; i++) {
-  if (predicted[i] === data.labels[i]) candidates.push(i);
-  else table.misclassified(i, data.inputs.slice(i * n, (i + 1) * n));
-}
+const { candidates, table } = startTable(net, data.inputs, data.labels, data.count, eps);
 const problem = { net, inputs: data.inputs, labels: data.labels, count: data.count, eps, candidates };
 const engine = createCpuEngine();
 const cpu0 = process.cpuUsage();

@@ -13,14 +13,12 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { parseBackend, selectEngine } from '../engine.js';
-import { inputSize } from '../network.js';
 import { parseCount, parseEpsList } from '../sweep/eps.js';
-import { predict } from '../sweep/classify.js';
+import { startTable } from '../sweep/classify.js';
 import type { Schedule, SweepProblem } from '../sweep/scheduler.js';
 import { SCHEDULES } from '../sweep/scheduler.js';
 import { checkWritable } from '../outputs.js';
 import { joinNegativeValues, loadTarget, parseMethods } from '../sweep/setup.js';
-import { PairTable } from '../sweep/pairs.js';
 import { CheckpointWriter, networkHash, readCheckpoint } from '../sweep/checkpoint.js';
 import { applyFacts } from '../sweep/resume.js';
 import { watchInterrupts } from '../sweep/interrupt.js';
@@ -144,14 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const target = { net: values.net!, data: values.data, samples, inputsFile: values.inputs };
   const { net, data } = await loadTarget(target);
-  const n = inputSize(net);
-  const { predicted } = predict(net, data.inputs, data.count);
-  const candidates: number[] = [];
-  const table = new PairTable(data.count, eps);
-  for (let i = 0; i < data.count; i++) {
-    if (predicted[i] === data.labels[i]) candidates.push(i);
-    else table.misclassified(i, Float64Array.from(data.inputs.subarray(i * n, (i + 1) * n)));
-  }
+  const { predicted, candidates, table } = startTable(net, data.inputs, data.labels, data.count, eps);
   const settings: BlockSettings = { eps, methods, schedule, batch, attack: !values['no-attack'], complete, timeoutS, seed: 1 };
   if (values.queue !== undefined) {
     const { submitSweep } = await import('../queue/submit-sweep.js');

@@ -9,10 +9,8 @@
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../outputs.js';
 import { runMeta, type RunMeta } from '../run-meta.js';
-import { inputSize } from '../network.js';
-import { predict } from '../sweep/classify.js';
+import { startTable } from '../sweep/classify.js';
 import { networkHash } from '../sweep/checkpoint.js';
-import { PairTable } from '../sweep/pairs.js';
 import { loadTarget, type TargetOptions } from '../sweep/setup.js';
 import type { BlockSettings } from '../sweep/block.js';
 import { assembleBlocks, replayBlockCounterexamples, type BlockResult } from '../sweep/block-result.js';
@@ -71,14 +69,7 @@ export async function mergeSweepShards(files: string[], texts: string[], out: Sw
   const { net, data } = await loadTarget(first.target);
   if (networkHash(net) !== first.netHash) throw new UserError(`merge: ${first.target.net} is not the network the shards ran (its weights' hash differs)`);
   if (data.source !== first.dataSource || data.count !== first.count) throw new UserError(`merge: the inputs (${data.count} of ${data.source}) are not the shards' (${first.count} of ${first.dataSource})`);
-  const n = inputSize(net);
-  const { predicted } = predict(net, data.inputs, data.count);
-  const table = new PairTable(data.count, first.settings.eps);
-  const candidates: number[] = [];
-  for (let i = 0; i < data.count; i++) {
-    if (predicted[i] === data.labels[i]) candidates.push(i);
-    else table.misclassified(i, Float64Array.from(data.inputs.subarray(i * n, (i + 1) * n)));
-  }
+  const { predicted, candidates, table } = startTable(net, data.inputs, data.labels, data.count, first.settings.eps);
   if (candidates.length !== first.correct) throw new UserError(`merge: ${candidates.length} inputs are correctly classified here, ${first.correct} where the shards ran`);
   for (const [i, d] of docs.entries()) {
     if (!sameJson(shardPositions(candidates, d.shard), d.positions)) throw new UserError(`merge: ${files[i]} does not hold the inputs of shard ${d.shard.k}/${d.shard.n}`);
