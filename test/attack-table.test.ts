@@ -11,25 +11,15 @@ import path from 'node:path';
 import { saveOnnx } from '../src/onnx/export.js';
 import { parseIndices, stableAttackCsv, stableAttackJson } from '../src/attack/table.js';
 import { UserError } from '../src/errors.js';
-import { dense, makeNet, rng } from './milp-brute.js';
+import { smallMnistNet } from './helpers/small-mnist-net.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-attack-table-'));
 const cli = path.resolve('dist/src/cli.js');
 const f = (name: string) => path.join(dir, name);
 
-function smallNet(seed: number, hidden: number) {
-  const r = rng(seed);
-  const w = (k: number, s: number) => Array.from({ length: k }, () => (r() * 2 - 1) * s);
-  return makeNet(`mnist-small-${seed}`, [1, 28, 28], [
-    [{ kind: 'reshape' }, [784]],
-    [dense(784, hidden, w(784 * hidden, 0.1), w(hidden, 0.1))],
-    [{ kind: 'relu' }],
-    [dense(hidden, 10, w(hidden * 10, 1), w(10, 0.1))],
-  ]);
-}
 
 const netFile = f('small.onnx');
-saveOnnx(smallNet(3, 5), netFile);
+saveOnnx(smallMnistNet(3, 5), netFile);
 // a generous solver limit: each image finishes (optimal or bracketed) long before it on this net
 const OPTS = ['--net', netFile, '--timeout', '60', '--tolerance', '1e-3'];
 const veribound = (...args: string[]) => {

@@ -16,26 +16,16 @@ import { forward } from '../src/forward.js';
 import { predictedClass } from '../src/spec/margins.js';
 import { minimalAdversarial } from '../src/milp/index.js';
 import { renderAdversarial } from '../src/report/adversarial-png.js';
-import { dense, makeNet, rng } from './milp-brute.js';
+import { smallMnistNet } from './helpers/small-mnist-net.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veribound-attack-'));
 const cli = path.resolve('dist/src/cli.js');
 
-function smallNet(seed: number, hidden: number) {
-  const r = rng(seed);
-  const w = (k: number, s: number) => Array.from({ length: k }, () => (r() * 2 - 1) * s);
-  return makeNet(`mnist-small-${seed}`, [1, 28, 28], [
-    [{ kind: 'reshape' }, [784]],
-    [dense(784, hidden, w(784 * hidden, 0.1), w(hidden, 0.1))],
-    [{ kind: 'relu' }],
-    [dense(hidden, 10, w(hidden * 10, 1), w(10, 0.1))],
-  ]);
-}
 
 const netFile = path.join(dir, 'small.onnx');
 const otherFile = path.join(dir, 'other.onnx');
-saveOnnx(smallNet(3, 6), netFile);
-saveOnnx(smallNet(4, 6), otherFile);
+saveOnnx(smallMnistNet(3, 6), netFile);
+saveOnnx(smallMnistNet(4, 6), otherFile);
 
 function veribound(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, 'attack', ...args], { encoding: 'utf8' });

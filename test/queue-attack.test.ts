@@ -15,25 +15,15 @@ import { validateJob } from '../src/queue/jobs.js';
 import { stableAttackCsv, stableAttackJson } from '../src/attack/table.js';
 import { guard, redisMissing } from './helpers/requires.js';
 import { cli, startRedis, veriboundAsync, type Proc, type TestRedis, WorkerPool } from './queue-helpers.js';
-import { dense, makeNet, rng } from './milp-brute.js';
+import { smallMnistNet } from './helpers/small-mnist-net.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-queue-attack-'));
 const f = (name: string) => path.join(tmp, name);
 const veribound = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 const PASSWORD = 'pw-attack-Q3';
 
-function smallNet(seed: number, hidden: number) {
-  const r = rng(seed);
-  const w = (k: number, s: number) => Array.from({ length: k }, () => (r() * 2 - 1) * s);
-  return makeNet(`mnist-small-${seed}`, [1, 28, 28], [
-    [{ kind: 'reshape' }, [784]],
-    [dense(784, hidden, w(784 * hidden, 0.1), w(hidden, 0.1))],
-    [{ kind: 'relu' }],
-    [dense(hidden, 10, w(hidden * 10, 1), w(10, 0.1))],
-  ]);
-}
 const netFile = f('small.onnx');
-saveOnnx(smallNet(3, 5), netFile);
+saveOnnx(smallMnistNet(3, 5), netFile);
 const TABLE = ['attack', '--net', netFile, '--timeout', '60', '--tolerance', '1e-3', '--indices', '0:4'];
 const outputs = (name: string) => ['--out', f(`${name}.json`), '--csv', f(`${name}.csv`)];
 const read = (name: string) => fs.readFileSync(f(name), 'utf8');
