@@ -51,6 +51,36 @@ const patches: PatchStep<MaxPool2dOp> = (op, P, rows, ctx, relax, param) => {
   return [settle(Q)];
 };
 
+/**
+ * Output k's lines (the header's) for m = max of the inputs `cand` (indices into the op's input,
+ * whose bounds are lower/upper): the whole window at the root; a split domain's remaining
+ * candidates (../optimise/domains.ts), on which the max equals the window's max.
+ */
+export function setMaxOutput(r: MaxRelax, k: number, cand: ArrayLike<number>, lower: Float64Array, upper: Float64Array): void {
+  let bestL = -Infinity, li = -1, bestU = -Infinity, ui = -1, u2 = -Infinity, l2 = -Infinity, li2 = -1;
+  for (let t = 0; t < cand.length; t++) {
+    const i = cand[t];
+    const l = lower[i], u = upper[i];
+    if (l > bestL || li < 0) { l2 = bestL; li2 = li; bestL = l; li = i; } else if (l > l2 || li2 < 0) { l2 = l; li2 = i; }
+    if (u > bestU || ui < 0) { u2 = bestU; bestU = u; ui = i; } else if (u > u2) u2 = u;
+  }
+  r.lowIdx[k] = li;
+  r.lowIdx2![k] = ui !== li ? ui : li2 >= 0 ? li2 : li;
+  r.upIdx[k] = ui;
+  r.free![k] = 0;
+  const lStar = lower[ui];
+  if (lStar >= u2) {
+    r.upSlope[k] = 1; // j* always wins
+    r.upIcpt[k] = 0;
+    r.lowIdx2![k] = li; // j* always wins: no parameter
+  } else {
+    r.free![k] = r.lowIdx2![k] !== li ? 1 : 0;
+    const s = (bestU - u2) / (bestU - lStar);
+    r.upSlope[k] = s;
+    r.upIcpt[k] = u2 - s * lStar;
+  }
+}
+
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
   patches,
@@ -64,39 +94,14 @@ export const maxpoolRule: OpRule<MaxPool2dOp> = {
   relax(op, [x], ctx): MaxRelax {
     const { start, idx } = windowsOf(op, ctx.inShapes[0], ctx.outShape);
     const n = ctx.inSizes[0], m = ctx.outSize;
-    const lowIdx = new Int32Array(ctx.count * m);
-    const lowIdx2 = new Int32Array(ctx.count * m);
-    const free = new Uint8Array(ctx.count * m);
-    const upIdx = new Int32Array(ctx.count * m);
-    const upSlope = new Float64Array(ctx.count * m);
-    const upIcpt = new Float64Array(ctx.count * m);
+    const r: MaxRelax = {
+      kind: 'max', lowIdx: new Int32Array(ctx.count * m), lowIdx2: new Int32Array(ctx.count * m), free: new Uint8Array(ctx.count * m),
+      upIdx: new Int32Array(ctx.count * m), upSlope: new Float64Array(ctx.count * m), upIcpt: new Float64Array(ctx.count * m),
+    };
     for (let b = 0; b < ctx.count; b++) {
-      const xo = b * n;
-      for (let o = 0; o < m; o++) {
-        let bestL = -Infinity, li = -1, bestU = -Infinity, ui = -1, u2 = -Infinity, l2 = -Infinity, li2 = -1;
-        for (let t = start[o]; t < start[o + 1]; t++) {
-          const i = idx[t];
-          const l = x.lower[xo + i], u = x.upper[xo + i];
-          if (l > bestL || li < 0) { l2 = bestL; li2 = li; bestL = l; li = i; } else if (l > l2 || li2 < 0) { l2 = l; li2 = i; }
-          if (u > bestU || ui < 0) { u2 = bestU; bestU = u; ui = i; } else if (u > u2) u2 = u;
-        }
-        const k = b * m + o;
-        lowIdx[k] = li;
-        lowIdx2[k] = ui !== li ? ui : li2 >= 0 ? li2 : li;
-        upIdx[k] = ui;
-        const lStar = x.lower[xo + ui];
-        if (lStar >= u2) {
-          upSlope[k] = 1; // j* always wins
-          lowIdx2[k] = li; // j* always wins: no parameter
-        } else {
-          free[k] = lowIdx2[k] !== li ? 1 : 0;
-          const s = (bestU - u2) / (bestU - lStar);
-          upSlope[k] = s;
-          upIcpt[k] = u2 - s * lStar;
-        }
-      }
+      for (let o = 0; o < m; o++) setMaxOutput(r, b * m + o, idx.subarray(start[o], start[o + 1]), x.lower.subarray(b * n, (b + 1) * n), x.upper.subarray(b * n, (b + 1) * n));
     }
-    return { kind: 'max', lowIdx, lowIdx2, free, upIdx, upSlope, upIcpt };
+    return r;
   },
   backward(_op, A, rows, ctx, relax, param) {
     const { lowIdx, lowIdx2, free, upIdx, upSlope, upIcpt } = relax as MaxRelax;

@@ -5,10 +5,23 @@
 //    relu(z) = 0;
 //  - a sigmoid split cuts its input interval at a point p (z ≤ p or z ≥ p; a neuron may be cut
 //    again in a child): the neuron's lines and α family are recomputed on the domain's
-//    interval (the root's intersected with every cut of the domain), which is tighter —
+//    interval (the root's intersected with every cut of the domain), which is tighter;
+//  - a MaxPool split orders two inputs x_i, x_k of one output's window (x_i ≥ x_k or
+//    x_k ≥ x_i): the loser is dropped from the output's candidates, and its lines are
+//    recomputed (ops/maxpool.ts setMaxOutput) over the candidates left. Why this form and not
+//    the ReLU decomposition max(a, b) = a + relu(b − a): on a two-input window the two are the
+//    same split (the sign of b − a), but a k-input window decomposes into a tree of ReLUs over
+//    differences of partial maxima, nodes with no bounds and no layer in the engine; a pairwise
+//    order is a linear constraint on the pool's input layer, which takes a β like any other, and
+//    k − 1 splits along a path leave one candidate, where the pool is exact. (An argmax choice
+//    "x_i is the max" is k − 1 constraints at once, and its complement is not convex.)
+//    Sound: a split drops k only while its winner i is still a candidate, so on the domain
+//    (x_i ≥ x_k) the max over the candidates left equals the window's max; a split whose winner
+//    was dropped before changes no lines (its β still applies) —
 // and a multiplier β ≥ 0 per (row, split) on the split's constraint g ≤ 0 (ReLU: active −z,
-// inactive z; sigmoid: p − z or z − p), which the backward pass adds as ∓β on the row's
-// coefficient of z (see ../backward.ts: weak duality) and, for a sigmoid cut, ±β·p in the
+// inactive z; sigmoid: p − z or z − p; MaxPool: x_k − x_i or x_i − x_k), which the backward
+// pass adds as a coefficient on the split layer's input (∓β on z; for a MaxPool ∓β on x_i and
+// ±β on x_k; see ../backward.ts: weak duality) and, for a sigmoid cut, ±β·p in the
 // row's constant.
 // α (free neurons of every layer) and β are optimised jointly by projected Adam ascent, from
 // the values the caller passes (children inherit their parent's).
@@ -16,25 +29,33 @@
 // hold on the whole box (its layer bounds are sound there), the recomputed ones hold wherever
 // the split neuron's input lies in the domain's interval, hence on the domain, the exact
 // pieces hold on the domain, and each β term is ≤ 0 there, so every row's bound is a lower
-// bound of a·y on the domain. MaxPool is not split (its relaxation stays the root's).
+// bound of a·y on the domain. (A MaxPool's lines on the domain hold by the argument above.)
 // Branching data from the same pass, per row and candidate neuron, λ the row's coefficient on
 // the activation's output: for an unsplit unstable ReLU, BaBSR's score — the intercept
 // −λ·s·(−l) that a split removes where λ < 0 (upper line), 10⁻³·λ·min(u, −l) as a tie-break
 // where λ > 0; for a sigmoid neuron whose domain interval is wider than MIN_CUT, the same
 // quantity for its lines: |λ| × (upper line − lower line) at the cut point it would get (0 when
 // that leaves both sides at least a fifth of the interval, else the midpoint) — the gap the
-// cut closes there, as the ReLU's upper intercept is its gap at 0.
+// cut closes there, as the ReLU's upper intercept is its gap at 0; for a MaxPool output with a
+// candidate j* of largest upper bound u* that does not always win (l_j* < u2, the runner-up k's
+// upper bound), the BaBSR score of its ReLU decomposition u2 + relu(x_j* − u2) on
+// [l_j* − u2, u* − u2], splitting the pair (j*, k).
 import { INPUT } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import { backwardPass, type BackwardState } from '../backward.js';
 import { defaultAlpha, hasFree, type LayerParams, type LineRelax, type MaxRelax, type Relaxation } from '../relax/types.js';
 import type { CurveSide } from '../relax/curve.js';
 import { setSigmoidNeuron } from '../ops/sigmoid.js';
+import { setMaxOutput } from '../ops/maxpool.js';
+import { windowsOf } from '../ops/window.js';
+import type { MaxPool2dOp } from '../../network.js';
 import { Adam } from '../../train/adam.js';
 
 /**
  * A split of activation layer `layer`'s neuron `neuron` (z its input): a ReLU fixed active
- * (z ≥ 0) or inactive (z ≤ 0); a sigmoid's input cut at `point`: active z ≥ point, else z ≤ point.
+ * (z ≥ 0) or inactive (z ≤ 0); a sigmoid's input cut at `point`: active z ≥ point, else z ≤ point;
+ * a MaxPool output `neuron`'s window inputs pair = [i, k] (indices into the pool's input):
+ * active x_i ≥ x_k, else x_k ≥ x_i.
  */
 export interface Split {
   layer: number;
@@ -42,6 +63,8 @@ export interface Split {
   active: boolean;
   /** Sigmoid splits only: the cut point. */
   point?: number;
+  /** MaxPool splits only: the two inputs ordered. */
+  pair?: readonly [number, number];
 }
 
 /** Sigmoid intervals narrower than this are not cut further. */
@@ -69,6 +92,8 @@ export interface DomainBounds {
   branchNeuron: Int32Array;
   /** D × J × topK: the cut point of a sigmoid candidate (NaN for a ReLU). */
   branchPoint: Float64Array;
+  /** D × J × topK × 2: a MaxPool candidate's input pair (−1 for the others). */
+  branchPair: Int32Array;
   topK: number;
   /** D × J × inSize: each row's minimising input point (from the last pass). */
   corner: Float64Array;
@@ -125,10 +150,26 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   });
   // ReLU splits: where each domain's split sits, per (layer, d·n + neuron), position + 1
   const reluAt = new Map<number, Int32Array>();
+  // MaxPool splits: each split output's candidates left, per (layer, d·m + output)
+  const poolLeft = new Map<number, Map<number, number[]>>();
+  const windowOf = (j: number, o: number): number[] => {
+    const p = plan.layers[j], { start, idx } = windowsOf(p.op as MaxPool2dOp, p.inShapes[0], p.outShape);
+    return Array.from(idx.subarray(start[o], start[o + 1]));
+  };
   domains.forEach((splits, d) => {
     const cut = new Set<number>();
     splits.forEach((s, t) => {
       const n = plan.layers[s.layer].outSize, k = d * n + s.neuron;
+      if (s.pair) {
+        let left = poolLeft.get(s.layer);
+        if (!left) { left = new Map(); poolLeft.set(s.layer, left); }
+        const cand = left.get(k) ?? windowOf(s.layer, s.neuron);
+        left.set(k, cand);
+        const [win, lose] = s.active ? s.pair : [s.pair[1], s.pair[0]];
+        const at = cand.indexOf(lose);
+        if (win !== lose && at >= 0 && cand.includes(win)) cand.splice(at, 1);
+        return;
+      }
       const lo = sigLo.get(s.layer);
       if (lo) {
         const hi = sigHi.get(s.layer)!;
@@ -144,6 +185,11 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       r.upIcpt[k] = 0;
       if (r.free) r.free[k] = 0;
     });
+    // split pools: lines over the candidates left
+    for (const [j, left] of poolLeft) {
+      const b = inputBounds(j);
+      for (const [k, cand] of left) if (Math.floor(k / plan.layers[j].outSize) === d) setMaxOutput(relax[j] as MaxRelax, k, cand, b.lower, b.upper);
+    }
     // cut sigmoids: lines and α family on the domain's interval
     for (const key of cut) {
       const j = Math.floor(key / 0x100000000), k = key - j * 0x100000000;
@@ -180,11 +226,13 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const adamA = new Adam(alpha);
   const adamB = new Adam([betaFlat]);
   const splitLayers = [...new Set(domains.flatMap((s) => s.map((x) => x.layer)))];
-  // sign of split t's coefficient on z (g = sign·z + const): ReLU active −z, inactive z; sigmoid likewise about p
+  // sign of split t's coefficient on z (g = sign·z + const): ReLU active −z, inactive z; sigmoid likewise about p;
+  // MaxPool: on x_i (and −sign on x_k)
   const signOf = (s: Split) => (s.active ? -1 : 1);
   const best = new Float64Array(R).fill(-Infinity);
   const corner = new Float64Array(R * inSize);
   const scores = new Map<number, Float64Array>(); // activation layer → R × n scores (last pass)
+  const pairs = new Map<number, Int32Array>(); // MaxPool layer → R × n × 2 candidate pairs
   for (let it = 0; it <= o.iterations; it++) {
     const final = it === o.iterations;
     const layer: (LayerParams | undefined)[] = [];
@@ -193,23 +241,51 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     const bf = adamB.parameters[0];
     const bias = new Float64Array(R);
     for (const j of splitLayers) {
-      layer[j] = { ...(layer[j] ?? {}), beta: new Float64Array(R * plan.layers[j].outSize) };
-      grad[j] = { ...(grad[j] ?? {}), beta: new Float64Array(R * plan.layers[j].outSize) };
+      layer[j] = { ...(layer[j] ?? {}), beta: new Float64Array(R * plan.layers[j].inSizes[0]) };
+      grad[j] = { ...(grad[j] ?? {}), beta: new Float64Array(R * plan.layers[j].inSizes[0]) };
     }
     domains.forEach((splits, d) => splits.forEach((s, t) => {
-      const n = plan.layers[s.layer].outSize, coef = layer[s.layer]!.beta!;
+      const n = plan.layers[s.layer].inSizes[0], coef = layer[s.layer]!.beta!;
       for (let jj = 0; jj < J; jj++) {
         const r = d * J + jj, b = bf[betaOff[d] + jj * splits.length + t];
+        if (s.pair) {
+          coef[r * n + s.pair[0]] += signOf(s) * b;
+          coef[r * n + s.pair[1]] -= signOf(s) * b;
+          continue;
+        }
         coef[r * n + s.neuron] += signOf(s) * b;
         if (s.point !== undefined) bias[r] -= signOf(s) * b * s.point;
       }
     }));
     const onLayer = final ? (j: number, A: Float64Array) => {
       const kind = plan.layers[j].op.kind;
-      if (kind !== 'relu' && kind !== 'sigmoid') return;
+      if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'maxpool2d') return;
       const n = plan.layers[j].outSize;
       const sc = new Float64Array(R * n);
-      if (kind === 'relu') {
+      if (kind === 'maxpool2d') {
+        const pair = new Int32Array(R * n * 2).fill(-1);
+        const b = inputBounds(j), left = poolLeft.get(j);
+        const p = plan.layers[j], { start, idx } = windowsOf(p.op as MaxPool2dOp, p.inShapes[0], p.outShape);
+        for (let r = 0; r < R; r++) {
+          for (let o = 0; o < n; o++) {
+            const lam = A[r * n + o];
+            if (lam === 0) continue;
+            const cand = left?.get(box[r] * n + o) ?? idx.subarray(start[o], start[o + 1]);
+            let bestU = -Infinity, ui = -1, u2 = -Infinity, ki = -1;
+            for (let t = 0; t < cand.length; t++) {
+              const i = cand[t], u = b.upper[i];
+              if (u > bestU || ui < 0) { u2 = bestU; ki = ui; bestU = u; ui = i; } else if (u > u2 || ki < 0) { u2 = u; ki = i; }
+            }
+            if (ki < 0) continue;
+            const l = b.lower[ui] - u2, u = bestU - u2;
+            if (!(l < 0)) continue; // j* always wins: exact
+            sc[r * n + o] = lam < 0 ? -lam * (u / (u - l)) * -l : 1e-3 * lam * Math.min(u, -l);
+            pair[2 * (r * n + o)] = ui;
+            pair[2 * (r * n + o) + 1] = ki;
+          }
+        }
+        pairs.set(j, pair);
+      } else if (kind === 'relu') {
         const b = inputBounds(j), at = reluAt.get(j);
         for (let r = 0; r < R; r++) {
           const d = box[r];
@@ -242,10 +318,12 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       // d bound / d β_t = g_t at the minimiser: sign·z (grad.beta: the value of z) + the cut's constant
       const gb = new Float64Array(betaTotal);
       domains.forEach((splits, d) => splits.forEach((s, t) => {
-        const n = plan.layers[s.layer].outSize, g = grad[s.layer]!.beta!;
+        const n = plan.layers[s.layer].inSizes[0], g = grad[s.layer]!.beta!;
         for (let jj = 0; jj < J; jj++) {
           const r = d * J + jj;
-          gb[betaOff[d] + jj * splits.length + t] = signOf(s) * (g[r * n + s.neuron] - (s.point ?? 0));
+          gb[betaOff[d] + jj * splits.length + t] = s.pair
+            ? signOf(s) * (g[r * n + s.pair[0]] - g[r * n + s.pair[1]])
+            : signOf(s) * (g[r * n + s.neuron] - (s.point ?? 0));
         }
       }));
       adamB.step([gb], o.lr, { ascend: true, lo: 0 });
@@ -254,9 +332,10 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   // the branching choice of each row, and the parameters each domain ends with
   const K = Math.max(1, o.topK ?? 1);
   const branchLayer = new Int32Array(R * K).fill(-1), branchNeuron = new Int32Array(R * K), branchPoint = new Float64Array(R * K).fill(NaN);
+  const branchPair = new Int32Array(R * K * 2).fill(-1);
   const bestScore = new Float64Array(R * K);
   for (const [j, sc] of scores) {
-    const n = plan.layers[j].outSize, lo = sigLo.get(j), hi = sigHi.get(j);
+    const n = plan.layers[j].outSize, lo = sigLo.get(j), hi = sigHi.get(j), pr = pairs.get(j);
     for (let r = 0; r < R; r++) {
       for (let i = 0; i < n; i++) {
         const v = sc[r * n + i];
@@ -266,11 +345,14 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
         while (p > 0 && v > bestScore[r * K + p - 1]) {
           bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1];
           branchNeuron[r * K + p] = branchNeuron[r * K + p - 1]; branchPoint[r * K + p] = branchPoint[r * K + p - 1];
+          branchPair[2 * (r * K + p)] = branchPair[2 * (r * K + p - 1)]; branchPair[2 * (r * K + p) + 1] = branchPair[2 * (r * K + p - 1) + 1];
           p--;
         }
         bestScore[r * K + p] = v; branchLayer[r * K + p] = j; branchNeuron[r * K + p] = i;
         const k = box[r] * n + i;
         branchPoint[r * K + p] = lo ? cutPoint(lo[k], hi![k]) : NaN;
+        branchPair[2 * (r * K + p)] = pr ? pr[2 * (r * n + i)] : -1;
+        branchPair[2 * (r * K + p) + 1] = pr ? pr[2 * (r * n + i) + 1] : -1;
       }
     }
   }
@@ -279,5 +361,5 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     alphaLayers.forEach((j, f) => { const n = plan.layers[j].outSize; a[j] = adamA.parameters[f].slice(d * J * n, (d + 1) * J * n); });
     return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]) };
   });
-  return { lb: best, params, branchLayer, branchNeuron, branchPoint, topK: K, corner };
+  return { lb: best, params, branchLayer, branchNeuron, branchPoint, branchPair, topK: K, corner };
 }

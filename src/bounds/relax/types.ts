@@ -15,11 +15,13 @@
 //   lower bound; α = 1 is its line), k the input with the largest upper bound (or the second
 //   largest lower bound): one parameter per output keeps the family inside the box [0, 1] that
 //   projected Adam keeps α in, and those two are the inputs most likely to win. A full simplex
-//   over the window would need a projection per output for little more. (Splits of a MaxPool —
-//   its ReLU decomposition max(a, b) = a + relu(b − a) — are not done this round.)
+//   over the window would need a projection per output for little more. (A MaxPool split orders
+//   two inputs of a window and recomputes these lines over the candidates left; why that form,
+//   in ../optimise/domains.ts.)
 // - Splits (β-CROWN): a split is data on the bounds, not on the relaxation — a ReLU fixed
 //   active has l ≥ 0, inactive u ≤ 0, so its relaxation is exact; a sigmoid's input cut at p
-//   has [l, p] or [p, u], and its lines are rebuilt on that interval — plus a multiplier β ≥ 0
+//   has [l, p] or [p, u], and its lines are rebuilt on that interval; a MaxPool order x_i ≥ x_k
+//   drops x_k from the output's candidates — plus a multiplier β ≥ 0
 //   on the split constraint, carried as a signed coefficient on the activation's input
 //   (LayerParams.beta) and, for a cut, ±β·p in the row's constant (../optimise/domains.ts).
 

@@ -8,7 +8,9 @@
 // add points), so 'infeasible' proves the domain safe; a point the solver finds counts only
 // after milpFindInSet replays it (in the box, in the conjunction) and the caller replays it on
 // the region. A network the MILP cannot encode, or a solve that ends otherwise, leaves the domain
-// open ('stuck', reported as such).
+// open ('stuck', reported as such). MaxPool order splits (x_i ≥ x_k) are not rows of the model
+// (the encoder reads ReLU splits only): the model is then of a larger set, so 'infeasible' still
+// proves the domain, and a point is still replayed before it counts.
 import type { Network } from '../../network.js';
 import { logitNetwork, outputSize } from '../../network.js';
 import type { LayerBounds } from '../../bounds/types.js';

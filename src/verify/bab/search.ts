@@ -1,11 +1,11 @@
-// Branch and bound over ReLU splits and sigmoid input cuts for one conjunction of rows
+// Branch and bound over ReLU splits, sigmoid input cuts and MaxPool input orders for one conjunction of rows
 // a_j·y ≤ b_j over an input box, on ANY network of the network form
 // (src/bounds/optimise/domains.ts bounds its domains: β-CROWN with joint α,β per batch on the
 // engine's one backward pass). Domains with the lowest margin are split in batches on the
 // neuron the BaBSR score (for a sigmoid, its relaxation gap at the cut) of their closest-to-proved row
 // picks — filtered smart branching: the top candidates' children get one cheap bound each and
 // the candidate whose worse child is best is split; children inherit their parent's α and β. The two children of a split cover the
-// parent's subdomain (z ≤ p or z ≥ p; p = 0 for a ReLU), so the conjunction is unreachable once every leaf has
+// parent's subdomain (z ≤ p or z ≥ p, p = 0 for a ReLU; x_i ≥ x_k or x_k ≥ x_i for a MaxPool), so the conjunction is unreachable once every leaf has
 // a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
 // goes to the leaf solver (leaf.ts: the MILP of the domain); one it cannot decide stops the
 // search ('stuck').
@@ -73,8 +73,8 @@ export interface BabOptions {
 interface Domain {
   splits: Split[];
   margin: number;
-  /** Branching candidates, best score first (empty: nothing left to split); point: a sigmoid's cut. */
-  branches: { layer: number; neuron: number; point?: number }[];
+  /** Branching candidates, best score first (empty: nothing left to split); point: a sigmoid's cut; pair: a MaxPool's two inputs. */
+  branches: { layer: number; neuron: number; point?: number; pair?: readonly [number, number] }[];
   params: DomainParams;
 }
 
@@ -138,8 +138,8 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
       const branches: Domain['branches'] = [];
       for (let k = 0; k < K; k++) {
         if (res.branchLayer[r * K + k] < 0) continue;
-        const point = res.branchPoint[r * K + k];
-        branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k], ...(point === point ? { point } : {}) });
+        const point = res.branchPoint[r * K + k], pi = res.branchPair[2 * (r * K + k)], pk = res.branchPair[2 * (r * K + k) + 1];
+        branches.push({ layer: res.branchLayer[r * K + k], neuron: res.branchNeuron[r * K + k], ...(point === point ? { point } : {}), ...(pi >= 0 ? { pair: [pi, pk] as const } : {}) });
       }
       return { splits: s, margin, branches, params: res.params[d] };
     });
