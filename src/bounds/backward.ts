@@ -21,7 +21,11 @@
 //
 // Rows may be in patch form (patches.ts: per-row windows of a convolutional layer) wherever the
 // rule of the layer they reach has a patch step; the pass converts them to dense rows where it
-// needs whole rows (a β term, onLayer, the gradient tape) or where the rule asks for it.
+// needs whole rows (a β term, onLayer) or where the rule asks for it. The gradient tape keeps
+// them as windows, and the reverse sweep runs on the same windows (a rule's `reversePatches`;
+// else its dense `reverse` or forward pass, read on the window): a row's derivative is only
+// needed where its coefficients are, and each step's input window is the receptive field of
+// its output window, so the windows' values are the dense sweep's (up to the order of sums).
 import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
@@ -30,7 +34,7 @@ import type { LayerParams, Relaxation } from './relax/types.js';
 import { concretise } from './linalg.js';
 import type { LayerPlan } from './plan.js';
 import type { Rows, RuleCtx } from './ops/rule.js';
-import { addCoeffs, concretisePatches, denseOf, isPatches, toDense, type Coeffs } from './patches.js';
+import { addCoeffs, clonePatches, concretisePatches, denseOf, gatherWindows, inside, isPatches, toDense, withData, type Coeffs, type Patches } from './patches.js';
 
 export interface BackwardState {
   plan: NetPlan;
@@ -77,7 +81,9 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
   const { plan } = st;
   const pending = new Map<number, Coeffs>([[start, A0]]);
   const wantGrad = params?.grad !== undefined;
-  const tape = new Map<number, Float64Array>(); // nonlinear layers: A on the output, for the sweep
+  // A on each layer's output as it arrived, for the sweep: nonlinear layers' values (dense or
+  // windows), linear layers' window geometry (dense linear layers need nothing)
+  const tape = new Map<number, Coeffs>();
   const visited: number[] = [];
   let inputA: Coeffs | undefined;
   const inSize = plan.inSize;
@@ -87,7 +93,10 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
     pending.delete(j);
     visited.push(j);
     const p = plan.layers[j];
-    if (wantGrad && p.rule.nonlinear) tape.set(j, isPatches(A) ? toDense(A) : A.slice());
+    if (wantGrad) {
+      if (isPatches(A)) tape.set(j, p.rule.nonlinear ? clonePatches(A) : withData({ ...A, oy: A.oy.slice(), ox: A.ox.slice() }, new Float64Array(0)));
+      else if (p.rule.nonlinear) tape.set(j, A.slice());
+    }
     if (p.rule.nonlinear && params?.onLayer) params.onLayer(j, denseOf(A));
     const param = params?.layer?.[j];
     const outs = step(p, A, rows, ctxOf(p, st.count), st.relax[j], param);
@@ -104,13 +113,59 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
   const lb = rows.bias.slice(0, rows.n);
   if (inputA && isPatches(inputA)) concretisePatches(inputA, st.inMid, st.inRad, rows.box, lb);
   else if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
-  if (wantGrad) reverseSweep(st, rows, inputA && denseOf(inputA), visited.reverse(), tape, params!);
+  if (wantGrad) reverseSweep(st, rows, inputA && (params!.corner ? denseOf(inputA) : inputA), visited.reverse(), tape, params!);
   return lb;
 }
 
-function reverseSweep(st: BackwardState, rows: Rows, inputA: Float64Array | undefined, order: number[], tape: Map<number, Float64Array>, params: PassParams): void {
+/** The corner minimising patch rows P on the input (centre − sign(a)·radius), on P's windows. */
+function cornerPatches(st: BackwardState, P: Patches, rows: Rows): Patches {
+  const { n, C, H, W, ph, pw, data } = P;
+  const out = new Float64Array(data.length), size = C * H * W, plane = H * W;
+  for (let r = 0; r < n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
+    for (let i = y0; i < y1; i++) {
+      for (let j = x0; j < x1; j++) {
+        const po = ((r * ph + i) * pw + j) * C, xo = rows.box[r] * size + (P.oy[r] + i) * W + P.ox[r] + j;
+        for (let c = 0; c < C; c++) {
+          const a = data[po + c], k = xo + c * plane;
+          out[po + c] = st.inMid[k] - (a > 0 ? st.inRad[k] : a < 0 ? -st.inRad[k] : 0);
+        }
+      }
+    }
+  }
+  return withData(P, out);
+}
+
+function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined, order: number[], tape: Map<number, Coeffs>, params: PassParams): void {
   const { plan } = st;
   const inSize = plan.inSize;
+  const G = new Map<number, Coeffs>();
+  const sweep = (gIn: Coeffs) => {
+    for (const j of order) {
+      const p = plan.layers[j];
+      const gins = p.inputs.map((src) => (src === INPUT ? gIn : G.get(src)!));
+      const grad = params.grad?.[j];
+      const ctx = ctxOf(p, st.count), A = tape.get(j);
+      // a β term made the rows dense below this layer, so its input's derivative is dense here
+      if (grad?.beta) grad.beta.set(denseOf(gins[0]).subarray(0, rows.n * p.inSizes[0]));
+      if (A && isPatches(A)) {
+        if (p.rule.reversePatches) {
+          G.set(j, withData(A, p.rule.reversePatches(p.op, (Q) => gatherWindows(Q, gins[0]), A, rows, ctx, st.relax[j], params.layer?.[j], grad)));
+          continue;
+        }
+        // dense rows (0 outside the windows, which the window of the output never reads), then the window
+        const dg = gins.map(denseOf);
+        const out = p.rule.reverse ? p.rule.reverse(p.op, dg[0], toDense(A), rows, ctx, st.relax[j], params.layer?.[j], grad) : applyLayer(plan.net, j, dg, rows.n) as Float64Array;
+        G.set(j, withData(A, gatherWindows(A, out)));
+        continue;
+      }
+      // dense coefficients here: every layer below was reached by dense rows too
+      const dg = gins.map(denseOf);
+      if (p.rule.reverse) G.set(j, p.rule.reverse(p.op, dg[0], A as Float64Array | undefined, rows, ctx, st.relax[j], params.layer?.[j], grad));
+      else G.set(j, applyLayer(plan.net, j, dg, rows.n) as Float64Array);
+    }
+  };
+  if (inputA && isPatches(inputA)) return sweep(cornerPatches(st, inputA, rows));
   // at the input: the corner minimising A·x (the centre where A is 0)
   const gIn = new Float64Array(rows.n * inSize);
   if (inputA) {
@@ -123,16 +178,5 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Float64Array | unde
     }
   }
   params.corner?.set(gIn);
-  const G = new Map<number, Float64Array>();
-  for (const j of order) {
-    const p = plan.layers[j];
-    const gins = p.inputs.map((src) => (src === INPUT ? gIn : G.get(src)!));
-    const grad = params.grad?.[j];
-    if (grad?.beta) grad.beta.set(gins[0].subarray(0, rows.n * p.inSizes[0]));
-    if (p.rule.reverse) {
-      G.set(j, p.rule.reverse(p.op, gins[0], tape.get(j), rows, ctxOf(p, st.count), st.relax[j], params.layer?.[j], grad));
-    } else {
-      G.set(j, applyLayer(plan.net, j, gins, rows.n) as Float64Array);
-    }
-  }
+  sweep(gIn);
 }

@@ -216,3 +216,53 @@ export function addAt(Q: Patches, r: number, k: number, v: number): void {
   const plane = Q.H * Q.W, c = Math.floor(k / plane), yx = k - c * plane, y = Math.floor(yx / Q.W), x = yx - y * Q.W;
   Q.data[((r * Q.ph + y - Q.oy[r]) * Q.pw + x - Q.ox[r]) * Q.C + c] += v;
 }
+
+/**
+ * The reverse sweep (../backward.ts) on patch rows: the values G (dense rows n × C·H·W, or
+ * windows) read on Q's windows, as a new data array in Q's layout (Q's own data is not read);
+ * 0 at positions outside the layer or outside G's window. The sweep only ever reads G inside
+ * the window the coefficients had there, which contains every position a window above reads
+ * (a step's input window is the receptive field of its output window), so the zeros are never
+ * used as values — except outside the layer, where they are a convolution's zero padding.
+ * Where G already has Q's geometry its data is returned as it is (read it, don't write it).
+ */
+export function gatherWindows(Q: Patches, G: Coeffs): Float64Array {
+  const { n, C, H, W, ph, pw } = Q;
+  if (isPatches(G) && G.ph === ph && G.pw === pw && G.C === C) {
+    let same = true;
+    for (let r = 0; r < n && same; r++) same = G.oy[r] === Q.oy[r] && G.ox[r] === Q.ox[r];
+    if (same) return G.data;
+  }
+  const out = new Float64Array(n * ph * pw * C);
+  const size = C * H * W, plane = H * W;
+  for (let r = 0; r < n; r++) {
+    const [y0, y1] = inside(Q.oy[r], ph, H), [x0, x1] = inside(Q.ox[r], pw, W);
+    for (let i = y0; i < y1; i++) {
+      const y = Q.oy[r] + i;
+      for (let j = x0; j < x1; j++) {
+        const x = Q.ox[r] + j, po = ((r * ph + i) * pw + j) * C;
+        if (!isPatches(G)) {
+          const go = r * size + y * W + x;
+          for (let c = 0; c < C; c++) out[po + c] = G[go + c * plane];
+          continue;
+        }
+        const gy = y - G.oy[r], gx = x - G.ox[r];
+        if (gy < 0 || gy >= G.ph || gx < 0 || gx >= G.pw) continue;
+        const go = ((r * G.ph + gy) * G.pw + gx) * C;
+        for (let c = 0; c < C; c++) out[po + c] = G.data[go + c];
+      }
+    }
+  }
+  return out;
+}
+
+/** Patches with P's geometry holding `data`. */
+export function withData(P: Patches, data: Float64Array): Patches {
+  return { kind: 'patches', n: P.n, C: P.C, H: P.H, W: P.W, ph: P.ph, pw: P.pw, oy: P.oy, ox: P.ox, data };
+}
+
+/** Row r's value of flat neuron k (c·H·W + y·W + x) of Q's layer in window data `d` (Q's layout); k must lie in the window. */
+export function valueAt(Q: Patches, d: Float64Array, r: number, k: number): number {
+  const plane = Q.H * Q.W, c = Math.floor(k / plane), yx = k - c * plane, y = Math.floor(yx / Q.W), x = yx - y * Q.W;
+  return d[((r * Q.ph + y - Q.oy[r]) * Q.pw + x - Q.ox[r]) * Q.C + c];
+}

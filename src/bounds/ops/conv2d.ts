@@ -5,7 +5,7 @@
 // in the zero padding land outside the input layer, where the window's entries mean nothing,
 // as the dense rule drops them.
 import type { Conv2dOp } from '../../network.js';
-import type { OpRule, PatchStep, RuleCtx } from './rule.js';
+import type { OpRule, PatchReverse, PatchStep, RuleCtx } from './rule.js';
 import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
 import { inside, settle, windowBelow } from '../patches.js';
 
@@ -85,8 +85,39 @@ const patches: PatchStep<Conv2dOp> = (op, P, rows, ctx) => {
   return [settle(Q)];
 };
 
+// the reverse sweep on patch rows: the forward convolution of the input's derivative, read on
+// the window the patch step produced (0 outside the layer: the zero padding), at each position
+// of the output window inside the layer
+const reversePatches: PatchReverse<Conv2dOp> = (op, read, P, _rows, ctx) => {
+  const { inChannels: ci, outChannels: co, bias, kernel: [kh, kw], stride: [sh, sw] } = op;
+  const WT = channelsLast(op);
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const Gq = read(Q);
+  const { ph, pw } = P, qh = Q.ph, qw = Q.pw;
+  const out = new Float64Array(P.n * ph * pw * co); // (P.data: not kept for linear layers)
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, P.H), [x0, x1] = inside(P.ox[r], pw, P.W);
+    for (let i = y0; i < y1; i++) {
+      for (let j = x0; j < x1; j++) {
+        const k = ((r * ph + i) * pw + j) * co;
+        for (let c = 0; c < co; c++) {
+          // Σ W[c][·][ki][kj] · G[i·s + ki][j·s + kj][·]: one run over (kj, input channel) per ki
+          let s = 0;
+          for (let ki = 0; ki < kh; ki++) {
+            const qr = ((r * qh + i * sh + ki) * qw + j * sw) * ci, wr = (c * kh + ki) * kw * ci;
+            for (let t = 0; t < kw * ci; t++) s += WT[wr + t] * Gq[qr + t];
+          }
+          out[k + c] = s + bias[c];
+        }
+      }
+    }
+  }
+  return out;
+};
+
 export const conv2dRule: OpRule<Conv2dOp> = {
   patches,
+  reversePatches,
   nonlinear: false,
   interval(op, [x], ctx) {
     const { off, taps, positions } = tapsOf(op, ctx);

@@ -13,10 +13,10 @@
 // Patch rows (../patches.ts): each output's chosen input lies in its pooling window, so the rows
 // stay windows of the input, (ph − 1)·stride + kernel wide.
 import type { MaxPool2dOp } from '../../network.js';
-import type { OpRule, PatchStep } from './rule.js';
+import type { OpRule, PatchReverse, PatchStep } from './rule.js';
 import { poolInterval, windowsOf } from './window.js';
 import type { MaxRelax } from '../relax/types.js';
-import { addAt, inside, settle, toDense, windowBelow } from '../patches.js';
+import { addAt, inside, settle, toDense, valueAt, windowBelow } from '../patches.js';
 
 const patches: PatchStep<MaxPool2dOp> = (op, P, rows, ctx, relax, param) => {
   if (relax?.kind !== 'max') return maxpoolRule.backward(op, toDense(P), rows, ctx, relax, param);
@@ -81,9 +81,45 @@ export function setMaxOutput(r: MaxRelax, k: number, cand: ArrayLike<number>, lo
   }
 }
 
+// the reverse sweep on patch rows: `reverse` per window entry, reading the input's derivative on
+// the window the patch step produced
+const reversePatches: PatchReverse<MaxPool2dOp> = (op, read, P, rows, ctx, relax, param, grad) => {
+  const { lowIdx, lowIdx2, free, upIdx, upSlope, upIcpt } = relax as MaxRelax;
+  const alpha = free && lowIdx2 ? param?.alpha : undefined;
+  const ga = alpha ? grad?.alpha : undefined;
+  const Q = windowBelow(P, ctx.inShapes[0], op.kernel, op.stride, op.pads);
+  const Gq = read(Q);
+  const { C, H, W, ph, pw } = P, m = ctx.outSize;
+  const out = new Float64Array(P.data.length);
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
+    const ao = r * m, ro = rows.box[r] * m;
+    for (let i = y0; i < y1; i++) {
+      for (let j = x0; j < x1; j++) {
+        for (let c = 0; c < C; c++) {
+          const k = ((r * ph + i) * pw + j) * C + c, e = (c * H + P.oy[r] + i) * W + P.ox[r] + j, o = ro + e, a = P.data[k];
+          if (a < 0) {
+            out[k] = upSlope[o] * valueAt(Q, Gq, r, upIdx[o]) + upIcpt[o];
+            if (ga) ga[ao + e] = 0;
+          } else if (alpha && free![o]) {
+            const gi = valueAt(Q, Gq, r, lowIdx[o]), gk = valueAt(Q, Gq, r, lowIdx2![o]), al = alpha[ao + e];
+            out[k] = al * gi + (1 - al) * gk;
+            if (ga) ga[ao + e] = a * (gi - gk);
+          } else {
+            out[k] = valueAt(Q, Gq, r, lowIdx[o]);
+            if (ga) ga[ao + e] = 0;
+          }
+        }
+      }
+    }
+  }
+  return out;
+};
+
 export const maxpoolRule: OpRule<MaxPool2dOp> = {
   nonlinear: true,
   patches,
+  reversePatches,
   interval(op, [x], ctx) {
     return poolInterval(op, x, ctx, (v, xo, o, { start, idx }) => {
       let best = -Infinity;

@@ -37,6 +37,17 @@ export interface Rows {
  */
 export type PatchStep<O extends Op> = (op: O, P: Patches, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams) => Coeffs[];
 
+/**
+ * The reverse sweep on rows whose coefficients on the op's output were patches P (for nonlinear
+ * ops P.data holds them as the backward step was given them; for linear ops only P's geometry
+ * counts): the bound's derivative with respect to those coefficients, as data in P's layout,
+ * from the derivative on the input, read on any windows the rule asks for (`read`: its
+ * gatherWindows, ../patches.ts; ask for the windows the patch step produced). Writes d bound / d α
+ * into grad.alpha (dense layout, rows.n × outSize) as `reverse` does. Positions outside the layer
+ * are not read.
+ */
+export type PatchReverse<O extends Op> = (op: O, read: (Q: Patches) => Float64Array, P: Patches, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams, grad?: LayerParams) => Float64Array;
+
 export interface OpRule<O extends Op = Op> {
   /** True when the op's relaxation depends on its input bounds (CROWN tightens those inputs). */
   readonly nonlinear: boolean;
@@ -65,4 +76,6 @@ export interface OpRule<O extends Op = Op> {
    * (forward.ts), which the sweep then runs; A and relax are only given to nonlinear ops.
    */
   reverse?(op: O, G: Float64Array, A: Float64Array | undefined, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams, grad?: LayerParams): Float64Array;
+  /** The reverse sweep on patch rows (optional: without it the sweep runs `reverse` or the forward pass on dense rows and reads the window). */
+  readonly reversePatches?: PatchReverse<O>;
 }

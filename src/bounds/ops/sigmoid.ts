@@ -12,7 +12,7 @@ import type { OpRule } from './rule.js';
 import { monotoneInterval } from './activation.js';
 import type { LineRelax } from '../relax/types.js';
 import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
-import { backwardThroughLinesPatches } from '../relax/lines-patches.js';
+import { backwardThroughLinesPatches, reverseThroughLinesPatches } from '../relax/lines-patches.js';
 import { toDense } from '../patches.js';
 import { curveMoves, curveSide, dsigmoid, setCurveSide, sigmoid } from '../relax/curve.js';
 
@@ -78,4 +78,6 @@ export const sigmoidRule: OpRule<SigmoidOp> = {
   reverse(_op, G, A, rows, ctx, relax, param, grad) {
     return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad);
   },
+  // element-wise: the derivative on the input is read on the output's own windows
+  reversePatches: (_op, read, P, rows, ctx, relax, param, grad) => reverseThroughLinesPatches(read(P), P, rows, ctx.outSize, relax as LineRelax, param, grad),
 };

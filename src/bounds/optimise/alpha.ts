@@ -8,13 +8,17 @@
 // each layer it tightens that stay unstable (l < 0 < u; for a layer read by a sigmoid or a
 // max-pool, every neuron with l < u) get rows +e_i and −e_i optimised the same way over the
 // free layers below them; every bound seen is sound, so each keeps the best one,
-// and the layers above are relaxed from these tighter bounds.
+// and the layers above are relaxed from these tighter bounds. On a layer with a CHW shape whose
+// rule has a patch step, those rows start as 1 × 1 windows (../patches.ts), as CROWN's do, and
+// the backward pass and its reverse sweep stay on the windows: the same bounds and gradients as
+// dense rows, up to the order of sums (test/bounds-alpha-patches.test.ts).
 import type { Network } from '../../network.js';
 import { outputSize } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import { planOf } from '../plan.js';
 import { crownChunk, type Refine } from '../crown.js';
 import { backwardPass, type BackwardState } from '../backward.js';
+import { chwOf, isPatches, newPatches, unitPatches, type Coeffs } from '../patches.js';
 import { defaultAlpha, hasFree, type LayerParams } from '../relax/types.js';
 import { Adam } from '../../train/adam.js';
 
@@ -49,11 +53,23 @@ function freeLayers(st: BackwardState, start: number): number[] {
   return out;
 }
 
+/** Rows `rows` of coefficients A (dense, `size` wide, or patches), as new storage (the pass overwrites it). */
+function pickRows(A: Coeffs, rows: readonly number[], size: number): Coeffs {
+  if (!isPatches(A)) {
+    const out = new Float64Array(rows.length * size);
+    rows.forEach((r, q) => out.set(A.subarray(r * size, (r + 1) * size), q * size));
+    return out;
+  }
+  const P = newPatches(rows.length, A.C, A.H, A.W, A.ph, A.pw), w = A.ph * A.pw * A.C;
+  rows.forEach((r, q) => { P.oy[q] = A.oy[r]; P.ox[q] = A.ox[r]; P.data.set(A.data.subarray(r * w, (r + 1) * w), q * w); });
+  return P;
+}
+
 /**
- * Optimised lower bounds of R rows with coefficients A0 (R × size of layer `start`) on layer
- * start's output, row r over box box[r] of the state (default: box 0).
+ * Optimised lower bounds of R rows with coefficients A0 (R × size of layer `start`, or patches
+ * on it) on layer start's output, row r over box box[r] of the state (default: box 0).
  */
-export function optimiseRows(st: BackwardState, start: number, A0: Float64Array, R: number, opts: OptimiseOptions, box?: Int32Array): OptimiseResult {
+export function optimiseRows(st: BackwardState, start: number, A0: Coeffs, R: number, opts: OptimiseOptions, box?: Int32Array): OptimiseResult {
   const plan = st.plan;
   const size = plan.layers[start].outSize;
   const boxOf = box ?? new Int32Array(R);
@@ -72,9 +88,9 @@ export function optimiseRows(st: BackwardState, start: number, A0: Float64Array,
   let it = 0;
   for (; it <= opts.iterations && rows.length && Date.now() <= opts.deadline; it++) {
     const Rr = rows.length;
-    const A = new Float64Array(Rr * size);
+    const A = pickRows(A0, rows, size);
     const bx = new Int32Array(Rr);
-    rows.forEach((r, q) => { A.set(A0.subarray(r * size, (r + 1) * size), q * size); bx[q] = boxOf[r]; });
+    rows.forEach((r, q) => { bx[q] = boxOf[r]; });
     const alpha = adam.parameters;
     const layer: (LayerParams | undefined)[] = [];
     const grad: (LayerParams | undefined)[] = [];
@@ -117,6 +133,8 @@ export interface IntermediateOptions {
   deadline: number;
   /** Most rows optimised at once (memory: rows × layer widths). Default 256. */
   batch?: number;
+  /** Dense rows even where the layer has windows (tests compare the two). */
+  dense?: boolean;
   /**
    * Every layer's CROWN bounds of the box, when the caller has them: each refined layer is
    * intersected with them. (Tighter bounds below change CROWN's adaptive slopes above, which
@@ -174,8 +192,10 @@ export function alphaBox(net: Network, lower: Float64Array, upper: Float64Array,
  * in place: the unstable ones where only ReLUs read the layer, else every one with l < u.
  */
 function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: IntermediateOptions): void {
-  const n = st.plan.layers[i].outSize;
-  const onlyUnstable = st.plan.layers[i].tighten === 'unstable';
+  const p = st.plan.layers[i], n = p.outSize;
+  const onlyUnstable = p.tighten === 'unstable';
+  const shape = p.rule.patches !== 'dense' && !o.dense ? chwOf(p.outShape) : undefined;
+  const chw = shape && shape[1] * shape[2] > 1 ? shape : undefined;
   const unstable: number[] = [];
   for (let k = 0; k < n; k++) if (onlyUnstable ? b.lower[k] < 0 && b.upper[k] > 0 : b.lower[k] < b.upper[k]) unstable.push(k);
   if (!unstable.length) return;
@@ -186,9 +206,17 @@ function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: Intermedia
     if (now > o.deadline) break;
     const neurons = unstable.slice(t * perBatch, (t + 1) * perBatch);
     const R = 2 * neurons.length;
-    // rows 2q: +e_k (lower bound of z_k); 2q+1: −e_k (minus its upper bound)
-    const A0 = new Float64Array(R * n);
-    neurons.forEach((k, q) => { A0[2 * q * n + k] = 1; A0[(2 * q + 1) * n + k] = -1; });
+    // rows 2q: +e_k (lower bound of z_k); 2q+1: −e_k (minus its upper bound); 1 × 1 windows where the layer has them
+    let A0: Coeffs;
+    if (chw) {
+      const at = new Int32Array(R), sign = new Float64Array(R);
+      neurons.forEach((k, q) => { at[2 * q] = at[2 * q + 1] = k; sign[2 * q] = 1; sign[2 * q + 1] = -1; });
+      A0 = unitPatches(chw, at, sign, R);
+    } else {
+      const D = new Float64Array(R * n);
+      neurons.forEach((k, q) => { D[2 * q * n + k] = 1; D[(2 * q + 1) * n + k] = -1; });
+      A0 = D;
+    }
     // a row whose bound passes 0 has made its ReLU stable: no need to push it further
     const res = optimiseRows(st, i, A0, R, { iterations: o.iterations, lr: o.lr ?? (onlyUnstable ? 0.1 : 0.3), deadline: now + (o.deadline - now) / (batches - t), stopAbove: onlyUnstable ? new Float64Array(R) : undefined });
     neurons.forEach((k, q) => {

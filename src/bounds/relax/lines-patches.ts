@@ -44,3 +44,43 @@ export function backwardThroughLinesPatches(P: Patches, rows: Rows, n: number, l
   }
   return [P];
 }
+
+/**
+ * reverseThroughLines (lines.ts) on patch rows: P holds the coefficients the backward step was
+ * given on the output, Gd the derivative on the input in P's layout; returns the derivative on
+ * the output coefficients in P's layout, the same line per entry as the dense sweep, and writes
+ * d bound / d α into grad.alpha (dense layout) at the window's entries (0 elsewhere, as a = 0 gives).
+ */
+export function reverseThroughLinesPatches(Gd: Float64Array, P: Patches, rows: Rows, n: number, lines: LineRelax, param?: LayerParams, grad?: LayerParams): Float64Array {
+  const { lowSlope, lowIcpt, upSlope, upIcpt, free, curve } = lines;
+  const alpha = free ? param?.alpha : undefined;
+  const ga = free ? grad?.alpha : undefined;
+  const { C, H, W, ph, pw, data } = P;
+  const out = new Float64Array(data.length);
+  const line = new Float64Array(4);
+  for (let r = 0; r < P.n; r++) {
+    const [y0, y1] = inside(P.oy[r], ph, H), [x0, x1] = inside(P.ox[r], pw, W);
+    const ao = r * n, ro = rows.box[r] * n;
+    for (let i = y0; i < y1; i++) {
+      for (let jj = x0; jj < x1; jj++) {
+        const k0 = ((r * ph + i) * pw + jj) * C, j0 = (P.oy[r] + i) * W + P.ox[r] + jj;
+        for (let c = 0; c < C; c++) {
+          const k = k0 + c, j = c * H * W + j0, a = data[k], g = Gd[k];
+          const isFree = free !== undefined && free[ro + j] === 1;
+          if (curve && alpha && isFree) {
+            curveLine(a < 0 ? curve.upper : curve.lower, ro + j, alpha[ao + j], line);
+            out[k] = line[0] * g + line[1];
+            if (ga) ga[ao + j] = a * (line[2] * g + line[3]);
+          } else if (a < 0) {
+            out[k] = upSlope[ro + j] * g + upIcpt[ro + j];
+            if (ga) ga[ao + j] = 0;
+          } else {
+            out[k] = (alpha && isFree ? alpha[ao + j] : lowSlope[ro + j]) * g + (lowIcpt ? lowIcpt[ro + j] : 0);
+            if (ga) ga[ao + j] = isFree && !curve ? a * g : 0;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
