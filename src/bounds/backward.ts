@@ -52,7 +52,7 @@ export interface PassParams {
   layer?: (LayerParams | undefined)[];
   /** Per layer: arrays (same layout as `layer`) that receive d bound / d α and d bound / d β. */
   grad?: (LayerParams | undefined)[];
-  /** With grad: receives each row's minimising input point (rows.n × inSize), the box corner its final coefficients pick. */
+  /** Receives each row's minimising input point (rows.n × inSize), the box corner its final coefficients pick (with or without grad). */
   corner?: Float64Array;
   /** Called with the coefficients on each nonlinear layer's output as the pass reaches it (read them at once: the pass overwrites them). */
   onLayer?: (j: number, A: Float64Array) => void;
@@ -114,6 +114,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
   if (inputA && isPatches(inputA)) concretisePatches(inputA, st.inMid, st.inRad, rows.box, lb);
   else if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
   if (wantGrad) reverseSweep(st, rows, inputA && (params!.corner ? denseOf(inputA) : inputA), visited.reverse(), tape, params!);
+  else if (params?.corner) params.corner.set(cornerOf(st, rows, inputA && denseOf(inputA)));
   return lb;
 }
 
@@ -138,7 +139,6 @@ function cornerPatches(st: BackwardState, P: Patches, rows: Rows): Patches {
 
 function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined, order: number[], tape: Map<number, Coeffs>, params: PassParams): void {
   const { plan } = st;
-  const inSize = plan.inSize;
   const G = new Map<number, Coeffs>();
   const sweep = (gIn: Coeffs) => {
     for (const j of order) {
@@ -166,7 +166,14 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined,
     }
   };
   if (inputA && isPatches(inputA)) return sweep(cornerPatches(st, inputA, rows));
-  // at the input: the corner minimising A·x (the centre where A is 0)
+  const gIn = cornerOf(st, rows, inputA);
+  params.corner?.set(gIn);
+  sweep(gIn);
+}
+
+/** At the input: the corner minimising each row's A·x (the centre where A is 0). */
+function cornerOf(st: BackwardState, rows: Rows, inputA: Float64Array | undefined): Float64Array {
+  const inSize = st.plan.inSize;
   const gIn = new Float64Array(rows.n * inSize);
   if (inputA) {
     for (let r = 0; r < rows.n; r++) {
@@ -177,6 +184,5 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined,
       }
     }
   }
-  params.corner?.set(gIn);
-  sweep(gIn);
+  return gIn;
 }

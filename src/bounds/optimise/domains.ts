@@ -270,10 +270,11 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
           for (let o = 0; o < n; o++) {
             const lam = A[r * n + o];
             if (lam === 0) continue;
-            const cand = left?.get(box[r] * n + o) ?? idx.subarray(start[o], start[o + 1]);
+            const cand = left?.get(box[r] * n + o);
+            const t0 = cand ? 0 : start[o], t1 = cand ? cand.length : start[o + 1], from = cand ?? idx;
             let bestU = -Infinity, ui = -1, u2 = -Infinity, ki = -1;
-            for (let t = 0; t < cand.length; t++) {
-              const i = cand[t], u = b.upper[i];
+            for (let t = t0; t < t1; t++) {
+              const i = from[t], u = b.upper[i];
               if (u > bestU || ui < 0) { u2 = bestU; ki = ui; bestU = u; ui = i; } else if (u > u2 || ki < 0) { u2 = u; ki = i; }
             }
             if (ki < 0) continue;
@@ -310,7 +311,8 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       }
       scores.set(j, sc);
     } : undefined;
-    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias }, { layer, grad, corner, onLayer });
+    // the last pass takes no step: no reverse sweep (the corner is read off the input coefficients)
+    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias }, { layer, grad: final ? undefined : grad, corner, onLayer });
     for (let r = 0; r < R; r++) if (lb[r] > best[r]) best[r] = lb[r];
     if (final) break;
     if (alphaLayers.length) adamA.step(alphaLayers.map((j) => grad[j]!.alpha!), o.lr, { ascend: true, lo: 0, hi: 1 });
