@@ -106,8 +106,8 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits and sigmoid cuts (every network with either)
-  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid') && timeLeft() > 0) {
+  // (d) branch and bound over ReLU splits, sigmoid cuts and max-pool orders (every network with any)
+  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const res = await reluBabStage(net, open, {
         deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log,
