@@ -8,8 +8,8 @@
 // never fall outside them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Layer, Network, Op, Shape } from '../src/network.js';
-import { INPUT, appendLayer, outputSize, size, validateNetwork } from '../src/network.js';
+import type { Network, Shape } from '../src/network.js';
+import { INPUT, appendLayer, outputSize } from '../src/network.js';
 import { boundNetworkCpu, crownLayerBounds } from '../src/bounds/index.js';
 import type { LayerBounds } from '../src/bounds/index.js';
 import { ctxOf, planOf } from '../src/bounds/plan.js';
