@@ -1,5 +1,5 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → refine (MILP-tightened intermediate bounds, on ReLU nets the MILP encodes) → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
@@ -13,6 +13,7 @@ import { attackStage, type AttackStageResult } from './attack.js';
 import { alphaStage, engineStage } from './bounds-stage.js';
 import { milpStage } from './milp-stage.js';
 import { reluBabStage } from './relu-bab-stage.js';
+import { refineStage, refineSupported } from './refine-stage.js';
 
 export interface CascadeOptions {
   timeoutS: number;
@@ -27,9 +28,14 @@ export interface CascadeOptions {
   alphaIterations?: number;
   /** Adam steps per batch for α-CROWN's intermediate bounds (default 20; 0: plain CROWN pre-bounds). */
   alphaIntermediateIterations?: number;
-  /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
+  /** Share of the time left after the second attack that the refine stage gets (default 0.5). */
+  refineShare?: number;
+  /** Share of the time left after refine that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
 }
+
+/** Below this much time left, the refine stage is skipped (its MILPs need seconds to pay off). */
+const MIN_REFINE_MS = 8000;
 
 export function checkPropertyFits(net: Network, prop: Property): void {
   if (prop.numInputs !== inputSize(net)) throw new UserError(`${prop.source}: declares ${prop.numInputs} inputs X_i, ${net.name} takes ${inputSize(net)}`);
@@ -106,7 +112,18 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits and sigmoid cuts (every network with either)
+  // (d) intermediate bounds tightened by MILP where there is time for it: α-CROWN is about as
+  // tight as the LP relaxation, so on deep nets only the integer model closes the gap (refine-stage.ts)
+  if (refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= MIN_REFINE_MS && !skip.has('refine')) {
+    await stage('refine', async () => {
+      const res = await refineStage(net, open, { deadline: Date.now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
+      alphaBounds = alphaBounds.map((b, r) => res.bounds[r] ?? b);
+      return { note: res.note };
+    });
+    if (open.count() === 0) return done('unsat', 'refine');
+  }
+
+  // (e) branch and bound over ReLU splits and sigmoid cuts (every network with either)
   if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid') && timeLeft() > 0) {
     cex = await stage('relu-bab', async () => {
       const res = await reluBabStage(net, open, {
@@ -118,7 +135,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (open.count() === 0) return done('unsat', 'relu-bab');
   }
 
-  // (e) the MILP with the rest of the time
+  // (f) the MILP with the rest of the time
   if (timeLeft() <= 0) return done('timeout', null);
   let timedOut = false;
   cex = await stage('milp', async () => {
