@@ -41,6 +41,8 @@ export interface RefineOptions {
   window?: number;
   /** Relative gap at which a neuron's MILP stops (default 0.02): a bound 2% short of exact is worth the time saved. */
   relGap?: number;
+  /** Absolute gap at which it stops (default 1e-3). */
+  absGap?: number;
   /** Where the MILPs run (default this thread); `parallel` of them are kept in flight. */
   solver?: MilpSolver;
   parallel?: number;
@@ -132,7 +134,7 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
         // min sign·z: stop once it is proved above 0 (the neuron is stable on this side)
         const r = await solver.solve({ ...milpData, colCost: cost, offset }, {
           method: 'bab', bestFirst: true, timeLimitS: Math.min(perNeuronS, leftS), stop: { proveAbove: 0 }, tightenShare: 0,
-          rootIpmAbove: Infinity, relGap: opts.relGap ?? 0.02, absGap: 1e-3,
+          rootIpmAbove: Infinity, relGap: opts.relGap ?? 0.02, absGap: opts.absGap ?? 1e-3,
         });
         stats.milps++;
         // the proven lower bound of the minimum (never a found point's value, which is above it)

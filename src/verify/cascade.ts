@@ -30,12 +30,11 @@ export interface CascadeOptions {
   alphaIntermediateIterations?: number;
   /** Share of the time left after the second attack that the refine stage gets (default 0.5). */
   refineShare?: number;
+  /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
+  refineMinS?: number;
   /** Share of the time left after refine that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
 }
-
-/** Below this much time left, the refine stage is skipped (its MILPs need seconds to pay off). */
-const MIN_REFINE_MS = 8000;
 
 export function checkPropertyFits(net: Network, prop: Property): void {
   if (prop.numInputs !== inputSize(net)) throw new UserError(`${prop.source}: declares ${prop.numInputs} inputs X_i, ${net.name} takes ${inputSize(net)}`);
@@ -114,7 +113,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
 
   // (d) intermediate bounds tightened by MILP where there is time for it: α-CROWN is about as
   // tight as the LP relaxation, so on deep nets only the integer model closes the gap (refine-stage.ts)
-  if (refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= MIN_REFINE_MS && !skip.has('refine')) {
+  if (refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine')) {
     await stage('refine', async () => {
       const res = await refineStage(net, open, { deadline: Date.now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
       alphaBounds = alphaBounds.map((b, r) => res.bounds[r] ?? b);

@@ -8,6 +8,7 @@
 // bounds intersected with the given sound ones).
 import os from 'node:os';
 import type { Network } from '../network.js';
+import { size } from '../network.js';
 import type { LayerBounds } from '../bounds/types.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
 import { MilpPool } from '../milp/pool.js';
@@ -19,7 +20,7 @@ export interface RefineStageOptions {
   deadline: number;
   /** The α stage's layer bounds per region (refined from there; a region without them is skipped). */
   bounds: (LayerBounds[] | undefined)[];
-  /** MILPs solved at once (default: the cores, at most 4). */
+  /** MILPs solved at once (default: the cores, at most 4, on nets with 256 hidden ReLUs or more; else 1). */
   workers?: number;
   log: (line: string) => void;
 }
@@ -38,7 +39,9 @@ export async function refineStage(net: Network, open: OpenSet, opts: RefineStage
   const out: (LayerBounds[] | undefined)[] = [];
   const notes: string[] = [];
   const regions = open.prop.regions;
-  const workers = Math.max(1, opts.workers ?? Math.min(4, os.availableParallelism()));
+  // worker threads pay off where MILPs take seconds, not on small nets (their start costs more)
+  const hidden = net.layers.reduce((n, l) => n + (l.op.kind === 'relu' ? size(l.shape) : 0), 0);
+  const workers = Math.max(1, opts.workers ?? (hidden >= 256 ? Math.min(4, os.availableParallelism()) : 1));
   const pool = workers > 1 ? new MilpPool(workers) : undefined;
   try {
     for (let r = 0; r < regions.length; r++) {
