@@ -10,8 +10,8 @@
 // CROWN's bounds are exact there), in order:
 //  1. the neurons still unstable, most impactful first (the ReLU's gap u·(−l)/(u−l) times the
 //     ℓ1 norm of its weights into the next layer), get their min and max over the prefix
-//     network with the binaries of the last `window` ReLU layers integer (the older ones
-//     relaxed), with a small time limit each (our branch and bound over LPs, bab.ts, on a
+//     network with the binaries of the last ReLU layers integer (as many layers as fit in
+//     `maxBinaries`, at least one, at most `window`; the older ones relaxed), with a small time limit each (our branch and bound over LPs, bab.ts, on a
 //     MilpSolver: a pool works on several at once), stopping as soon as the neuron's sign on
 //     that side is proved;
 //  2. `rederive` (the cascade: a CROWN pass with these bounds intersected) tightens every later
@@ -37,8 +37,10 @@ export interface RefineOptions {
   perNeuronS?: number;
   /** Checked between MILPs: true stops the refinement (e.g. every disjunct was closed meanwhile). */
   stop?: () => boolean;
-  /** ReLU layers whose binaries stay integer in a neuron's MILP (the last ones before it). Default 1. */
+  /** Most ReLU layers whose binaries stay integer in a neuron's MILP (the last ones before it; default all). */
   window?: number;
+  /** Older ReLU layers stay integer only while the binaries add up to at most this (default 64; the last layer always). */
+  maxBinaries?: number;
   /** Relative gap at which a neuron's MILP stops (default 0.02): a bound 2% short of exact is worth the time saved. */
   relGap?: number;
   /** Absolute gap at which it stops (default 1e-3). */
@@ -83,7 +85,7 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
   const t0 = performance.now();
   let cur: LayerBounds[] = bounds.map((b) => ({ lower: Float64Array.from(b.lower), upper: Float64Array.from(b.upper) }));
   const stats: RefineStats = { layers: [], unstableBefore: 0, unstableAfter: 0, milps: 0, timeS: 0 };
-  const maxPerNeuronS = opts.perNeuronS ?? 5, window = Math.max(1, opts.window ?? 1);
+  const maxPerNeuronS = opts.perNeuronS ?? 5, window = Math.max(1, opts.window ?? Infinity), maxBinaries = opts.maxBinaries ?? 64;
   const solver = opts.solver ?? localSolver, parallel = Math.max(1, opts.parallel ?? 1);
   const box = { lower, upper };
   // the ReLU layers and the layer each reads
@@ -118,7 +120,7 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
     const order = [...score.keys()].sort((a, b) => score.get(b)! - score.get(a)!);
     const before = order.length;
     const w0 = order.reduce((s, k) => s + (hi[k] - lo[k]), 0);
-    const milpData: MilpData = { ...base, integrality: integerColumns(net, prefix, box, cur, base, window) };
+    const milpData: MilpData = { ...base, integrality: integerColumns(net, prefix, box, cur, base, window, maxBinaries) };
     // each neuron's two sides, most impactful neuron first, `parallel` at a time
     const jobs = order.flatMap((k) => [{ k, sign: 1 }, { k, sign: -1 }]);
     const perNeuronS = Math.min(maxPerNeuronS, Math.max(0.2, ((layerDeadline - Date.now()) / 1000) * parallel / Math.max(1, jobs.length)));
@@ -171,16 +173,24 @@ function intersect(a: LayerBounds, b: LayerBounds | undefined): LayerBounds {
 }
 
 /**
- * The integrality of `data` (the prefix's model) with only the binaries of the last `window`
- * ReLU layers kept: the encoder numbers columns layer by layer, so the binaries made after the
- * columns of the layers before those ReLUs are theirs.
+ * The integrality of `data` (the prefix's model) with only the binaries of its last ReLU layers
+ * kept (at least one layer, at most `window`, older ones only while the unstable neurons add up
+ * to at most `maxBinaries`): the encoder numbers columns layer by layer, so the binaries made
+ * after the columns of the layers before the first kept ReLU are the kept ones.
  */
-function integerColumns(net: Network, prefix: Network, box: { lower: Float64Array; upper: Float64Array }, cur: readonly LayerBounds[], data: MilpData, window: number): Int32Array {
-  const reluAt: number[] = [];
-  prefix.layers.forEach((l, q) => { if (l.op.kind === 'relu') reluAt.push(q); });
+function integerColumns(net: Network, prefix: Network, box: { lower: Float64Array; upper: Float64Array }, cur: readonly LayerBounds[], data: MilpData, window: number, maxBinaries: number): Int32Array {
   const out = Int32Array.from(data.integrality);
-  if (reluAt.length <= window) return out;
-  const first = reluAt[reluAt.length - window];
+  let first = -1, kept = 0, binaries = 0;
+  for (let q = prefix.layers.length - 1; q >= 0; q--) {
+    const l = prefix.layers[q];
+    if (l.op.kind !== 'relu') continue;
+    const pre = cur[l.inputs[0]];
+    let n = 0;
+    if (pre) for (let k = 0; k < pre.lower.length; k++) if (pre.lower[k] < 0 && pre.upper[k] > 0) n++;
+    if (kept >= window || (kept > 0 && binaries + n > maxBinaries)) break;
+    first = q; kept++; binaries += n;
+  }
+  if (first < 0) return out;
   // the columns of every layer before the first kept ReLU
   const head = encodeNetwork({ ...net, layers: net.layers.slice(0, first) }, box, { layerBounds: cur });
   const from = head.builder.numCols;
