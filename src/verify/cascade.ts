@@ -30,6 +30,8 @@ export interface CascadeOptions {
   alphaIntermediateIterations?: number;
   /** Share of the time left after the second attack that the refine stage gets (default 0.5). */
   refineShare?: number;
+  /** Where refine runs: share of the time left that a first, short relu-bab gets before it (default 0.05). */
+  babProbeShare?: number;
   /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
   refineMinS?: number;
   /** Share of the time left after refine that the relu-bab stage gets (default 0.6). */
@@ -111,9 +113,23 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) intermediate bounds tightened by MILP where there is time for it: α-CROWN is about as
-  // tight as the LP relaxation, so on deep nets only the integer model closes the gap (refine-stage.ts)
-  if (refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine')) {
+  // (d) branch and bound over ReLU splits and sigmoid cuts (every network with either), and
+  // where there is time for it, intermediate bounds tightened by MILP first (refine-stage.ts:
+  // α-CROWN is about as tight as the LP relaxation, so on deep nets only the integer model
+  // closes the gap); a short branch and bound on the α bounds comes before the refinement, so
+  // that what it decides in seconds does not wait for the MILPs
+  const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid');
+  const refining = refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
+  const reluBab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('relu-bab', async () => {
+    const res = await reluBabStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
+    return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
+  });
+  if (babNet && refining && !skip.has('relu-bab')) {
+    cex = await reluBab(opts.babProbeShare ?? 0.05);
+    if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
+    if (open.count() === 0) return done('unsat', 'relu-bab');
+  }
+  if (refining && timeLeft() > 0) {
     await stage('refine', async () => {
       const res = await refineStage(net, open, { deadline: Date.now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
       alphaBounds = alphaBounds.map((b, r) => res.bounds[r] ?? b);
@@ -121,20 +137,13 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     });
     if (open.count() === 0) return done('unsat', 'refine');
   }
-
-  // (e) branch and bound over ReLU splits and sigmoid cuts (every network with either)
-  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid') && timeLeft() > 0) {
-    cex = await stage('relu-bab', async () => {
-      const res = await reluBabStage(net, open, {
-        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log,
-      });
-      return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
-    });
+  if (babNet && timeLeft() > 0) {
+    cex = await reluBab(opts.reluBabShare ?? 0.6);
     if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
     if (open.count() === 0) return done('unsat', 'relu-bab');
   }
 
-  // (f) the MILP with the rest of the time
+  // (e) the MILP with the rest of the time
   if (timeLeft() <= 0) return done('timeout', null);
   let timedOut = false;
   cex = await stage('milp', async () => {
