@@ -11,10 +11,12 @@
 //  1. the neurons still unstable, most impactful first (the ReLU's gap u·(−l)/(u−l) times the
 //     ℓ1 norm of its weights into the next layer), get their min and max over the prefix
 //     network with the binaries of the last ReLU layers integer (as many layers as fit in
-//     `maxBinaries`, at least one, at most `window`; the older ones relaxed), with a small time limit each (our branch and bound over LPs, bab.ts, on a
-//     MilpSolver: a pool works on several at once), stopping as soon as the neuron's sign on
-//     that side is proved;
-//  2. `rederive` (the cascade: a CROWN pass with these bounds intersected) tightens every later
+//     `maxBinaries`, at least one, at most `window`; the older ones relaxed), each with an even
+//     share of the layer's time (our branch and bound over LPs, bab.ts, BEST-first so that its
+//     proven bound rises steadily — depth first, it stays at the root's until the tree is done;
+//     on a MilpSolver: a pool works on several at once), stopping as soon as the neuron's sign
+//     on that side is proved;
+//  2. `rederive` (the cascade: α-CROWN over these bounds, refine-stage.ts) tightens every later
 //     layer before the next one is refined.
 // Soundness: every model contains every real point of the box (its layer bounds hold on the
 // box; relaxing binaries only adds points), so its minimum is ≤ the neuron's true minimum; we
@@ -51,9 +53,9 @@ export interface RefineOptions {
   /** Share of the time left that each layer gets, the last one all of it (default 0.5: the first layers matter most). */
   layerShare?: number;
   log?: (line: string) => void;
-  /** Re-derives every layer's bounds from the given ones (a CROWN pass with them intersected); default none. */
+  /** Re-derives every layer's bounds from the given ones (e.g. a CROWN pass with them intersected) after each layer; the result is intersected in. */
   rederive?: (bounds: LayerBounds[]) => LayerBounds[];
-  /** Which bound of a neuron each model gives: 'bound' (default, sound) or 'primal' — tests only, to show the tests catch it. */
+  /** Take each MILP's primal value (a point's, above the minimum) instead of its proven bound: UNSOUND, for the test that shows the soundness checks catch it. */
   unsoundUsePrimal?: boolean;
 }
 
