@@ -115,7 +115,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) { reason = 'cancelled'; break; }
       if (performance.now() > deadline) { reason = 'timeout'; break; }
       if (!tightened && nodes > 0) tighten();
-      const node = stack.pop()!;
+      const node = opts.bestFirst ? popLowest(stack) : stack.pop()!;
       if (pruned(node.bound)) { closedBound = Math.min(closedBound, node.bound); continue; }
       // the node's box: free binaries in [0, 1], fixed ones at their value
       binLo.set(rootLo); binHi.set(rootHi);
@@ -206,6 +206,16 @@ function infeasibleCertified(model: Model, data: MilpData, colLo: Float64Array, 
   try { ray = model.getDualRay(); } catch { return false; }
   if (!ray) return false;
   return lagrangianBound({ ...data, colCost: new Float64Array(data.numCols), offset: 0 }, ray.values, colLo, colHi) > 0;
+}
+
+/** Removes and returns the node of lowest inherited bound (ties: the latest pushed). */
+function popLowest(stack: Node[]): Node {
+  let q = stack.length - 1;
+  for (let t = stack.length - 2; t >= 0; t--) if (stack[t].bound < stack[q].bound) q = t;
+  const node = stack[q];
+  stack[q] = stack[stack.length - 1];
+  stack.pop();
+  return node;
 }
 
 function child(node: Node, k: number, v: number, bound: number, parentObj: number): Node {

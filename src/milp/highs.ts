@@ -33,6 +33,9 @@ export interface SolveOptions {
   replay?: ReplaySpec;
   /** bab: share of the time limit for LP tightening of the ReLU bounds at the root (default 0.3; 0 = none). */
   tightenShare?: number;
+  /** bab: explore the open node of lowest bound first (the proven bound then rises steadily: for
+   *  bounding an objective in a time limit) instead of depth first (which finds points early). */
+  bestFirst?: boolean;
   /** bab: matrix entries from which the root LP is solved by the interior-point method (default 20,000). */
   rootIpmAbove?: number;
 }

@@ -1,5 +1,5 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → refine (MILP-tightened intermediate bounds, on ReLU nets the MILP encodes) → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
@@ -13,6 +13,7 @@ import { attackStage, type AttackStageResult } from './attack.js';
 import { alphaStage, engineStage } from './bounds-stage.js';
 import { milpStage } from './milp-stage.js';
 import { reluBabStage } from './relu-bab-stage.js';
+import { refineStage, refineSupported } from './refine-stage.js';
 
 export interface CascadeOptions {
   timeoutS: number;
@@ -27,7 +28,13 @@ export interface CascadeOptions {
   alphaIterations?: number;
   /** Adam steps per batch for α-CROWN's intermediate bounds (default 20; 0: plain CROWN pre-bounds). */
   alphaIntermediateIterations?: number;
-  /** Share of the time left after the second attack that the relu-bab stage gets (default 0.6). */
+  /** Share of the time left after the second attack that the refine stage gets (default 0.5). */
+  refineShare?: number;
+  /** Where refine runs: share of the time left that a first, short relu-bab gets before it (default 0.05). */
+  babProbeShare?: number;
+  /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
+  refineMinS?: number;
+  /** Share of the time left after refine that the relu-bab stage gets (default 0.6). */
   reluBabShare?: number;
 }
 
@@ -106,14 +113,32 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
   }
 
-  // (d) branch and bound over ReLU splits, sigmoid cuts and max-pool orders (every network with any)
-  if (net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d') && timeLeft() > 0) {
-    cex = await stage('relu-bab', async () => {
-      const res = await reluBabStage(net, open, {
-        deadline: Date.now() + (opts.reluBabShare ?? 0.6) * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log,
-      });
-      return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
+  // (d) branch and bound over ReLU splits, sigmoid cuts and max-pool orders (every network with any), and
+  // where there is time for it, intermediate bounds tightened by MILP first (refine-stage.ts:
+  // α-CROWN is about as tight as the LP relaxation, so on deep nets only the integer model
+  // closes the gap); a short branch and bound on the α bounds comes before the refinement, so
+  // that what it decides in seconds does not wait for the MILPs
+  const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
+  const refining = refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
+  const reluBab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('relu-bab', async () => {
+    const res = await reluBabStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
+    return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
+  });
+  if (babNet && refining && !skip.has('relu-bab')) {
+    cex = await reluBab(opts.babProbeShare ?? 0.05);
+    if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
+    if (open.count() === 0) return done('unsat', 'relu-bab');
+  }
+  if (refining && timeLeft() > 0) {
+    await stage('refine', async () => {
+      const res = await refineStage(net, open, { deadline: Date.now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
+      alphaBounds = alphaBounds.map((b, r) => res.bounds[r] ?? b);
+      return { note: res.note };
     });
+    if (open.count() === 0) return done('unsat', 'refine');
+  }
+  if (babNet && timeLeft() > 0) {
+    cex = await reluBab(opts.reluBabShare ?? 0.6);
     if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
     if (open.count() === 0) return done('unsat', 'relu-bab');
   }
