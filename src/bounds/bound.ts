@@ -6,9 +6,8 @@ import { UserError } from '../errors.js';
 import type { BoundOptions, BoundResult, Boxes, LayerBounds, Spec } from './types.js';
 import { checkBoxes, ctxOf, planOf, type NetPlan } from './plan.js';
 import { ibpChunk } from './ibp.js';
-import { crownChunk } from './crown.js';
+import { crownChunk, tightenUpperFirst } from './crown.js';
 import { backwardPass } from './backward.js';
-import { chainOf, crownChainBox, priorLayout, type PriorSet } from './crown-chain.js';
 
 /** CPU-only knobs (all optional; results do not depend on them). */
 export interface CpuBoundOptions {
@@ -20,17 +19,12 @@ export interface CpuBoundOptions {
   blockRows?: number;
   /** false: keep every backward row dense, no patch form (patches.ts); the same bounds up to rounding, slower on CNNs. */
   patches?: boolean;
-  /** CROWN on a dense ReLU chain through crown-chain.ts (default true; false: the general pass, same bits). */
-  chainPath?: boolean;
   /**
-   * CROWN on a chain: per box, bounds of its tightened layers over a ball containing the box
-   * (crown-chain.ts's PriorSet, e.g. from a larger epsilon of the same input), intersected with
-   * each layer's interval before CROWN picks what to back-substitute. Sound; the bounds may be
-   * tighter than without it, and the work smaller.
+   * false: CROWN computes every coefficient column and back-substitutes both rows of every
+   * unstable neuron (the reference that live.ts and crown.ts's tightenUpperFirst are tested
+   * against; the same bits, slower on networks with stably inactive ReLUs).
    */
-  prior?: PriorSet;
-  /** CROWN on a chain: receives every box's tightened layer bounds (a PriorSet for a later call; has[b] set to 1). */
-  keep?: PriorSet;
+  liveColumns?: boolean;
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
@@ -110,44 +104,10 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
     // Rows for box b: spec row k as a lower-bound row (2k) and its negation (2k+1).
     const cap = Math.max(2 * rows, blockRows - (blockRows % (2 * rows)));
     let run: (A0: Float64Array, box: Int32Array, n: number) => Float64Array;
-    const chain = opts.method === 'crown' && opts.chainPath !== false ? chainOf(plan) : null;
-    if (chain) {
-      // a dense ReLU chain: one box at a time over its live neurons (crown-chain.ts), same bits
-      for (let b = 0; b < count; b++) {
-        const lay = opts.prior || opts.keep ? priorLayout(plan) : undefined;
-        const prior = opts.prior, at = (s + b) * (lay?.size ?? 0);
-        const { final, bounds } = crownChainBox(plan, chain, sliceBoxes(plan, boxes, s + b, 1), blockRows, prior?.has[s + b] ? (i) => {
-          const off = lay!.offset.get(i);
-          if (off === undefined) return undefined;
-          const size = plan.layers[i].outSize;
-          return { lower: prior.lower.subarray(at + off, at + off + size), upper: prior.upper.subarray(at + off, at + off + size) };
-        } : undefined);
-        if (opts.keep) {
-          for (const i of lay!.layers) {
-            opts.keep.lower.set(bounds[i].lower, at + lay!.offset.get(i)!);
-            opts.keep.upper.set(bounds[i].upper, at + lay!.offset.get(i)!);
-          }
-          opts.keep.has[s + b] = 1;
-        }
-        const cOff = spec.shared ? 0 : (s + b) * rows * m;
-        const A0 = new Float64Array(2 * rows * m);
-        for (let k = 0; k < rows; k++) {
-          for (let j = 0; j < m; j++) {
-            const v = spec.c[cOff + k * m + j];
-            A0[2 * k * m + j] = v;
-            A0[(2 * k + 1) * m + j] = -v;
-          }
-        }
-        const lb = final(A0, 2 * rows);
-        for (let k = 0; k < rows; k++) {
-          lower[(s + b) * rows + k] = lb[2 * k];
-          upper[(s + b) * rows + k] = -lb[2 * k + 1];
-        }
-      }
-      continue;
-    }
     if (opts.method === 'crown') {
-      const { state } = crownChunk(plan, input, count, blockRows, false, undefined, opts.patches ?? true);
+      // only the output's bounds are read: stably inactive neurons need no lower row
+      const live = opts.liveColumns ?? true;
+      const { state } = crownChunk(plan, input, count, blockRows, false, undefined, opts.patches ?? true, live ? tightenUpperFirst : undefined, live);
       run = (A0, box, n) => backwardPass(state, last, A0, { n, box, bias: new Float64Array(n) });
     } else {
       const bounds = ibpChunk(plan, input, count);

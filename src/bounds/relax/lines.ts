@@ -7,6 +7,7 @@
 import type { Rows } from '../ops/rule.js';
 import type { LayerParams, LineRelax } from './types.js';
 import { curveLine } from './curve.js';
+import { liveSplit, liveToDense, isLiveRows, type LiveRows } from '../live.js';
 
 /** In place on A (rows.n × n): coefficients on the input, intercepts into rows.bias. */
 export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): Float64Array[] {
@@ -34,6 +35,50 @@ export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lin
     rows.bias[r] += bias;
   }
   return [A];
+}
+
+/**
+ * The step on rows in dense or live form (../live.ts; plain passes). Live runs whose columns are
+ * this relaxation's live neurons of their box (as a Dense step with RuleCtx.live leaves them)
+ * step in place over those neurons, with fixed lines and no lower intercept; anything else goes
+ * through backwardThroughLines in dense form. Same sums, same order, same bits.
+ */
+export function backwardLinesLive(A: Float64Array | LiveRows, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): (Float64Array | LiveRows)[] {
+  if (!isLiveRows(A)) return backwardThroughLines(A, rows, n, lines, param);
+  const { lowSlope, lowIcpt, upSlope, upIcpt, free } = lines;
+  const fits = !(free && param?.alpha) && !lowIcpt && A.runs.every((run) => run.cols === (liveSplit(lines, run.box, n)?.live ?? null));
+  if (!fits) return backwardThroughLines(liveToDense(A), rows, n, lines, param);
+  const all = cols0(n);
+  for (const { box, r0, r1, cols, data } of A.runs) {
+    const idx = cols ?? all;
+    const ro = box * n, L = idx.length;
+    for (let r = 0; r < r1 - r0; r++) rows.bias[r0 + r] += stepRow(data, r * L, L, idx, ro, lowSlope, upSlope, upIcpt);
+  }
+  return [A];
+}
+
+/** One live-form row (data[po … po + L), on neurons ro + idx[t]): in place; returns its intercepts' sum. */
+function stepRow(data: Float64Array, po: number, L: number, idx: Int32Array, ro: number, lowSlope: Float64Array, upSlope: Float64Array, upIcpt: Float64Array): number {
+  let bias = 0;
+  for (let t = 0; t < L; t++) {
+    const a = data[po + t];
+    if (a === 0) continue;
+    if (a > 0) data[po + t] = a * lowSlope[ro + idx[t]];
+    else {
+      const f = ro + idx[t];
+      data[po + t] = a * upSlope[f];
+      bias += a * upIcpt[f];
+    }
+  }
+  return bias;
+}
+
+const identities = new Map<number, Int32Array>();
+/** 0, 1, …, n − 1 (shared). */
+function cols0(n: number): Int32Array {
+  let c = identities.get(n);
+  if (!c) identities.set(n, (c = Int32Array.from({ length: n }, (_, i) => i)));
+  return c;
 }
 
 /**
