@@ -104,4 +104,20 @@ test('the bundled MLP at sweep epsilons: same bits, and the live sets are what t
   assert.ok(dead > checked / 4, `many dead neurons at eps 0.005 (${dead} of ${checked})`);
 });
 
+
+
+test('lowerOnly: the same lower bounds bit for bit, upper bounds +Infinity', () => {
+  const rng = seededRng(41);
+  for (let t = 0; t < 6; t++) {
+    const net = randomNetwork(rng, { kind: t % 2 ? 'dense' : 'conv', depth: 3, width: 20 });
+    const { boxes } = randomBoxes(rng, net, 4, { maxRadius: 0.2 });
+    const spec = marginSpec(net, Array.from({ length: boxes.count }, () => randInt(rng, 0, outputSize(net) - 1)));
+    for (const method of ['crown', 'ibp'] as const) {
+      const both = boundNetworkCpu(net, boxes, { method, spec, blockRows: 7 });
+      const low = boundNetworkCpu(net, boxes, { method, spec, lowerOnly: true, blockRows: 7 });
+      sameBits(low.lower, both.lower, `${method} trial ${t}`);
+      assert.ok(low.upper.every((u) => u === Infinity), `${method} trial ${t}: upper +Infinity`);
+    }
+  }
+});
 test.run();

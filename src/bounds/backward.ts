@@ -81,7 +81,7 @@ function step(p: LayerPlan, A: Coeffs, rows: Rows, ctx: RuleCtx, relax: Relaxati
  * layer `start`, or patches on it) are the coefficients on layer `start`'s output. Returns
  * rows.n lower bounds.
  */
-export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows: Rows, params?: PassParams): Float64Array {
+export function backwardPass(st: BackwardState, start: number, A0: Coeffs | LiveRows, rows: Rows, params?: PassParams): Float64Array {
   const { plan } = st;
   const pending = new Map<number, Coeffs | LiveRows>([[start, A0]]);
   const wantGrad = params?.grad !== undefined;
@@ -99,8 +99,8 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
     visited.push(j);
     const p = plan.layers[j];
     if (!plain) {
-      // rows are never in live form here
-      const A = got as Coeffs;
+      // rows are in live form here only as the caller gave them
+      const A = fromLive(got);
       if (wantGrad && p.rule.nonlinear) tape.set(j, isPatches(A) ? toDense(A) : A.slice());
       if (p.rule.nonlinear && params?.onLayer) params.onLayer(j, denseOf(A));
     }

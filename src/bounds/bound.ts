@@ -101,8 +101,9 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
   for (let s = 0; s < boxes.count; s += chunk) {
     const count = Math.min(chunk, boxes.count - s);
     const input = sliceBoxes(plan, boxes, s, count);
-    // Rows for box b: spec row k as a lower-bound row (2k) and its negation (2k+1).
-    const cap = Math.max(2 * rows, blockRows - (blockRows % (2 * rows)));
+    // Rows for box b: spec row k as a lower-bound row (S·k) and, unless lowerOnly, its negation (2k+1).
+    const S = opts.lowerOnly ? 1 : 2;
+    const cap = Math.max(S * rows, blockRows - (blockRows % (S * rows)));
     let run: (A0: Float64Array, box: Int32Array, n: number) => Float64Array;
     if (opts.method === 'crown') {
       // only the output's bounds are read: stably inactive neurons need no lower row
@@ -113,29 +114,29 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
       const bounds = ibpChunk(plan, input, count);
       run = (A0, box, n) => foldLast(plan, bounds, input, count, A0, box, n);
     }
-    for (let b0 = 0; b0 < count; b0 += cap / (2 * rows)) {
-      const nb = Math.min(cap / (2 * rows), count - b0);
-      const n = nb * 2 * rows;
+    for (let b0 = 0; b0 < count; b0 += cap / (S * rows)) {
+      const nb = Math.min(cap / (S * rows), count - b0);
+      const n = nb * S * rows;
       const A0 = new Float64Array(n * m);
       const box = new Int32Array(n);
       for (let b = 0; b < nb; b++) {
         const cOff = spec.shared ? 0 : (s + b0 + b) * rows * m;
         for (let k = 0; k < rows; k++) {
-          const r = (b * rows + k) * 2;
-          box[r] = box[r + 1] = b0 + b;
+          const r = (b * rows + k) * S;
+          box.fill(b0 + b, r, r + S);
           for (let j = 0; j < m; j++) {
             const v = spec.c[cOff + k * m + j];
             A0[r * m + j] = v;
-            A0[(r + 1) * m + j] = -v;
+            if (S === 2) A0[(r + 1) * m + j] = -v;
           }
         }
       }
       const lb = run(A0, box, n);
       for (let b = 0; b < nb; b++) {
         for (let k = 0; k < rows; k++) {
-          const r = (b * rows + k) * 2, o = (s + b0 + b) * rows + k;
+          const r = (b * rows + k) * S, o = (s + b0 + b) * rows + k;
           lower[o] = lb[r];
-          upper[o] = -lb[r + 1];
+          upper[o] = S === 2 ? -lb[r + 1] : Infinity;
         }
       }
     }

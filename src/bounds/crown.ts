@@ -15,6 +15,7 @@ import { ctxOf, type NetPlan, type Tighten } from './plan.js';
 import { backwardPass, type BackwardState } from './backward.js';
 import { centreRadius } from './linalg.js';
 import { chwOf, unitPatches, type Coeffs } from './patches.js';
+import type { LiveRows, LiveRun } from './live.js';
 
 export interface CrownChunk {
   bounds: LayerBounds[];
@@ -74,15 +75,27 @@ function tightenRows(st: BackwardState, i: number, b: LayerBounds, mode: Tighten
   } else rowsOf(st, i, b, n, blockRows, chw, sel, [1, -1]);
 }
 
+/** Rows in live form for rows (k·S … k·S + S − 1) = (each sign)·x at flat neuron at[k·S] (box·n + j). */
+function unitLive(at: Int32Array, signs: number[], n: number, r: number): LiveRows {
+  const S = signs.length;
+  const runs: LiveRun[] = [];
+  for (let k = 0; k < r; k += S) {
+    runs.push({ box: Math.floor(at[k] / n), r0: k, r1: k + S, cols: Int32Array.of(at[k] % n), data: Float64Array.from(signs) });
+  }
+  return { kind: 'live', n: r, size: n, runs };
+}
+
 /** Rows sign·x_f for the flat neurons f = box·n + j in `sel` and each sign, in blocks; b tightened in place. */
 function rowsOf(st: BackwardState, i: number, b: LayerBounds, n: number, blockRows: number, chw: [number, number, number] | undefined, sel: number[], signs: number[]): void {
   const S = signs.length;
+  // a plain pass takes the rows in live form (live.ts): one run per neuron, its signs on that one column
+  const live = !st.allColumns;
   // no larger than needed: a block of the widest layers is many megabytes to zero
   const per = Math.max(1, Math.floor(Math.max(2, blockRows) / 2) * 2 / S);
   for (let s0 = 0; s0 < sel.length; s0 += per) {
     const part = sel.slice(s0, s0 + per);
     const r = part.length * S;
-    const A0 = new Float64Array(chw ? 0 : r * n);
+    const A0 = new Float64Array(chw || live ? 0 : r * n);
     const box = new Int32Array(r);
     const at = new Int32Array(r); // flat index b*n + j of the neuron a row bounds
     const sign = new Float64Array(r);
@@ -91,9 +104,9 @@ function rowsOf(st: BackwardState, i: number, b: LayerBounds, n: number, blockRo
       box[k] = Math.floor(f / n);
       at[k] = f;
       sign[k] = sg;
-      if (!chw) A0[k * n + (f % n)] = sg;
+      if (!chw && !live) A0[k * n + (f % n)] = sg;
     }));
-    const rowsA: Coeffs = chw ? unitPatches(chw, at, sign, r) : A0;
+    const rowsA: Coeffs | LiveRows = chw ? unitPatches(chw, at, sign, r) : live ? unitLive(at, signs, n, r) : A0;
     const lb = backwardPass(st, i, rowsA, { n: r, box, bias: new Float64Array(r) });
     for (let k = 0; k < r; k++) {
       const f = at[k];

@@ -34,29 +34,49 @@ function liveStep(op: DenseOp, A: Float64Array | LiveRows, rows: Rows, ctx: Rule
   const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
   const src: LiveRun[] = isLiveRows(A) ? A.runs : boxRuns(rows).map(([box, r0, r1]) => ({ box, r0, r1, cols: null, data: A.subarray(r0 * m, r1 * m) }));
   const runs: LiveRun[] = [];
-  for (const { box, r0, r1, cols: outs, data: Ar } of src) {
-    const nr = r1 - r0;
+  for (let q0 = 0; q0 < src.length;) {
+    // consecutive runs of one box (rows in order) become one run on the box's live inputs
+    const box = src[q0].box;
+    let q1 = q0 + 1;
+    while (q1 < src.length && src[q1].box === box) q1++;
+    const g0 = src[q0].r0, g1 = src[q1 - 1].r1;
     const cols = ctx.live ? ctx.live(box) : null;
     const L = cols ? cols.length : n, w = L + 1;
-    const data = new Float64Array(nr * L);
-    runs.push({ box, r0, r1, cols, data });
-    const inner = outs ? outs.length : m;
-    if (inner === 0) continue; // every coefficient 0: the product and A·b add nothing
-    if (!outs && (!cols || fullIsCheaper(Ar, nr, m, n, L))) {
-      // dense rows against the resident W, every column, then this box's live ones picked out
-      const full = cols ? new Float64Array(nr * n) : data;
-      matmulRows(Ar, nr, m, transposeOf(W, m, n), n, full);
-      addBias(Ar, { n: nr, box: rows.box, bias: rows.bias.subarray(r0, r1) }, m, bias);
-      if (cols) for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) data[r * L + t] = full[r * n + cols[t]];
-      continue;
-    }
-    matmulOnce(Ar, nr, inner, gatherSub(W, m, n, outs, cols, bias), w, (part) => {
-      for (let r = 0; r < nr; r++) {
-        const po = r * w;
-        data.set(part.subarray(po, po + L), r * L);
-        rows.bias[r0 + r] += part[po + L];
+    const data = new Float64Array((g1 - g0) * L);
+    runs.push({ box, r0: g0, r1: g1, cols, data });
+    for (let q = q0; q < q1; q++) {
+      const { r0, r1, cols: outs, data: Ar } = src[q];
+      const nr = r1 - r0, at = (r0 - g0) * L;
+      const inner = outs ? outs.length : m;
+      if (inner === 0) continue; // every coefficient 0: the product and A·b add nothing
+      if (outs && inner === 1) {
+        // one output (a row that starts here): the product's sums have one term, 0 + a·w
+        const o = outs[0], wo = o * n;
+        for (let r = 0; r < nr; r++) {
+          const a = Ar[r];
+          if (a === 0) continue;
+          for (let t = 0; t < L; t++) data[at + r * L + t] = 0 + a * W[wo + (cols ? cols[t] : t)];
+          rows.bias[r0 + r] += 0 + a * bias[o];
+        }
+        continue;
       }
-    });
+      if (!outs && (!cols || fullIsCheaper(Ar, nr, m, n, L))) {
+        // dense rows against the resident W, every column, then this box's live ones picked out
+        const full = cols ? new Float64Array(nr * n) : data.subarray(at, at + nr * n);
+        matmulRows(Ar, nr, m, transposeOf(W, m, n), n, full);
+        addBias(Ar, { n: nr, box: rows.box, bias: rows.bias.subarray(r0, r1) }, m, bias);
+        if (cols) for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) data[at + r * L + t] = full[r * n + cols[t]];
+        continue;
+      }
+      matmulOnce(Ar, nr, inner, gatherSub(W, m, n, outs, cols, bias), w, (part) => {
+        for (let r = 0; r < nr; r++) {
+          const po = r * w;
+          data.set(part.subarray(po, po + L), at + r * L);
+          rows.bias[r0 + r] += part[po + L];
+        }
+      });
+    }
+    q0 = q1;
   }
   return { kind: 'live', n: rows.n, size: n, runs };
 }
