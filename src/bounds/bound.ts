@@ -28,6 +28,8 @@ export interface CpuBoundOptions {
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
+/** Most boxes per CROWN chunk of boundNetworkCpu (its per-box weight gatherings: about 0.2 MB a box on 256x6). */
+const CROWN_CHUNK = 128;
 
 function sizes(plan: NetPlan, count: number, o: CpuBoundOptions): { chunk: number; blockRows: number } {
   const budget = o.memoryBudgetBytes ?? DEFAULT_BUDGET;
@@ -96,7 +98,10 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
   const rows = spec.rows;
   const lower = new Float64Array(boxes.count * rows);
   const upper = new Float64Array(boxes.count * rows);
-  const { chunk, blockRows } = sizes(plan, boxes.count, opts);
+  const sz = sizes(plan, boxes.count, opts);
+  const { blockRows } = sz;
+  // CROWN keeps per-box gatherings of the weights while a chunk is bounded (live.ts): a bounded chunk
+  const chunk = opts.method === 'crown' && opts.chunkBoxes === undefined ? Math.min(sz.chunk, CROWN_CHUNK) : sz.chunk;
   const last = plan.layers.length - 1;
   for (let s = 0; s < boxes.count; s += chunk) {
     const count = Math.min(chunk, boxes.count - s);

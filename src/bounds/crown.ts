@@ -75,12 +75,26 @@ function tightenRows(st: BackwardState, i: number, b: LayerBounds, mode: Tighten
   } else rowsOf(st, i, b, n, blockRows, chw, sel, [1, -1]);
 }
 
-/** Rows in live form for rows (k·S … k·S + S − 1) = (each sign)·x at flat neuron at[k·S] (box·n + j). */
+/**
+ * Rows in live form: rows k·S … k·S + S − 1 are (each sign)·x at flat neuron at[k·S] (box·n + j),
+ * in box order; one run per box, on the columns of its selected neurons (one-hot rows there).
+ */
 function unitLive(at: Int32Array, signs: number[], n: number, r: number): LiveRows {
   const S = signs.length;
   const runs: LiveRun[] = [];
-  for (let k = 0; k < r; k += S) {
-    runs.push({ box: Math.floor(at[k] / n), r0: k, r1: k + S, cols: Int32Array.of(at[k] % n), data: Float64Array.from(signs) });
+  for (let k0 = 0; k0 < r;) {
+    const box = Math.floor(at[k0] / n);
+    let k1 = k0 + S;
+    while (k1 < r && Math.floor(at[k1] / n) === box) k1 += S;
+    const K = (k1 - k0) / S;
+    const cols = new Int32Array(K);
+    const data = new Float64Array((k1 - k0) * K);
+    for (let q = 0; q < K; q++) {
+      cols[q] = at[k0 + q * S] % n;
+      for (let z = 0; z < S; z++) data[(q * S + z) * K + q] = signs[z];
+    }
+    runs.push({ box, r0: k0, r1: k1, cols, data });
+    k0 = k1;
   }
   return { kind: 'live', n: r, size: n, runs };
 }

@@ -7,14 +7,19 @@
 // (`a === 0`), where it would have added a·0 = ±0 to a sum that starts at +0 and so can never be
 // −0 — x + ±0 = x for every such x. Every other coefficient is computed by the same sum in the
 // same order (over k increasing from +0, zero terms skipped, no FMA), so the bounds are the same
-// bits as computing every column (test/bounds-live.test.ts checks it on random nets). Several
-// consumers of the activation's output (residual adds) only add 0s there, which changes nothing
-// either. What it saves: a Dense step costs rows × (non-zero inputs) × (live outputs) instead of
-// rows × (non-zero inputs) × width; at the sweep's epsilons most ReLUs of an MLP are dead (256x6
-// at ε = 0.02: about 60 of 256 live per layer).
+// bits as computing every column (test/bounds-live.test.ts checks it on random nets, CNNs with
+// dense heads and residual nets included). Several consumers of the activation's output
+// (residual adds) only add 0s there, which changes nothing either.
 //
-// Only for passes without a gradient tape or an onLayer reader: those read the coefficients on
-// every neuron of the activation's output.
+// The rows then travel in live form (LiveRows, below): per run of rows of one box, only the
+// coefficients on the box's live neurons, so that a Dense step costs rows × (live outputs) ×
+// (live inputs) through W gathered to those rows and columns (ops/dense.ts), and the ReLU step
+// touches the live neurons only (relax/lines.ts backwardLinesLive). At the sweep's epsilons most
+// ReLUs of an MLP are dead (256x6 at ε = 0.02: about 60 of 256 live per layer). Rules without a
+// live-form step (OpRule.backwardLive) get the rows back in dense form, as does the input.
+//
+// Only for passes without a gradient tape or an onLayer reader ("plain" passes: CROWN's
+// tightening and output bounds): those read the coefficients on every neuron.
 import { INPUT } from '../network.js';
 import type { LayerPlan, NetPlan } from './plan.js';
 import type { Relaxation } from './relax/types.js';
@@ -23,6 +28,8 @@ import type { Relaxation } from './relax/types.js';
 export interface LiveSplit {
   live: Int32Array;
   dead: Int32Array;
+  /** The lines' slopes and upper intercepts on the live neurons, in their order (set on first use). */
+  lines?: { low: Float64Array; up: Float64Array; icpt: Float64Array };
 }
 
 const liveCache = new WeakMap<Relaxation, (LiveSplit | null)[]>();
@@ -50,6 +57,20 @@ export function liveSplit(relax: Relaxation, box: number, n: number): LiveSplit 
   const out = D === 0 ? null : { live: live.slice(0, L), dead: dead.slice(0, D) };
   per[box] = out;
   return out;
+}
+
+/** The lines of a LiveSplit's live neurons (box `box`), gathered once. */
+export function liveLines(relax: { lowSlope: Float64Array; upSlope: Float64Array; upIcpt: Float64Array }, split: LiveSplit, box: number, n: number): NonNullable<LiveSplit['lines']> {
+  if (split.lines) return split.lines;
+  const o = box * n, L = split.live.length;
+  const low = new Float64Array(L), up = new Float64Array(L), icpt = new Float64Array(L);
+  for (let t = 0; t < L; t++) {
+    const f = o + split.live[t];
+    low[t] = relax.lowSlope[f];
+    up[t] = relax.upSlope[f];
+    icpt[t] = relax.upIcpt[f];
+  }
+  return (split.lines = { low, up, icpt });
 }
 
 /** The live neurons of liveSplit (null: all). */
@@ -142,14 +163,19 @@ export function boxRuns(rows: { n: number; box: Int32Array }): [number, number, 
 /**
  * W (m × n, row-major) restricted to the rows `outs` (null: all) and the columns `cols` (null:
  * all), followed by the column `extra` restricted to `outs` (a Dense layer's bias, so that the
- * product also gives each row's A·b): an (outs.length) × (cols.length + 1) row-major matrix. The
- * last gathering of each W is kept (a pass visits a box's rows together, and the next block of
- * rows usually starts with the same box).
+ * product also gives each row's A·b): an (outs.length) × (cols.length + 1) row-major matrix,
+ * kept while `outs` lives (without outs: the last gathering of each W).
  */
-const lastSub = new WeakMap<Float64Array, { outs: Int32Array | null; cols: Int32Array | null; g: Float64Array }>();
+interface Gathered { W: Float64Array; outs: Int32Array | null; cols: Int32Array | null; g: Float64Array }
+const lastSub = new WeakMap<Float64Array, Gathered>();
+/**
+ * Gatherings by their rows `outs` (a box's live neurons of the activation above, which meet one W
+ * and one `cols`), kept for as long as that set lives (the chunk of boxes being bounded).
+ */
+const byOuts = new WeakMap<Int32Array, Gathered>();
 export function gatherSub(W: Float64Array, m: number, n: number, outs: Int32Array | null, cols: Int32Array | null, extra: Float64Array): Float64Array {
-  const hit = lastSub.get(W);
-  if (hit && hit.outs === outs && hit.cols === cols) return hit.g;
+  const hit = outs ? byOuts.get(outs) : lastSub.get(W);
+  if (hit && hit.W === W && hit.outs === outs && hit.cols === cols) return hit.g;
   const M = outs ? outs.length : m, L = cols ? cols.length : n, w = L + 1;
   const g = new Float64Array(M * w);
   for (let q = 0; q < M; q++) {
@@ -159,6 +185,7 @@ export function gatherSub(W: Float64Array, m: number, n: number, outs: Int32Arra
     else g.set(W.subarray(wo, wo + n), go);
     g[go + L] = extra[o];
   }
-  lastSub.set(W, { outs, cols, g });
+  if (outs) byOuts.set(outs, { W, outs, cols, g });
+  else lastSub.set(W, { W, outs, cols, g });
   return g;
 }

@@ -96,6 +96,9 @@ function fullIsCheaper(A: Float64Array, nr: number, m: number, n: number, L: num
   return nr * nz * n < m * L + nr * nz * L;
 }
 
+/** Rows per kernel call of concretiseInput (padded; one box's rows may exceed it). */
+const GROUP_ROWS = 64;
+
 export const denseRule: OpRule<DenseOp> = {
   nonlinear: false,
   patches: 'dense', // every output reads the whole input
@@ -134,27 +137,38 @@ export const denseRule: OpRule<DenseOp> = {
       }
     }
     // the rows in dense form, each box's run starting at a multiple of 4 rows (the kernel's row
-    // block: a block then skips the columns all its rows, of one box, have 0), padding rows 0
-    const at = new Int32Array(runs.length);
-    let N = 0;
-    runs.forEach((run, q) => { at[q] = N; N += (run.r1 - run.r0 + 3) & ~3; });
-    const A = new Float64Array(N * m), box = new Int32Array(N), lb = new Float64Array(N);
-    runs.forEach(({ box: b, r0, r1, cols, data }, q) => {
-      const nr = r1 - r0, o = at[q];
-      box.fill(b, o, o + ((nr + 3) & ~3));
-      lb.set(rows.bias.subarray(r0, r1), o);
-      if (!cols) { A.set(data.subarray(0, nr * m), o * m); return; }
-      const L = cols.length;
-      for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) A[(o + r) * m + cols[t]] = data[r * L + t];
-    });
-    // W (m × n) is the kernel's inner × cols right factor as it stands
-    if (!(N * m * n >= 4096 && gemmConcretiseWasm(A, N, m, W, n, mid, rad, box, lb))) {
-      const out = new Float64Array(N * n);
-      matmulRows(A, N, m, transposeOf(W, m, n), n, out);
-      concretiseJs(out, N, n, mid, rad, box, lb);
-    }
+    // block: a block then skips the columns all its rows, of one box, have 0), padding rows 0;
+    // a few boxes per kernel call, so that the product stays in cache for its concretisation
     const res = new Float64Array(rows.n);
-    runs.forEach(({ r0, r1 }, q) => res.set(lb.subarray(at[q], at[q] + r1 - r0), r0));
+    for (let q0 = 0; q0 < runs.length;) {
+      const padded = (q: number) => (runs[q].r1 - runs[q].r0 + 3) & ~3;
+      let q1 = q0 + 1, N = padded(q0);
+      while (q1 < runs.length && N + padded(q1) <= GROUP_ROWS) N += padded(q1++);
+      const A = new Float64Array(N * m), box = new Int32Array(N), lb = new Float64Array(N);
+      const at = new Int32Array(q1 - q0);
+      let o = 0;
+      for (let q = q0; q < q1; q++) {
+        const { box: b, r0, r1, cols, data } = runs[q];
+        const nr = r1 - r0;
+        at[q - q0] = o;
+        box.fill(b, o, o + ((nr + 3) & ~3));
+        lb.set(rows.bias.subarray(r0, r1), o);
+        if (!cols) A.set(data.subarray(0, nr * m), o * m);
+        else {
+          const L = cols.length;
+          for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) A[(o + r) * m + cols[t]] = data[r * L + t];
+        }
+        o += (nr + 3) & ~3;
+      }
+      // W (m × n) is the kernel's inner × cols right factor as it stands
+      if (!(N * m * n >= 4096 && gemmConcretiseWasm(A, N, m, W, n, mid, rad, box, lb))) {
+        const out = new Float64Array(N * n);
+        matmulRows(A, N, m, transposeOf(W, m, n), n, out);
+        concretiseJs(out, N, n, mid, rad, box, lb);
+      }
+      for (let q = q0; q < q1; q++) res.set(lb.subarray(at[q - q0], at[q - q0] + runs[q].r1 - runs[q].r0), runs[q].r0);
+      q0 = q1;
+    }
     return res;
   },
   reverse(op, G, _A, rows) {
