@@ -26,6 +26,11 @@
 // else its dense `reverse` or forward pass, read on the window): a row's derivative is only
 // needed where its coefficients are, and each step's input window is the receptive field of
 // its output window, so the windows' values are the dense sweep's (up to the order of sums).
+//
+// Without a gradient or onLayer (a plain pass), rules with a live-form step (OpRule.backwardLive,
+// live.ts) keep rows per box on the neurons a box's activations do not zero (same bits); rows
+// reach every other rule, and the input, in dense form. The last step, when it reads only the
+// network input, may concretise straight away (OpRule.concretiseInput, same bits).
 import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
@@ -35,6 +40,7 @@ import { concretise } from './linalg.js';
 import type { LayerPlan } from './plan.js';
 import type { Rows, RuleCtx } from './ops/rule.js';
 import { addCoeffs, clonePatches, concretisePatches, denseOf, gatherWindows, inside, isPatches, toDense, withData, type Coeffs, type Patches } from './patches.js';
+import { isLiveRows, liveInputs, liveToDense, readsInput, type LiveRows } from './live.js';
 
 export interface BackwardState {
   plan: NetPlan;
@@ -45,6 +51,8 @@ export interface BackwardState {
   /** Centre and radius of the input boxes, count × inSize. */
   inMid: Float64Array;
   inRad: Float64Array;
+  /** true: no live columns and no fused last step (live.ts): the reference the tests compare with (same bits). */
+  allColumns?: boolean;
 }
 
 /** Free parameters of the rows, per layer index, and where their derivatives go. */
@@ -77,9 +85,9 @@ function step(p: LayerPlan, A: Coeffs, rows: Rows, ctx: RuleCtx, relax: Relaxati
  * layer `start`, or patches on it) are the coefficients on layer `start`'s output. Returns
  * rows.n lower bounds.
  */
-export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows: Rows, params?: PassParams): Float64Array {
+export function backwardPass(st: BackwardState, start: number, A0: Coeffs | LiveRows, rows: Rows, params?: PassParams): Float64Array {
   const { plan } = st;
-  const pending = new Map<number, Coeffs>([[start, A0]]);
+  const pending = new Map<number, Coeffs | LiveRows>([[start, A0]]);
   const wantGrad = params?.grad !== undefined;
   // A on each layer's output as it arrived, for the sweep: nonlinear layers' values (dense or
   // windows), linear layers' window geometry (dense linear layers need nothing)
@@ -87,26 +95,44 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs, rows:
   const visited: number[] = [];
   let inputA: Coeffs | undefined;
   const inSize = plan.inSize;
+  const plain = !wantGrad && !params?.onLayer && !st.allColumns;
+  const fromLive = (a: Coeffs | LiveRows): Coeffs => (isLiveRows(a) ? liveToDense(a) : a);
+  const patchForm = (a: Coeffs | LiveRows) => !isLiveRows(a) && isPatches(a);
   for (let j = start; j >= 0; j--) {
-    const A = pending.get(j);
-    if (!A) continue;
+    const got = pending.get(j);
+    if (!got) continue;
     pending.delete(j);
     visited.push(j);
     const p = plan.layers[j];
-    if (wantGrad) {
-      if (isPatches(A)) tape.set(j, p.rule.nonlinear ? clonePatches(A) : withData({ ...A, oy: A.oy.slice(), ox: A.ox.slice() }, new Float64Array(0)));
-      else if (p.rule.nonlinear) tape.set(j, A.slice());
+    if (!plain) {
+      // rows are in live form here only as the caller gave them
+      const A = fromLive(got);
+      if (wantGrad) {
+        if (isPatches(A)) tape.set(j, p.rule.nonlinear ? clonePatches(A) : withData({ ...A, oy: A.oy.slice(), ox: A.ox.slice() }, new Float64Array(0)));
+        else if (p.rule.nonlinear) tape.set(j, A.slice());
+      }
+      if (p.rule.nonlinear && params?.onLayer) params.onLayer(j, denseOf(A));
     }
-    if (p.rule.nonlinear && params?.onLayer) params.onLayer(j, denseOf(A));
     const param = params?.layer?.[j];
-    const outs = step(p, A, rows, ctxOf(p, st.count), st.relax[j], param);
-    if (param?.beta) outs[0] = addInto(denseOf(outs[0]), param.beta, rows.n * p.inSizes[0]);
+    const live = plain ? liveInputs(plan, st.relax, p) : undefined;
+    const ctx = live ? { ...ctxOf(p, st.count), live } : ctxOf(p, st.count);
+    if (plain && p.rule.concretiseInput && !param?.beta && pending.size === 0 && !inputA && !patchForm(got) && readsInput(plan, p)) {
+      return p.rule.concretiseInput(p.op, got as Float64Array | LiveRows, rows, ctx, st.inMid, st.inRad);
+    }
+    let outs: (Coeffs | LiveRows)[];
+    if (plain && p.rule.backwardLive && !param?.beta && !patchForm(got)) {
+      outs = p.rule.backwardLive(p.op, got as Float64Array | LiveRows, rows, ctx, st.relax[j], param);
+    } else {
+      const A = fromLive(got);
+      outs = step(p, A, rows, ctx, st.relax[j], param);
+      if (param?.beta) outs[0] = addInto(denseOf(outs[0] as Coeffs), param.beta, rows.n * p.inSizes[0]);
+    }
     p.inputs.forEach((src, k) => {
       const a = outs[k];
-      if (src === INPUT) inputA = inputA ? addCoeffs(inputA, a, rows.n, inSize) : a;
+      if (src === INPUT) inputA = inputA ? addCoeffs(inputA, fromLive(a), rows.n, inSize) : fromLive(a);
       else {
         const prev = pending.get(src);
-        pending.set(src, prev ? addCoeffs(prev, a, rows.n, p.inSizes[k]) : a);
+        pending.set(src, prev ? addCoeffs(fromLive(prev), fromLive(a), rows.n, p.inSizes[k]) : a);
       }
     });
   }

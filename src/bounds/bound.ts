@@ -6,9 +6,8 @@ import { UserError } from '../errors.js';
 import type { BoundOptions, BoundResult, Boxes, LayerBounds, Spec } from './types.js';
 import { checkBoxes, ctxOf, planOf, type NetPlan } from './plan.js';
 import { ibpChunk } from './ibp.js';
-import { crownChunk } from './crown.js';
+import { crownChunk, tightenUpperFirst } from './crown.js';
 import { backwardPass } from './backward.js';
-import { chainOf, crownChainBox, priorLayout, type PriorSet } from './crown-chain.js';
 
 /** CPU-only knobs (all optional; results do not depend on them). */
 export interface CpuBoundOptions {
@@ -20,20 +19,17 @@ export interface CpuBoundOptions {
   blockRows?: number;
   /** false: keep every backward row dense, no patch form (patches.ts); the same bounds up to rounding, slower on CNNs. */
   patches?: boolean;
-  /** CROWN on a dense ReLU chain through crown-chain.ts (default true; false: the general pass, same bits). */
-  chainPath?: boolean;
   /**
-   * CROWN on a chain: per box, bounds of its tightened layers over a ball containing the box
-   * (crown-chain.ts's PriorSet, e.g. from a larger epsilon of the same input), intersected with
-   * each layer's interval before CROWN picks what to back-substitute. Sound; the bounds may be
-   * tighter than without it, and the work smaller.
+   * false: CROWN computes every coefficient column and back-substitutes both rows of every
+   * unstable neuron (the reference that live.ts and crown.ts's tightenUpperFirst are tested
+   * against; the same bits, slower on networks with stably inactive ReLUs).
    */
-  prior?: PriorSet;
-  /** CROWN on a chain: receives every box's tightened layer bounds (a PriorSet for a later call; has[b] set to 1). */
-  keep?: PriorSet;
+  liveColumns?: boolean;
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
+/** Most boxes per CROWN chunk of boundNetworkCpu (its per-box weight gatherings: about 0.2 MB a box on 256x6). */
+const CROWN_CHUNK = 128;
 
 function sizes(plan: NetPlan, count: number, o: CpuBoundOptions): { chunk: number; blockRows: number } {
   const budget = o.memoryBudgetBytes ?? DEFAULT_BUDGET;
@@ -102,80 +98,50 @@ export function boundNetworkCpu(net: Network, boxes: Boxes, opts: BoundOptions &
   const rows = spec.rows;
   const lower = new Float64Array(boxes.count * rows);
   const upper = new Float64Array(boxes.count * rows);
-  const { chunk, blockRows } = sizes(plan, boxes.count, opts);
+  const sz = sizes(plan, boxes.count, opts);
+  const { blockRows } = sz;
+  // CROWN keeps per-box gatherings of the weights while a chunk is bounded (live.ts): a bounded chunk
+  const chunk = opts.method === 'crown' && opts.chunkBoxes === undefined ? Math.min(sz.chunk, CROWN_CHUNK) : sz.chunk;
   const last = plan.layers.length - 1;
   for (let s = 0; s < boxes.count; s += chunk) {
     const count = Math.min(chunk, boxes.count - s);
     const input = sliceBoxes(plan, boxes, s, count);
-    // Rows for box b: spec row k as a lower-bound row (2k) and its negation (2k+1).
-    const cap = Math.max(2 * rows, blockRows - (blockRows % (2 * rows)));
+    // Rows for box b: spec row k as a lower-bound row (S·k) and, unless lowerOnly, its negation (2k+1).
+    const S = opts.lowerOnly ? 1 : 2;
+    const cap = Math.max(S * rows, blockRows - (blockRows % (S * rows)));
     let run: (A0: Float64Array, box: Int32Array, n: number) => Float64Array;
-    const chain = opts.method === 'crown' && opts.chainPath !== false ? chainOf(plan) : null;
-    if (chain) {
-      // a dense ReLU chain: one box at a time over its live neurons (crown-chain.ts), same bits
-      for (let b = 0; b < count; b++) {
-        const lay = opts.prior || opts.keep ? priorLayout(plan) : undefined;
-        const prior = opts.prior, at = (s + b) * (lay?.size ?? 0);
-        const { final, bounds } = crownChainBox(plan, chain, sliceBoxes(plan, boxes, s + b, 1), blockRows, prior?.has[s + b] ? (i) => {
-          const off = lay!.offset.get(i);
-          if (off === undefined) return undefined;
-          const size = plan.layers[i].outSize;
-          return { lower: prior.lower.subarray(at + off, at + off + size), upper: prior.upper.subarray(at + off, at + off + size) };
-        } : undefined);
-        if (opts.keep) {
-          for (const i of lay!.layers) {
-            opts.keep.lower.set(bounds[i].lower, at + lay!.offset.get(i)!);
-            opts.keep.upper.set(bounds[i].upper, at + lay!.offset.get(i)!);
-          }
-          opts.keep.has[s + b] = 1;
-        }
-        const cOff = spec.shared ? 0 : (s + b) * rows * m;
-        const A0 = new Float64Array(2 * rows * m);
-        for (let k = 0; k < rows; k++) {
-          for (let j = 0; j < m; j++) {
-            const v = spec.c[cOff + k * m + j];
-            A0[2 * k * m + j] = v;
-            A0[(2 * k + 1) * m + j] = -v;
-          }
-        }
-        const lb = final(A0, 2 * rows);
-        for (let k = 0; k < rows; k++) {
-          lower[(s + b) * rows + k] = lb[2 * k];
-          upper[(s + b) * rows + k] = -lb[2 * k + 1];
-        }
-      }
-      continue;
-    }
     if (opts.method === 'crown') {
-      const { state } = crownChunk(plan, input, count, blockRows, false, undefined, opts.patches ?? true);
+      // only the output's bounds are read: stably inactive neurons need no lower row
+      const live = opts.liveColumns ?? true;
+      const { state } = crownChunk(plan, input, count, blockRows, false, undefined, opts.patches ?? true, live ? tightenUpperFirst : undefined, live);
       run = (A0, box, n) => backwardPass(state, last, A0, { n, box, bias: new Float64Array(n) });
     } else {
       const bounds = ibpChunk(plan, input, count);
       run = (A0, box, n) => foldLast(plan, bounds, input, count, A0, box, n);
     }
-    for (let b0 = 0; b0 < count; b0 += cap / (2 * rows)) {
-      const nb = Math.min(cap / (2 * rows), count - b0);
-      const n = nb * 2 * rows;
+    for (let b0 = 0; b0 < count; b0 += cap / (S * rows)) {
+      const nb = Math.min(cap / (S * rows), count - b0);
+      const n = nb * S * rows;
       const A0 = new Float64Array(n * m);
       const box = new Int32Array(n);
       for (let b = 0; b < nb; b++) {
         const cOff = spec.shared ? 0 : (s + b0 + b) * rows * m;
         for (let k = 0; k < rows; k++) {
-          const r = (b * rows + k) * 2;
-          box[r] = box[r + 1] = b0 + b;
+          const r = (b * rows + k) * S;
+          box.fill(b0 + b, r, r + S);
           for (let j = 0; j < m; j++) {
             const v = spec.c[cOff + k * m + j];
             A0[r * m + j] = v;
-            A0[(r + 1) * m + j] = -v;
+            if (S === 2) A0[(r + 1) * m + j] = -v;
           }
         }
       }
       const lb = run(A0, box, n);
       for (let b = 0; b < nb; b++) {
         for (let k = 0; k < rows; k++) {
-          const r = (b * rows + k) * 2, o = (s + b0 + b) * rows + k;
+          const r = (b * rows + k) * S, o = (s + b0 + b) * rows + k;
           lower[o] = lb[r];
-          upper[o] = -lb[r + 1];
+          upper[o] = S === 2 ? -lb[r + 1] : Infinity;
         }
       }
     }

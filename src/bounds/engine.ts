@@ -7,8 +7,6 @@ import { boundNetworkThreaded, defaultThreads } from './threads.js';
 
 export class CpuEngine implements BoundEngine {
   readonly backend = 'cpu' as const;
-  /** bound() takes CpuBoundOptions' prior/keep (the sweep carries CROWN's layer bounds between epsilons). */
-  readonly carriesLayerBounds = true;
   private readonly threads: number;
   /** threads: how many threads may share one call (default: the cores, at most 2). */
   constructor(private readonly cpu: CpuBoundOptions & { threads?: number } = {}) {

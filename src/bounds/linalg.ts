@@ -1,6 +1,6 @@
 // Small dense kernels shared by the rules (plain loops over contiguous Float64Array rows); the
 // products go to the WebAssembly SIMD kernel (wasm/gemm.ts) when it is there and they are big.
-import { concretiseWasm, gemmWasm } from './wasm/gemm.js';
+import { concretiseWasm, gemmWasm, gemmWasmOnce } from './wasm/gemm.js';
 
 /** W (rows × cols) transposed to cols × rows, cached per array (weights never change while bounded). */
 const tCache = new WeakMap<Float64Array, Float64Array>();
@@ -25,6 +25,29 @@ const WASM_MIN_MACS = 4096;
 export function matmulRows(A: Float64Array, n: number, inner: number, WT: Float64Array, cols: number, out: Float64Array): void {
   if (n * inner * cols >= WASM_MIN_MACS && gemmWasm(A, n, inner, transposeOf(WT, cols, inner), cols, out)) return;
   matmulRowsJs(A, n, inner, WT, cols, out);
+}
+
+/**
+ * A (n × inner) · W (inner × cols, row-major) for a right factor used once (a per-box gathering
+ * of weights, live.ts): not kept resident in wasm memory, and the product is handed to `take`
+ * (valid only during the call) rather than copied out. The same sums in the same order as
+ * matmulRows (over k increasing from +0, zero terms of A skipped), so the same bits.
+ */
+export function matmulOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, take: (product: Float64Array) => void): void {
+  if (n * inner * cols >= WASM_MIN_MACS && gemmWasmOnce(A, n, inner, W, cols, take)) return;
+  const out = new Float64Array(n * cols);
+  for (let r = 0; r < n; r++) {
+    const ao = r * inner, oo = r * cols;
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let k = 0; k < inner; k++) {
+        const a = A[ao + k];
+        if (a !== 0) s += a * W[k * cols + c];
+      }
+      out[oo + c] = s;
+    }
+  }
+  take(out);
 }
 
 /**

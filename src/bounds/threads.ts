@@ -10,7 +10,6 @@ import { outputSize } from '../network.js';
 import type { BoundOptions, BoundResult, Boxes, Spec } from './types.js';
 import { boundNetworkCpu, checkSpec, type CpuBoundOptions } from './bound.js';
 import { checkBoxes, planOf } from './plan.js';
-import { priorLayout, type PriorSet } from './crown-chain.js';
 
 /** Messages to a worker: a network to keep, or a range of boxes to bound. */
 interface JobPayload {
@@ -55,18 +54,6 @@ function sharedCopy(a: Float64Array): Float64Array {
   return s;
 }
 
-function sharedSet(p: PriorSet): PriorSet {
-  const shared = (a: Float64Array) => (a.buffer instanceof SharedArrayBuffer ? a : sharedCopy(a));
-  const has = p.has.buffer instanceof SharedArrayBuffer ? p.has : new Uint8Array(new SharedArrayBuffer(p.has.length));
-  if (has !== p.has) has.set(p.has);
-  return { lower: shared(p.lower), upper: shared(p.upper), has };
-}
-
-/** A box range's part of a PriorSet (views: a worker writing `keep` writes the caller's shared arrays). */
-function priorSlice(p: PriorSet | undefined, start: number, count: number, size: number): PriorSet | undefined {
-  return p && { lower: p.lower.subarray(start * size, (start + count) * size), upper: p.upper.subarray(start * size, (start + count) * size), has: p.has.subarray(start, start + count) };
-}
-
 function specSlice(spec: Spec | undefined, start: number, count: number, m: number): Spec | undefined {
   if (!spec || spec.shared) return spec;
   const w = spec.rows * m;
@@ -89,21 +76,16 @@ export async function boundNetworkThreaded(
   const outLower = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
   const outUpper = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
   const per = Math.ceil(boxes.count / parts);
-  // carried layer bounds (crown-chain.ts) travel as shared views, sliced like the boxes
-  const P = opts.prior || opts.keep ? priorLayout(planOf(net)).size : 0;
-  const prior = opts.prior && sharedSet(opts.prior);
-  const keep = opts.keep && sharedSet(opts.keep);
-  const slices = (start: number, count: number) => ({ prior: priorSlice(prior, start, count, P), keep: priorSlice(keep, start, count, P) });
   const waits: Promise<void>[] = [];
   for (let k = 1; k < parts; k++) {
     const start = k * per, count = Math.min(per, boxes.count - start);
     if (count <= 0) break;
-    const job: JobPayload = { lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m), ...slices(start, count) }, outLower, outUpper };
+    const job: JobPayload = { lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m) }, outLower, outUpper };
     waits.push(pool.run(k - 1, net, job));
   }
   try {
     // this thread's share: the first range
-    const mine = boundNetworkCpu(net, { lower: boxes.lower.subarray(0, per * inSize), upper: boxes.upper.subarray(0, per * inSize), count: per }, { ...opts, spec: specSlice(opts.spec, 0, per, m), ...slices(0, per) });
+    const mine = boundNetworkCpu(net, { lower: boxes.lower.subarray(0, per * inSize), upper: boxes.upper.subarray(0, per * inSize), count: per }, { ...opts, spec: specSlice(opts.spec, 0, per, m) });
     outLower.set(mine.lower);
     outUpper.set(mine.upper);
   } finally {
@@ -111,10 +93,5 @@ export async function boundNetworkThreaded(
     pool.release();
   }
   await Promise.all(waits);
-  if (keep && opts.keep && keep !== opts.keep) {
-    opts.keep.lower.set(keep.lower);
-    opts.keep.upper.set(keep.upper);
-    opts.keep.has.set(keep.has);
-  }
   return { lower: new Float64Array(outLower), upper: new Float64Array(outUpper), rows };
 }

@@ -44,6 +44,11 @@ export interface LayerBounds {
 export interface BoundOptions {
   method: BoundMethod;
   spec?: Spec;
+  /**
+   * Only the lower bounds are wanted (a verdict reads nothing else): an engine may then skip the
+   * upper ones and return +Infinity there (sound, and uninformative). Default false.
+   */
+  lowerOnly?: boolean;
 }
 
 /** What `bounds`, `sweep` and the cascade call; the CPU and GPU engines both implement it. */

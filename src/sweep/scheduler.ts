@@ -18,8 +18,6 @@ import { buildBoxes } from './boxes.js';
 import { fillCosts, optimalPlan } from './plan.js';
 import { yieldToEventLoop } from './interrupt.js';
 import type { BoundOptions } from '../bounds/types.js';
-import { planOf, type NetPlan } from '../bounds/plan.js';
-import { chainOf, priorLayout, type PriorSet } from '../bounds/crown-chain.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
 export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
@@ -57,13 +55,6 @@ export interface SweepOptions {
    */
   lo?: Int32Array;
   hi?: Int32Array;
-  /**
-   * Carry CROWN's layer bounds from a larger epsilon to the input's later probes (PriorStore).
-   * Default false: sound and about 10% less CROWN work on 256x6, but on all 10,000 MNIST images ×
-   * 10 eps it changed 3 inputs' verdicts against plain CROWN (one lost at 0.005, one gained at
-   * 0.015 and one at 0.03: tighter intermediate bounds change the adaptive ReLU slopes).
-   */
-  carryBounds?: boolean;
   /** Called between engine calls; true stops the run with what it has (run.interrupted). */
   shouldStop?(): boolean;
 }
@@ -91,8 +82,6 @@ export interface SweepRun {
   /** Per input: the search's final bracket (verified below lo; not verified, or falsified, from hi). lo = hi: resolved. */
   lo: Int32Array;
   hi: Int32Array;
-  /** Probes that started from the layer bounds of a larger epsilon of their input (PriorStore). */
-  carried?: number;
   /** Stopped early by shouldStop: `verified` holds what was proven so far. */
   interrupted: boolean;
 }
@@ -114,66 +103,10 @@ interface Probe {
   epsIndex: number;
 }
 
-/**
- * Per input, the tightened layer bounds of its smallest epsilon that CROWN did not verify (the
- * CPU engine on a dense ReLU chain keeps them: crown-chain.ts). The ball there contains the ball
- * of every smaller epsilon, so those bounds hold for every later probe of the input (all below
- * it), where they are intersected with the layers' intervals: CROWN then back-substitutes only
- * the neurons still unstable, and most of those it would have shown stable cost nothing.
- */
-class PriorStore {
-  readonly size: number;
-  private readonly at = new Map<number, { epsIndex: number; bounds: Float64Array }>();
-  constructor(plan: NetPlan) {
-    this.size = priorLayout(plan).size;
-  }
-  /** Fills box k of `set` from the input's bounds when they come from a larger epsilon. */
-  fill(set: PriorSet, k: number, input: number, epsIndex: number): void {
-    const got = this.at.get(input);
-    if (!got || got.epsIndex <= epsIndex) return;
-    set.lower.set(got.bounds.subarray(0, this.size), k * this.size);
-    set.upper.set(got.bounds.subarray(this.size), k * this.size);
-    set.has[k] = 1;
-  }
-  /** After a probe at epsIndex that was not verified: box k of `kept` becomes the input's bounds. */
-  store(kept: PriorSet, k: number, input: number, epsIndex: number): void {
-    if (!kept.has[k]) return;
-    const got = this.at.get(input);
-    if (got && got.epsIndex <= epsIndex) return;
-    const bounds = got?.bounds ?? new Float64Array(2 * this.size);
-    bounds.set(kept.lower.subarray(k * this.size, (k + 1) * this.size));
-    bounds.set(kept.upper.subarray(k * this.size, (k + 1) * this.size), this.size);
-    this.at.set(input, { epsIndex, bounds });
-  }
-  drop(input: number): void {
-    this.at.delete(input);
-  }
-  private sets?: { prior: PriorSet; keep: PriorSet };
-  /**
-   * The shared arrays one engine call reads and fills, for `count` ≤ PRIOR_BATCH boxes: made
-   * once and reused (calls do not overlap), since shared memory freed call by call is given back
-   * only as late as the garbage collector gets to it.
-   */
-  carry(count: number): { prior: PriorSet; keep: PriorSet } {
-    this.sets ??= { prior: priorSet(PRIOR_BATCH, this.size), keep: priorSet(PRIOR_BATCH, this.size) };
-    this.sets.prior.has.fill(0, 0, count);
-    this.sets.keep.has.fill(0, 0, count);
-    return this.sets;
-  }
-}
-
-function priorSet(count: number, size: number): PriorSet {
-  const f = () => new Float64Array(new SharedArrayBuffer(count * size * 8));
-  return { lower: f(), upper: f(), has: new Uint8Array(new SharedArrayBuffer(Math.max(1, count))) };
-}
-
-/** Most boxes per engine call while layer bounds are carried (their arrays: 2 × 2 × size floats a box). */
-const PRIOR_BATCH = 1024;
-
 /** Bounds the probes in batches; returns one verdict per probe. */
-async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun, priors?: PriorStore): Promise<Uint8Array> {
+async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<Uint8Array> {
   const size = inputSize(problem.net);
-  const most = Math.max(1, priors ? Math.min(PRIOR_BATCH, opts.batch ?? 4096) : opts.batch ?? 4096);
+  const most = Math.max(1, opts.batch ?? 4096);
   const out = new Uint8Array(probes.length);
   for (let start = 0; start < probes.length;) {
     let batch = most;
@@ -190,18 +123,11 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const which = part.map((p) => p.input);
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
     const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
-    let carry: { prior: PriorSet; keep: PriorSet } | undefined;
-    if (priors) {
-      carry = priors.carry(part.length);
-      part.forEach((p, k) => priors.fill(carry!.prior, k, p.input, p.epsIndex));
-      run.carried = (run.carried ?? 0) + carry.prior.has.subarray(0, part.length).reduce((a, h) => a + h, 0);
-    }
     const t0 = performance.now();
-    const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, ...carry } as BoundOptions);
+    const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, lowerOnly: true } as BoundOptions);
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
       out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
-      if (priors && !out[start - part.length + k]) priors.store(carry!.keep, k, part[k].input, part[k].epsIndex);
       run.secondsPerEps[part[k].epsIndex] += share;
       run.boxesPerEps[part[k].epsIndex]++;
     }
@@ -278,24 +204,19 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
   const { lo, hi } = run;
   const candidates = all.filter((i) => lo[i] < hi[i]);
   if (!candidates.length) return;
-  const priors = opts.carryBounds === true && carriesPriors(engine, problem.net, opts.method) ? new PriorStore(planOf(problem.net)) : undefined;
   const search = async (inputs: number[], probe: (lo: number, hi: number) => number) => {
-    // a block of inputs at a time, so that the carried bounds stay within memory
+    // a block of inputs at a time (rounds of one block's probes)
     for (let b0 = 0; b0 < inputs.length; b0 += SEARCH_BLOCK) {
       let active = inputs.slice(b0, b0 + SEARCH_BLOCK);
       while (active.length) {
         const probes = active.map((input) => ({ input, epsIndex: probe(lo[input], hi[input]) }));
-        const verdicts = await boundProbes(engine, problem, probes, opts, run, priors);
+        const verdicts = await boundProbes(engine, problem, probes, opts, run);
         run.rounds++;
         probes.forEach((p, k) => {
           if (verdicts[k]) lo[p.input] = p.epsIndex + 1;
           else hi[p.input] = p.epsIndex;
         });
-        active = active.filter((input) => {
-          if (lo[input] < hi[input]) return true;
-          priors?.drop(input);
-          return false;
-        });
+        active = active.filter((input) => lo[input] < hi[input]);
       }
     }
   };
@@ -321,14 +242,8 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
   }
 }
 
-/** Inputs searched at once (their carried layer bounds: about 20 KB each on a 256x6 MLP). */
+/** Inputs searched at once. */
 const SEARCH_BLOCK = 1024;
-
-/** CROWN on the CPU engine over a dense ReLU chain keeps layer bounds for later probes (PriorStore). */
-function carriesPriors(engine: BoundEngine, net: Network, method: BoundMethod): boolean {
-  // duck-typed: importing CpuEngine would pull worker_threads into the browser page's bundle
-  return method === 'crown' && engine.backend === 'cpu' && (engine as { carriesLayerBounds?: boolean }).carriesLayerBounds === true && chainOf(planOf(net)) !== null;
-}
 
 /** Verified count per epsilon. */
 export function verifiedCounts(run: SweepRun, count: number, E: number): number[] {

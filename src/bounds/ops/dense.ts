@@ -1,7 +1,103 @@
 // Dense y = W x + b. Interval: centre–radius (μ' = Wμ + b, r' = |W| r). Backward: A·W, bias += A·b.
+// In a plain pass (../live.ts) the step takes and gives rows in live form: per run of rows of one
+// box, coefficients on the live neurons only (those of the activation above, on the output; with
+// ctx.live, those of the activation below, on the input), through a gathering of W's rows and
+// columns (and the bias, as one more column); the other coefficients are 0, which gives the same
+// bounds bit for bit (the argument is in live.ts). Every computed coefficient, and A·b, is the
+// same sum over k in the same order as without.
+// Reading the network input, the product's rows go straight into the concretisation
+// (`concretiseInput`): the same sums as `backward` then linalg.concretise, without materialising
+// the rows × inFeatures product.
 import type { DenseOp } from '../../network.js';
-import type { OpRule } from './rule.js';
-import { absOf, centreRadius, fromCentreRadius, matmulRows, transposeOf } from '../linalg.js';
+import type { OpRule, Rows, RuleCtx } from './rule.js';
+import { absOf, centreRadius, concretiseJs, fromCentreRadius, matmulOnce, matmulRows, transposeOf } from '../linalg.js';
+import { boxRuns, gatherSub, isLiveRows, type LiveRows, type LiveRun } from '../live.js';
+import { gemmConcretiseWasm } from '../wasm/gemm.js';
+
+/** rows.bias[r] += A[r]·b, summed over the outputs in order. */
+function addBias(A: Float64Array, rows: Rows, m: number, bias: Float64Array): void {
+  for (let r = 0; r < rows.n; r++) {
+    let s = 0;
+    const ao = r * m;
+    for (let k = 0; k < m; k++) s += A[ao + k] * bias[k];
+    rows.bias[r] += s;
+  }
+}
+
+/**
+ * The live-form step (../live.ts): per run of rows of one box, A on the live outputs `outs` (or
+ * all) times W restricted to those rows and to the box's live inputs (or all), with b as one more
+ * column so the same product gives A·b: the same terms summed in the same order as `backward`'s
+ * product and addBias (zero terms skipped), so the same bits.
+ */
+function liveStep(op: DenseOp, A: Float64Array | LiveRows, rows: Rows, ctx: RuleCtx): LiveRows {
+  const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
+  const src: LiveRun[] = isLiveRows(A) ? A.runs : boxRuns(rows).map(([box, r0, r1]) => ({ box, r0, r1, cols: null, data: A.subarray(r0 * m, r1 * m) }));
+  const runs: LiveRun[] = [];
+  for (let q0 = 0; q0 < src.length;) {
+    // consecutive runs of one box (rows in order) become one run on the box's live inputs
+    const box = src[q0].box;
+    let q1 = q0 + 1;
+    while (q1 < src.length && src[q1].box === box) q1++;
+    const g0 = src[q0].r0, g1 = src[q1 - 1].r1;
+    const cols = ctx.live ? ctx.live(box) : null;
+    const L = cols ? cols.length : n, w = L + 1;
+    const data = new Float64Array((g1 - g0) * L);
+    runs.push({ box, r0: g0, r1: g1, cols, data });
+    for (let q = q0; q < q1; q++) {
+      const { r0, r1, cols: outs, data: Ar } = src[q];
+      const nr = r1 - r0, at = (r0 - g0) * L;
+      const inner = outs ? outs.length : m;
+      if (inner === 0) continue; // every coefficient 0: the product and A·b add nothing
+      if (outs && inner === 1) {
+        // one output (a row that starts here): the product's sums have one term, 0 + a·w
+        const o = outs[0], wo = o * n;
+        for (let r = 0; r < nr; r++) {
+          const a = Ar[r];
+          if (a === 0) continue;
+          for (let t = 0; t < L; t++) data[at + r * L + t] = 0 + a * W[wo + (cols ? cols[t] : t)];
+          rows.bias[r0 + r] += 0 + a * bias[o];
+        }
+        continue;
+      }
+      if (!outs && (!cols || fullIsCheaper(Ar, nr, m, n, L))) {
+        // dense rows against the resident W, every column, then this box's live ones picked out
+        const full = cols ? new Float64Array(nr * n) : data.subarray(at, at + nr * n);
+        matmulRows(Ar, nr, m, transposeOf(W, m, n), n, full);
+        addBias(Ar, { n: nr, box: rows.box, bias: rows.bias.subarray(r0, r1) }, m, bias);
+        if (cols) for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) data[at + r * L + t] = full[r * n + cols[t]];
+        continue;
+      }
+      matmulOnce(Ar, nr, inner, gatherSub(W, m, n, outs, cols, bias), w, (part) => {
+        for (let r = 0; r < nr; r++) {
+          const po = r * w;
+          data.set(part.subarray(po, po + L), at + r * L);
+          rows.bias[r0 + r] += part[po + L];
+        }
+      });
+    }
+    q0 = q1;
+  }
+  return { kind: 'live', n: rows.n, size: n, runs };
+}
+
+/**
+ * Dense rows (nr × m) against the whole W cost nr × (their non-zero columns) × n multiply-adds;
+ * against W gathered to L columns, m × L copies more but nr × nz × L. (Rows that start a
+ * pass are one-hot: there the whole W is cheaper.)
+ */
+function fullIsCheaper(A: Float64Array, nr: number, m: number, n: number, L: number): boolean {
+  let nz = 0;
+  for (let k = 0; k < m; k++) {
+    for (let r = 0; r < nr; r++) {
+      if (A[r * m + k] !== 0) { nz++; break; }
+    }
+  }
+  return nr * nz * n < m * L + nr * nz * L;
+}
+
+/** Rows per kernel call of concretiseInput (padded; one box's rows may exceed it). */
+const GROUP_ROWS = 64;
 
 export const denseRule: OpRule<DenseOp> = {
   nonlinear: false,
@@ -17,17 +113,63 @@ export const denseRule: OpRule<DenseOp> = {
     for (let b = 0; b < ctx.count; b++) for (let k = 0; k < m; k++) omid[b * m + k] += bias[k];
     return fromCentreRadius(omid, orad);
   },
-  backward(op, A, rows) {
+  backward(op, A, rows, ctx) {
     const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
     const out = new Float64Array(rows.n * n);
     matmulRows(A, rows.n, m, transposeOf(W, m, n), n, out);
-    for (let r = 0; r < rows.n; r++) {
-      let s = 0;
-      const ao = r * m;
-      for (let k = 0; k < m; k++) s += A[ao + k] * bias[k];
-      rows.bias[r] += s;
-    }
+    addBias(A, rows, m, bias);
     return [out];
+  },
+  backwardLive(op, A, rows, ctx) {
+    return [liveStep(op, A, rows, ctx)];
+  },
+  concretiseInput(op, rowsA, rows, _ctx, mid, rad) {
+    const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
+    const live = isLiveRows(rowsA) ? rowsA : undefined;
+    const runs = live ? live.runs : boxRuns(rows).map(([box, r0, r1]) => ({ box, r0, r1, cols: null, data: (rowsA as Float64Array).subarray(r0 * m, r1 * m) }));
+    // A·b over each run's (live) outputs: the zero terms left out change no sum
+    for (const { r0, r1, cols, data } of runs) {
+      const L = cols ? cols.length : m;
+      for (let r = 0; r < r1 - r0; r++) {
+        let s = 0;
+        for (let t = 0; t < L; t++) s += data[r * L + t] * bias[cols ? cols[t] : t];
+        rows.bias[r0 + r] += s;
+      }
+    }
+    // the rows in dense form, each box's run starting at a multiple of 4 rows (the kernel's row
+    // block: a block then skips the columns all its rows, of one box, have 0), padding rows 0;
+    // a few boxes per kernel call, so that the product stays in cache for its concretisation
+    const res = new Float64Array(rows.n);
+    for (let q0 = 0; q0 < runs.length;) {
+      const padded = (q: number) => (runs[q].r1 - runs[q].r0 + 3) & ~3;
+      let q1 = q0 + 1, N = padded(q0);
+      while (q1 < runs.length && N + padded(q1) <= GROUP_ROWS) N += padded(q1++);
+      const A = new Float64Array(N * m), box = new Int32Array(N), lb = new Float64Array(N);
+      const at = new Int32Array(q1 - q0);
+      let o = 0;
+      for (let q = q0; q < q1; q++) {
+        const { box: b, r0, r1, cols, data } = runs[q];
+        const nr = r1 - r0;
+        at[q - q0] = o;
+        box.fill(b, o, o + ((nr + 3) & ~3));
+        lb.set(rows.bias.subarray(r0, r1), o);
+        if (!cols) A.set(data.subarray(0, nr * m), o * m);
+        else {
+          const L = cols.length;
+          for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) A[(o + r) * m + cols[t]] = data[r * L + t];
+        }
+        o += (nr + 3) & ~3;
+      }
+      // W (m × n) is the kernel's inner × cols right factor as it stands
+      if (!(N * m * n >= 4096 && gemmConcretiseWasm(A, N, m, W, n, mid, rad, box, lb))) {
+        const out = new Float64Array(N * n);
+        matmulRows(A, N, m, transposeOf(W, m, n), n, out);
+        concretiseJs(out, N, n, mid, rad, box, lb);
+      }
+      for (let q = q0; q < q1; q++) res.set(lb.subarray(at[q - q0], at[q - q0] + runs[q].r1 - runs[q].r0), runs[q].r0);
+      q0 = q1;
+    }
+    return res;
   },
   reverse(op, G, _A, rows) {
     // linear: the derivative on the output is the forward map of the input's, W·G + b

@@ -6,7 +6,7 @@ import type { ReluOp } from '../../network.js';
 import type { OpRule } from './rule.js';
 import { monotoneInterval } from './activation.js';
 import type { LineRelax } from '../relax/types.js';
-import { backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
+import { backwardLinesLive, backwardThroughLines, reverseThroughLines } from '../relax/lines.js';
 import { backwardThroughLinesPatches, reverseThroughLinesPatches } from '../relax/lines-patches.js';
 import { toDense } from '../patches.js';
 
@@ -48,6 +48,9 @@ export const reluRule: OpRule<ReluOp> = {
   },
   backward(_op, A, rows, ctx, relax, param) {
     return backwardThroughLines(A, rows, ctx.outSize, relax as LineRelax, param);
+  },
+  backwardLive(_op, A, rows, ctx, relax, param) {
+    return backwardLinesLive(A, rows, ctx.outSize, relax as LineRelax, param);
   },
   reverse(_op, G, A, rows, ctx, relax, param, grad) {
     return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad);

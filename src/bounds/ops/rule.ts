@@ -7,6 +7,7 @@ import type { Op, Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { LayerParams, Relaxation } from '../relax/types.js';
 import type { Coeffs, Patches } from '../patches.js';
+import type { LiveRows } from '../live.js';
 
 /** What a rule knows about the layer it is applied to. */
 export interface RuleCtx {
@@ -17,6 +18,12 @@ export interface RuleCtx {
   inSizes: number[];
   outShape: Shape;
   outSize: number;
+  /**
+   * Backward steps only (../live.ts): the columns of input 0 whose coefficients can matter for a
+   * row of box `box` (null: all of them). A rule may leave the other columns 0; rules that do not
+   * read it compute every column, which gives the same bounds.
+   */
+  live?: (box: number) => Int32Array | null;
 }
 
 /**
@@ -63,6 +70,20 @@ export interface OpRule<O extends Op = Op> {
    * rows' free parameters of this layer (only read by rules whose relaxation has some).
    */
   backward(op: O, A: Float64Array, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams): Float64Array[];
+  /**
+   * Optional, plain passes only (no gradient, no onLayer; ../live.ts): the backward step on rows
+   * in dense or live form, giving the inputs' coefficients in either form, with the same meaning
+   * and the same bits as `backward` once in dense form. A rule without it gets dense rows.
+   */
+  backwardLive?(op: O, A: Float64Array | LiveRows, rows: Rows, ctx: RuleCtx, relax: Relaxation | undefined, param?: LayerParams): (Float64Array | LiveRows)[];
+  /**
+   * Optional, for linear ops whose only input is the network input (or reshapes of it), on the last step of a pass
+   * without a gradient: adds the op's constant terms to rows.bias, then returns rows.bias plus
+   * the concretisation, over each row's box (mid, rad: boxes × input size), of the coefficients
+   * `backward` would give on the input, with the same sums in the same order as `backward`
+   * followed by linalg.concretise (so the same bits), without materialising them.
+   */
+  concretiseInput?(op: O, A: Float64Array | LiveRows, rows: Rows, ctx: RuleCtx, mid: Float64Array, rad: Float64Array): Float64Array;
   /**
    * Every op says what it does with rows in patch form: its own step, or 'dense' (the pass
    * converts the rows and calls `backward`; right for ops that mix all positions).

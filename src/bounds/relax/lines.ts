@@ -7,6 +7,7 @@
 import type { Rows } from '../ops/rule.js';
 import type { LayerParams, LineRelax } from './types.js';
 import { curveLine } from './curve.js';
+import { liveLines, liveSplit, liveToDense, isLiveRows, type LiveRows } from '../live.js';
 
 /** In place on A (rows.n × n): coefficients on the input, intercepts into rows.bias. */
 export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): Float64Array[] {
@@ -34,6 +35,43 @@ export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lin
     rows.bias[r] += bias;
   }
   return [A];
+}
+
+/**
+ * The step on rows in dense or live form (../live.ts; plain passes). Live runs whose columns are
+ * this relaxation's live neurons of their box (as a Dense step with RuleCtx.live leaves them)
+ * step in place over those neurons, with fixed lines and no lower intercept; anything else goes
+ * through backwardThroughLines in dense form. Same sums, same order, same bits.
+ */
+export function backwardLinesLive(A: Float64Array | LiveRows, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): (Float64Array | LiveRows)[] {
+  if (!isLiveRows(A)) return backwardThroughLines(A, rows, n, lines, param);
+  const { lowSlope, lowIcpt, upSlope, upIcpt, free } = lines;
+  const fits = !(free && param?.alpha) && !lowIcpt && A.runs.every((run) => run.cols === (liveSplit(lines, run.box, n)?.live ?? null));
+  if (!fits) return backwardThroughLines(liveToDense(A), rows, n, lines, param);
+  for (const { box, r0, r1, cols, data } of A.runs) {
+    const split = cols && liveSplit(lines, box, n);
+    // the lines on the run's columns, contiguous (every neuron's own when all are live)
+    const g = split ? liveLines(lines, split, box, n) : undefined;
+    const ro = split ? 0 : box * n, L = cols ? cols.length : n;
+    const low = g ? g.low : lowSlope, up = g ? g.up : upSlope, icpt = g ? g.icpt : upIcpt;
+    for (let r = 0; r < r1 - r0; r++) rows.bias[r0 + r] += stepRow(data, r * L, L, ro, low, up, icpt);
+  }
+  return [A];
+}
+
+/** One live-form row (data[po … po + L), lines at ro + t): in place; returns its intercepts' sum. */
+function stepRow(data: Float64Array, po: number, L: number, ro: number, low: Float64Array, up: Float64Array, icpt: Float64Array): number {
+  let bias = 0;
+  for (let t = 0; t < L; t++) {
+    const a = data[po + t];
+    if (a === 0) continue;
+    if (a > 0) data[po + t] = a * low[ro + t];
+    else {
+      data[po + t] = a * up[ro + t];
+      bias += a * icpt[ro + t];
+    }
+  }
+  return bias;
 }
 
 /**

@@ -103,9 +103,11 @@ export function gemmWasm(A: Float64Array, n: number, inner: number, W: Float64Ar
 /**
  * gemmWasm for a right factor used once (a per-box gathered sub-matrix): W is copied into the
  * call's scratch instead of the resident area, so such factors never pile up in wasm memory.
- * Same sums, same order, same bits. Returns false when WebAssembly is missing.
+ * Same sums, same order, same bits. The product (n × cols) is handed to `take` as a view of wasm
+ * memory, valid only during the call (it reads or copies what it needs). Returns false when
+ * WebAssembly is missing.
  */
-export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, out: Float64Array): boolean {
+export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, take: (product: Float64Array) => void): boolean {
   if (!load()) return false;
   const wAt = top;
   const L = gemmLayout(n, inner, cols, align(wAt + inner * cols * 8 + 16));
@@ -115,31 +117,31 @@ export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float
   w[inner * cols] = 0;
   w[inner * cols + 1] = 0;
   runGemm(L, A, n, inner, wAt, cols);
-  out.set(new Float64Array(kernel!.memory.buffer, L.oAt, n * cols));
+  take(new Float64Array(kernel!.memory.buffer, L.oAt, n * cols));
   return true;
 }
 
 /**
- * lb[r] += concretisation of row r of A·W over one box (mid, rad: its centre and radius, `cols`
- * values each): gemmWasm followed by concretiseWasm with every row on that box, without copying
- * the product out of wasm memory and back in. Same kernels, same sums, same bits. W is resident
- * (a network's weights). Returns false when WebAssembly is missing.
+ * lb[r] += concretisation of row r of A·W over its box box[r] (mid, rad: boxes × `cols`
+ * centres and radii): gemmWasm followed by concretiseWasm, without copying the product out of
+ * wasm memory and back in. Same kernels, same sums, same bits. W is resident (a network's
+ * weights). Returns false when WebAssembly is missing.
  */
-export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, lb: Float64Array): boolean {
+export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): boolean {
   if (!load()) return false;
   const w = residentOf(W);
   const L = gemmLayout(n, inner, cols, top);
   const { rows, oAt } = L;
+  const { local, idx } = localBoxes(box, n);
   const midAt = align(L.end);
-  const radAt = align(midAt + cols * 8);
-  const boxAt = align(radAt + cols * 8);
+  const radAt = align(midAt + local.size * cols * 8);
+  const boxAt = align(radAt + local.size * cols * 8);
   const lbAt = align(boxAt + rows * 4);
   ensure(lbAt + rows * 8);
   runGemm(L, A, n, inner, w, cols);
   const buf = kernel!.memory.buffer;
-  new Float64Array(buf, midAt, cols).set(mid.subarray(0, cols));
-  new Float64Array(buf, radAt, cols).set(rad.subarray(0, cols));
-  new Int32Array(buf, boxAt, rows).fill(0);
+  copyBoxes(buf, local, mid, rad, cols, midAt, radAt);
+  new Int32Array(buf, boxAt, rows).set(idx.subarray(0, rows));
   const l = new Float64Array(buf, lbAt, rows);
   l.set(lb.subarray(0, n));
   if (rows > n) l.fill(0, n);
@@ -149,6 +151,27 @@ export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W:
   return true;
 }
 
+/** The boxes rows read, renumbered in order of first use (idx: per row, n rounded up to 4 entries, padding 0). */
+function localBoxes(box: Int32Array, n: number): { local: Map<number, number>; idx: Int32Array } {
+  const local = new Map<number, number>();
+  const idx = new Int32Array(((n + 3) & ~3) + 4);
+  for (let r = 0; r < n; r++) {
+    let k = local.get(box[r]);
+    if (k === undefined) local.set(box[r], (k = local.size));
+    idx[r] = k;
+  }
+  return { local, idx };
+}
+
+/** Copies the centres and radii of the boxes in `local` to their local positions in wasm memory. */
+function copyBoxes(buf: ArrayBuffer, local: Map<number, number>, mid: Float64Array, rad: Float64Array, size: number, midAt: number, radAt: number): void {
+  const m = new Float64Array(buf, midAt, local.size * size), q = new Float64Array(buf, radAt, local.size * size);
+  for (const [b, k] of local) {
+    m.set(mid.subarray(b * size, (b + 1) * size), k * size);
+    q.set(rad.subarray(b * size, (b + 1) * size), k * size);
+  }
+}
+
 /**
  * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
  * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
@@ -156,13 +179,7 @@ export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W:
 export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): boolean {
   if (!load()) return false;
   // only the boxes these rows read are copied in, renumbered in order of first use
-  const local = new Map<number, number>();
-  const idx = new Int32Array(n + 1);
-  for (let r = 0; r < n; r++) {
-    let k = local.get(box[r]);
-    if (k === undefined) local.set(box[r], (k = local.size));
-    idx[r] = k;
-  }
+  const { local, idx } = localBoxes(box, n);
   const rows = n + (n & 1);
   const aAt = top;
   const midAt = align(aAt + rows * size * 8);
@@ -174,11 +191,7 @@ export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Fl
   const a = new Float64Array(buf, aAt, rows * size);
   a.set(A.subarray(0, n * size));
   if (rows > n) a.fill(0, n * size);
-  const m = new Float64Array(buf, midAt, local.size * size), q = new Float64Array(buf, radAt, local.size * size);
-  for (const [b, k] of local) {
-    m.set(mid.subarray(b * size, (b + 1) * size), k * size);
-    q.set(rad.subarray(b * size, (b + 1) * size), k * size);
-  }
+  copyBoxes(buf, local, mid, rad, size, midAt, radAt);
   new Int32Array(buf, boxAt, rows).set(idx.subarray(0, rows));
   const l = new Float64Array(buf, lbAt, rows);
   l.set(lb.subarray(0, n));
