@@ -13,8 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
 import { appendLayer, INPUT, outputSize } from '../src/network.js';
-import { forward, forwardLayers } from '../src/forward.js';
-import { inputGradient } from '../src/gradient.js';
+import { forward } from '../src/forward.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { windowsOf } from '../src/bounds/ops/window.js';
@@ -22,8 +21,8 @@ import { boundDomains, type DomainParams, type Split } from '../src/bounds/optim
 import { generalBab } from '../src/verify/bab/search.js';
 import { milpMinimizeLinear } from '../src/milp/index.js';
 import type { MaxPool2dOp } from '../src/network.js';
-import { gaussian, randInt, randomBoxes, randomNetwork, pointsInBox, seededRng, type Rng } from './helpers/random-network.js';
-import { tolOf } from './helpers/bounds-check.js';
+import { gaussian, randInt, randomBoxes, randomNetwork, seededRng, type Rng } from './helpers/random-network.js';
+import { checkDomainPoints } from './helpers/domain-points.js';
 
 /** Split s holds at point q (acts: every layer's outputs of the points). */
 function holds(net: Network, s: Split, pts: Float64Array, acts: Float64Array[], q: number): boolean {
@@ -50,7 +49,7 @@ test('domain bounds with MaxPool orders (chains too), ReLU splits, random α and
     const { lower, upper } = boxes;
     const plan = planOf(net);
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
-    const m = outputSize(net), J = 2, n0 = plan.inSize;
+    const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
     const inB = (j: number) => { const src = plan.layers[j].inputs[0]; return src === INPUT ? { lower, upper } : bounds[src]; };
     const domains: Split[][] = [];
@@ -84,29 +83,7 @@ test('domain bounds with MaxPool orders (chains too), ReLU splits, random α and
       init.push({ alpha, beta: Float64Array.from({ length: J * splits.length }, () => 3 * rng()) });
     }
     const res = boundDomains(state, c, J, domains, init, { iterations: 2, lr: 0.2, bounds, input: { lower, upper } });
-    for (let j = 0; j < J; j++) {
-      const P = 150;
-      const pts = pointsInBox(rng, { lower, upper, count: 1 }, 0, P);
-      const cr = new Float64Array(P * m);
-      for (let q = 0; q < P; q++) cr.set(c.subarray(j * m, (j + 1) * m), q * m);
-      for (let step = 0; step <= 6; step++) {
-        const acts = forwardLayers(net, pts, P);
-        const y = acts[acts.length - 1];
-        domains.forEach((splits, d) => {
-          for (let q = 0; q < P; q++) {
-            if (!splits.every((s) => holds(net, s, pts, acts, q))) continue;
-            let v = 0;
-            for (let o = 0; o < m; o++) v += c[j * m + o] * y[q * m + o];
-            if (!(v >= res.lb[d * J + j] - tolOf(v))) assert.unreachable(`seed ${seed} domain ${d} (${splits.length} splits) row ${j} step ${step}: ${v} below ${res.lb[d * J + j]}`);
-            checked++;
-          }
-        });
-        const { grad } = inputGradient(net, pts, P, cr);
-        for (let q = 0; q < P; q++) for (let i = 0; i < n0; i++) {
-          pts[q * n0 + i] = Math.min(upper[i], Math.max(lower[i], pts[q * n0 + i] - 0.2 * (upper[i] - lower[i]) * Math.sign(grad[q * n0 + i])));
-        }
-      }
-    }
+    checked += checkDomainPoints({ net, lower, upper, c, J, domains, lb: res.lb, inDomain: (splits, pts, acts, q) => splits.every((s) => holds(net, s, pts, acts, q)), rng, points: 150, pgdSteps: 6, label: `seed ${seed}` });
   }
   assert.ok(checked > 3000 && orders > 100, `only ${checked} checks, ${orders} orders`);
 });

@@ -10,14 +10,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
 import { INPUT, outputSize } from '../src/network.js';
-import { forward, forwardLayers } from '../src/forward.js';
+import { forward } from '../src/forward.js';
 import { inputGradient } from '../src/gradient.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { boundDomains, cutPoint, type DomainParams, type Split } from '../src/bounds/optimise/domains.js';
 import { generalBab } from '../src/verify/bab/search.js';
 import { gaussian, randomBoxes, randomNetwork, pointsInBox, seededRng, type Rng } from './helpers/random-network.js';
-import { tolOf } from './helpers/bounds-check.js';
+import { checkDomainPoints } from './helpers/domain-points.js';
 
 function instance(rng: Rng, seed: number): { net: Network; lower: Float64Array; upper: Float64Array } {
   let net: Network;
@@ -48,7 +48,7 @@ test('domain bounds with sigmoid cuts (nested too), ReLU splits, random Î± and Î
     const { net, lower, upper } = instance(rng, seed);
     const plan = planOf(net);
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
-    const m = outputSize(net), J = 2, n0 = plan.inSize;
+    const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
     const inB = (j: number) => { const src = plan.layers[j].inputs[0]; return src === INPUT ? { lower, upper } : bounds[src]; };
     const domains: Split[][] = [];
@@ -79,29 +79,7 @@ test('domain bounds with sigmoid cuts (nested too), ReLU splits, random Î± and Î
       init.push({ alpha, beta: Float64Array.from({ length: J * splits.length }, () => 2 * rng()) });
     }
     const res = boundDomains(state, c, J, domains, init, { iterations: 2, lr: 0.2, bounds, input: { lower, upper } });
-    for (let j = 0; j < J; j++) {
-      const P = 120;
-      const pts = pointsInBox(rng, { lower, upper, count: 1 }, 0, P);
-      const cr = new Float64Array(P * m);
-      for (let q = 0; q < P; q++) cr.set(c.subarray(j * m, (j + 1) * m), q * m);
-      for (let step = 0; step <= 6; step++) {
-        const acts = forwardLayers(net, pts, P);
-        const y = acts[acts.length - 1];
-        domains.forEach((splits, d) => {
-          for (let q = 0; q < P; q++) {
-            if (!inDomain(net, splits, pts, acts, q)) continue;
-            let v = 0;
-            for (let o = 0; o < m; o++) v += c[j * m + o] * y[q * m + o];
-            if (!(v >= res.lb[d * J + j] - tolOf(v))) assert.unreachable(`seed ${seed} domain ${d} (${splits.length} splits) row ${j} step ${step}: ${v} below ${res.lb[d * J + j]}`);
-            checked++;
-          }
-        });
-        const { grad } = inputGradient(net, pts, P, cr);
-        for (let q = 0; q < P; q++) for (let i = 0; i < n0; i++) {
-          pts[q * n0 + i] = Math.min(upper[i], Math.max(lower[i], pts[q * n0 + i] - 0.2 * (upper[i] - lower[i]) * Math.sign(grad[q * n0 + i])));
-        }
-      }
-    }
+    checked += checkDomainPoints({ net, lower, upper, c, J, domains, lb: res.lb, inDomain: (splits, pts, acts, q) => inDomain(net, splits, pts, acts, q), rng, points: 120, pgdSteps: 6, label: `seed ${seed}` });
   }
   assert.ok(checked > 3000 && cuts > 100, `only ${checked} checks, ${cuts} cuts`);
 });
