@@ -121,9 +121,11 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // where there is time for it, intermediate bounds tightened by MILP first (refine-stage.ts:
   // α-CROWN is about as tight as the LP relaxation, so on deep nets only the integer model
   // closes the gap); a short branch and bound on the α bounds comes before the refinement, so
-  // that what it decides in seconds does not wait for the MILPs
+  // that what it decides in seconds does not wait for the MILPs. Refinement runs on networks
+  // without convolutions: it is measured there (mnist_fc, mnist-mlp); a conv layer has thousands
+  // of unstable neurons whose per-neuron MILPs would take branch and bound's time unmeasured.
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
-  const refining = refineSupported(net) && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
+  const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
   const reluBab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('relu-bab', async () => {
     const res = await reluBabStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
