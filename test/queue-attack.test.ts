@@ -13,8 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { saveOnnx } from '../src/onnx/export.js';
 import { validateJob } from '../src/queue/jobs.js';
 import { stableAttackCsv, stableAttackJson } from '../src/attack/table.js';
-import { guard, redisMissing } from './helpers/requires.js';
-import { cli, startRedis, veriboundAsync, type Proc, type TestRedis, WorkerPool } from './queue-helpers.js';
+import { cli, redisSuite, veriboundAsync } from './queue-helpers.js';
 import { smallMnistNet } from './helpers/small-mnist-net.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-queue-attack-'));
@@ -59,15 +58,7 @@ test('attack-image jobs: every field checked', () => {
   assert.throws(() => validateJob('verify', job), /not a veribound job kind|kind/);
 });
 
-const rtest = guard(test, redisMissing());
-let redis: TestRedis | undefined;
-rtest.before(async () => { redis = await startRedis(PASSWORD); });
-rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
-
-const pool = new WorkerPool(() => redis!.url, tmp);
-const worker = (name: string, stallS?: number) => pool.start(name, stallS);
-const stopWorkers = () => pool.stopAll();
-rtest.after.each(async () => { await stopWorkers(); });
+const { rtest, redis, worker } = redisSuite(PASSWORD, tmp);
 const imageLines = (out: string) => (out.match(/^\[\d+\/\d+\] image \d+:/gm) ?? []).map((l) => l.replace(/^\[\d+\/\d+\] /, '')).sort();
 
 rtest('attack --indices --queue with 2 workers: the local table\'s CSV and JSON, rows in the list order', async () => {
@@ -75,7 +66,7 @@ rtest('attack --indices --queue with 2 workers: the local table\'s CSV and JSON,
   assert.is(local.status, 0, local.stderr);
   const [a, b] = [worker('a'), worker('b')];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const q = veribound(...TABLE, '--queue', redis!.url, ...outputs('queue'));
+  const q = veribound(...TABLE, '--queue', redis().url, ...outputs('queue'));
   assert.is(q.status, 0, q.stderr);
   assertSameTable('local', 'queue');
   assert.equal(imageLines(q.stdout), ['image 0:', 'image 1:', 'image 2:', 'image 3:']);
@@ -91,7 +82,7 @@ rtest('attack --indices --queue with 2 workers: the local table\'s CSV and JSON,
 rtest('a worker SIGKILLed mid-image: the image goes to the other worker, each written once, outputs unchanged', async () => {
   const [a, b] = [worker('k1', 1), worker('k2', 1)];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const sub = veriboundAsync([...TABLE, '--queue', redis!.url, ...outputs('killed')]);
+  const sub = veriboundAsync([...TABLE, '--queue', redis().url, ...outputs('killed')]);
   const first = await Promise.race([a.waitFor(/started (\S+)/).then((m) => ({ w: a, other: b, id: m[1] })), b.waitFor(/started (\S+)/).then((m) => ({ w: b, other: a, id: m[1] }))]);
   first.w.child.kill('SIGKILL');
   assert.not.match(first.w.out, `finished ${first.id}`);
@@ -102,7 +93,7 @@ rtest('a worker SIGKILLed mid-image: the image goes to the other worker, each wr
 });
 
 rtest('an interrupted submitter leaves its images queued; the same command again re-attaches and writes the local table', async () => {
-  const args = [...TABLE, '--queue', redis!.url, ...outputs('resumed')];
+  const args = [...TABLE, '--queue', redis().url, ...outputs('resumed')];
   const sub = veriboundAsync(args);
   await sub.waitFor(/attack: 4 job\(s\) on redis:\/\/:\*\*\*@/);
   sub.child.kill('SIGINT');

@@ -6,6 +6,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { test, type Test } from 'uvu';
+import { guard, redisMissing } from './helpers/requires.js';
 
 export const cli = path.resolve('dist', 'src', 'cli.js');
 
@@ -83,4 +85,20 @@ export class WorkerPool {
   async stopAll(): Promise<void> {
     await Promise.all(this.running.splice(0).map((w) => w.stop()));
   }
+}
+
+/**
+ * The redis-server part of a queue test file: tests guarded on redis-server, one
+ * password-protected server for the file (stopped, and the file's folder `tmp` removed, after
+ * its last test) and workers in `tmp` stopped after each test.
+ */
+export function redisSuite(password: string, tmp: string): { rtest: Test; redis: () => TestRedis; worker: (name: string, stallS?: number) => Proc; stopWorkers: () => Promise<void> } {
+  const rtest = guard(test, redisMissing());
+  let redis: TestRedis | undefined;
+  rtest.before(async () => { redis = await startRedis(password); });
+  rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  const pool = new WorkerPool(() => redis!.url, tmp);
+  const stopWorkers = () => pool.stopAll();
+  rtest.after.each(async () => { await stopWorkers(); });
+  return { rtest, redis: () => redis!, worker: (name, stallS) => pool.start(name, stallS), stopWorkers };
 }

@@ -15,8 +15,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { validateJob } from '../src/queue/jobs.js';
 import { stablePairsCsv, stableSweepCsv, stableSweepJson } from '../src/sweep/compare.js';
-import { guard, redisMissing } from './helpers/requires.js';
-import { cli, startRedis, veriboundAsync, type Proc, type TestRedis, WorkerPool } from './queue-helpers.js';
+import { cli, redisSuite, veriboundAsync } from './queue-helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-queue-sweep-'));
 const f = (name: string) => path.join(tmp, name);
@@ -59,15 +58,7 @@ test('sweep-block jobs: every field checked', () => {
   }
 });
 
-const rtest = guard(test, redisMissing());
-let redis: TestRedis | undefined;
-rtest.before(async () => { redis = await startRedis(PASSWORD); });
-rtest.after(async () => { await redis?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
-
-const pool = new WorkerPool(() => redis!.url, tmp);
-const worker = (name: string, stallS?: number) => pool.start(name, stallS);
-const stopWorkers = () => pool.stopAll();
-rtest.after.each(async () => { await stopWorkers(); });
+const { rtest, redis, worker, stopWorkers } = redisSuite(PASSWORD, tmp);
 const blockLines = (out: string) => (out.match(/^\[\d+\/\d+\] block \d+:/gm) ?? []).map((l) => l.replace(/^\[\d+\/\d+\] /, '')).sort();
 
 rtest('sweep --queue with 2 workers: the local sweep\'s JSON, CSV, per-pair CSV and plot', async () => {
@@ -75,7 +66,7 @@ rtest('sweep --queue with 2 workers: the local sweep\'s JSON, CSV, per-pair CSV 
   assert.is(local.status, 0, local.stderr);
   const [a, b] = [worker('a'), worker('b')];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const q = veribound(...SWEEP, '--queue', redis!.url, '--block', '4', ...outputs('queue'));
+  const q = veribound(...SWEEP, '--queue', redis().url, '--block', '4', ...outputs('queue'));
   assert.is(q.status, 0, q.stderr);
   assertSameSweep('local', 'queue');
   // the table on stdout is the local one (times and engine calls aside)
@@ -96,7 +87,7 @@ rtest('sweep --queue with 2 workers: the local sweep\'s JSON, CSV, per-pair CSV 
 rtest('a worker SIGKILLed mid-block: the block goes to the other worker, every block written once, outputs unchanged', async () => {
   const [a, b] = [worker('k1', 1), worker('k2', 1)];
   await Promise.all([a.waitFor(/taking jobs/), b.waitFor(/taking jobs/)]);
-  const sub = veriboundAsync([...SWEEP, '--queue', redis!.url, '--block', '4', ...outputs('killed')]);
+  const sub = veriboundAsync([...SWEEP, '--queue', redis().url, '--block', '4', ...outputs('killed')]);
   const first = await Promise.race([a.waitFor(/started (\S+)/).then((m) => ({ w: a, other: b, id: m[1] })), b.waitFor(/started (\S+)/).then((m) => ({ w: b, other: a, id: m[1] }))]);
   first.w.child.kill('SIGKILL');
   assert.not.match(first.w.out, `finished ${first.id}`);
@@ -110,7 +101,7 @@ rtest('a worker SIGKILLed mid-block: the block goes to the other worker, every b
 });
 
 rtest('an interrupted submitter leaves its blocks queued; the same command again re-attaches and writes the local outputs', async () => {
-  const args = [...SWEEP, '--queue', redis!.url, '--block', '8', ...outputs('resumed')];
+  const args = [...SWEEP, '--queue', redis().url, '--block', '8', ...outputs('resumed')];
   const sub = veriboundAsync(args);
   await sub.waitFor(/sweep: \d+ job\(s\) on redis:\/\/:\*\*\*@/);
   sub.child.kill('SIGINT');
@@ -129,11 +120,11 @@ rtest('an interrupted submitter leaves its blocks queued; the same command again
 rtest('a block on bad input (a label the network has no class for) fails once, not retried, naming the label', async () => {
   const w = worker('bad');
   await w.waitFor(/taking jobs/);
-  const queue = new Queue('veribound', { connection: { host: '127.0.0.1', port: redis!.port, password: PASSWORD }, prefix: 'veribound' });
+  const queue = new Queue('veribound', { connection: { host: '127.0.0.1', port: redis().port, password: PASSWORD }, prefix: 'veribound' });
   try {
     const bytes = fs.readFileSync(path.resolve('models', 'mnist-mlp.onnx'));
     const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-    const client = new Redis({ host: '127.0.0.1', port: redis!.port, password: PASSWORD });
+    const client = new Redis({ host: '127.0.0.1', port: redis().port, password: PASSWORD });
     await client.set(`veribound:blob:${sha256}`, bytes);
     client.disconnect();
     const job = await queue.add('sweep-block', { ...block, net: { sha256, ext: '.onnx', name: 'mnist-mlp' }, inputs: new Array(784).fill(0.5), labels: [12], ids: [0] }, { attempts: 3 });

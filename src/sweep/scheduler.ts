@@ -17,7 +17,6 @@ import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
 import { fillCosts, optimalPlan } from './plan.js';
 import { yieldToEventLoop } from './interrupt.js';
-import type { BoundOptions } from '../bounds/types.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
 export const SCHEDULES: readonly Schedule[] = ['adaptive', 'bisect', 'all'];
@@ -124,7 +123,7 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
     const spec = marginSpec(problem.net, which.map((i) => problem.labels[i]));
     const t0 = performance.now();
-    const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, lowerOnly: true } as BoundOptions);
+    const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, lowerOnly: true });
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
       out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
