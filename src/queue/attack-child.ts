@@ -5,28 +5,21 @@
 // loop stays free to renew its lock, the worker enforces the job's time limit with a kill, and the
 // child exits when its worker is gone. Bad input (an image of the wrong size, a label the network
 // has no class for) is one line on stderr and exit 2: the worker fails the job without retrying.
-import fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { runChild } from './child-main.js';
-import { loadNetwork } from '../models.js';
-import { inputSize, logitNetwork } from '../network.js';
+import { runChild, type ChildInput } from './child-main.js';
+import type { Network } from '../network.js';
+import { inputSize } from '../network.js';
 import { classCount } from '../sweep/inputs.js';
-import { attackImage, tableRow } from '../attack/one-image.js';
+import { attackImage, tableRow, type AttackRow } from '../attack/one-image.js';
 import type { AttackImageJob } from './jobs.js';
 
-export interface AttackChildInput {
-  netFile: string;
-  job: AttackImageJob;
-}
+export type AttackChildInput = ChildInput<AttackImageJob>;
 
-async function main(inFile: string, outFile: string): Promise<void> {
-  const { netFile, job } = JSON.parse(fs.readFileSync(inFile, 'utf8')) as AttackChildInput;
-  const net = logitNetwork(loadNetwork(netFile));
-  net.name = job.net.name;
+async function main(net: Network, job: AttackImageJob): Promise<AttackRow> {
   if (job.input.length !== inputSize(net)) throw new UserError(`${job.net.name} takes ${inputSize(net)} values per input; image ${job.index} has ${job.input.length}`);
   if (job.label >= classCount(net)) throw new UserError(`label ${job.label} of image ${job.index} is out of range (${job.net.name} has ${classCount(net)} classes)`);
   const one = await attackImage(net, Float64Array.from(job.input), { net: net.name, data: job.data, index: job.index, label: job.label, classNames: job.classNames }, job.settings);
-  fs.writeFileSync(outFile, JSON.stringify(tableRow(one)));
+  return tableRow(one);
 }
 
 runChild(main);

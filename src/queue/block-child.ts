@@ -6,27 +6,20 @@
 // confines a crash to the block. It exits when the worker is gone (its IPC channel closes), so a
 // killed worker leaves nothing computing. Bad input (inputs the network does not take, a label it
 // has no class for) is one line on stderr and exit 2: the worker fails the job without retrying.
-import fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { runChild } from './child-main.js';
+import { runChild, type ChildInput } from './child-main.js';
 import { selectEngine } from '../engine.js';
-import { loadNetwork } from '../models.js';
-import { inputSize, logitNetwork } from '../network.js';
+import type { Network } from '../network.js';
+import { inputSize } from '../network.js';
 import { classCount } from '../sweep/inputs.js';
 import { PairTable } from '../sweep/pairs.js';
 import { sweepBlock } from '../sweep/block.js';
-import { blockResult } from '../sweep/block-result.js';
+import { blockResult, type BlockResult } from '../sweep/block-result.js';
 import type { SweepBlockJob } from './jobs.js';
 
-export interface BlockChildInput {
-  netFile: string;
-  job: SweepBlockJob;
-}
+export type BlockChildInput = ChildInput<SweepBlockJob>;
 
-async function main(inFile: string, outFile: string): Promise<void> {
-  const { netFile, job } = JSON.parse(fs.readFileSync(inFile, 'utf8')) as BlockChildInput;
-  const net = logitNetwork(loadNetwork(netFile));
-  net.name = job.net.name;
+async function main(net: Network, job: SweepBlockJob): Promise<BlockResult> {
   const n = inputSize(net), count = job.labels.length;
   if (job.inputs.length !== count * n) throw new UserError(`${job.net.name} takes ${n} values per input; the block has ${job.inputs.length} values for ${count} labels`);
   const classes = classCount(net);
@@ -38,8 +31,7 @@ async function main(inFile: string, outFile: string): Promise<void> {
   const engine = await selectEngine(job.backend);
   try {
     const outcome = await sweepBlock(problem, table, engine, job.settings, { seedIds: job.ids, label: net.name });
-    const result = blockResult(outcome, table, candidates, { backend: engine.backend, engine: engine.describe() });
-    fs.writeFileSync(outFile, JSON.stringify(result));
+    return blockResult(outcome, table, candidates, { backend: engine.backend, engine: engine.describe() });
   } finally {
     await engine.dispose();
   }
