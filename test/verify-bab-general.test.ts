@@ -7,14 +7,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
 import { INPUT, outputSize } from '../src/network.js';
-import { forward, forwardLayers } from '../src/forward.js';
+import { forwardLayers } from '../src/forward.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../src/bounds/optimise/domains.js';
-import { generalBab } from '../src/verify/bab/search.js';
-import { milpMinimizeLinear } from '../src/milp/index.js';
 import { gaussian, randomBoxes, randomNetwork, pointsInBox, seededRng, type Rng } from './helpers/random-network.js';
 import { tolOf } from './helpers/bounds-check.js';
+import { babAgainstExact } from './helpers/bab-exact.js';
 
 function instance(rng: Rng, seed: number): { net: Network; lower: Float64Array; upper: Float64Array } {
   const kinds = ['dense', 'conv', 'residual'] as const;
@@ -75,30 +74,15 @@ test('domain bounds (random splits, random α and β) hold at sampled points sat
 });
 
 test('proofs agree with the exact MILP minimum; counterexamples replay (dense, conv, residual)', async () => {
-  let proved = 0, cexes = 0;
+  const tally = { proved: 0, cexes: 0, beyondRoot: 0 };
   for (let seed = 1; seed <= 12; seed++) {
     const rng = seededRng(900 + seed);
     const { net, lower, upper } = instance(rng, seed);
     const m = outputSize(net);
     const a = Float64Array.from({ length: m }, () => gaussian(rng));
-    const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 20, solver: 'mip' });
-    if (exact.status !== 'optimal') continue;
-    const min = exact.value!;
-    for (const b of [min - 0.2 * (1 + Math.abs(min)), min - 1e-5, min + 1e-5, min + 0.3 * (1 + Math.abs(min))]) {
-      const res = await generalBab(net, lower, upper, [{ a, b }], {
-        deadline: Date.now() + 3000, batch: 8,
-        candidate: (x) => x.every((v, i) => v >= lower[i] && v <= upper[i]) && forward(net, x, 1).reduce((s, v, o) => s + a[o] * v, 0) <= b,
-      });
-      if (res.status === 'proved') {
-        proved++;
-        assert.ok(min > b - 1e-7, `seed ${seed}: proved min > ${b}, exact minimum ${min}`);
-      }
-      if (res.status === 'counterexample') {
-        cexes++;
-        assert.ok(min <= b + 1e-7, `seed ${seed}: counterexample below ${b} but the exact minimum is ${min}`);
-      }
-    }
+    await babAgainstExact(net, lower, upper, a, (min) => [min - 0.2 * (1 + Math.abs(min)), min - 1e-5, min + 1e-5, min + 0.3 * (1 + Math.abs(min))], tally, `seed ${seed}`);
   }
+  const { proved, cexes } = tally;
   assert.ok(proved >= 6 && cexes >= 6, `proved ${proved}, counterexamples ${cexes}`);
 });
 

@@ -13,16 +13,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
 import { appendLayer, INPUT, outputSize } from '../src/network.js';
-import { forward } from '../src/forward.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { windowsOf } from '../src/bounds/ops/window.js';
 import { boundDomains, type DomainParams, type Split } from '../src/bounds/optimise/domains.js';
 import { generalBab } from '../src/verify/bab/search.js';
-import { milpMinimizeLinear } from '../src/milp/index.js';
 import type { MaxPool2dOp } from '../src/network.js';
 import { gaussian, randInt, randomBoxes, randomNetwork, seededRng, type Rng } from './helpers/random-network.js';
 import { checkDomainPoints } from './helpers/domain-points.js';
+import { babAgainstExact } from './helpers/bab-exact.js';
 
 /** Split s holds at point q (acts: every layer's outputs of the points). */
 function holds(net: Network, s: Split, pts: Float64Array, acts: Float64Array[], q: number): boolean {
@@ -142,7 +141,7 @@ function convPoolOnly(rng: Rng): Network {
 }
 
 test('conv + max-pool nets without ReLUs: pool-order proofs and counterexamples agree with the exact MILP, beyond the root bound', async () => {
-  let proved = 0, cexes = 0, beyondRoot = 0;
+  const tally = { proved: 0, cexes: 0, beyondRoot: 0 };
   for (let seed = 1; seed <= 10; seed++) {
     const rng = seededRng(8600 + seed);
     const net = convPoolOnly(rng);
@@ -150,25 +149,9 @@ test('conv + max-pool nets without ReLUs: pool-order proofs and counterexamples 
     const { lower, upper } = boxes;
     const m = outputSize(net);
     const a = Float64Array.from({ length: m }, () => gaussian(rng));
-    const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 20, solver: 'mip' });
-    if (exact.status !== 'optimal') continue;
-    const min = exact.value!;
-    for (const b of [min - 0.2 * (1 + Math.abs(min)), min - 0.02 * (1 + Math.abs(min)), min + 1e-5, min + 0.3 * (1 + Math.abs(min))]) {
-      const res = await generalBab(net, lower, upper, [{ a, b }], {
-        deadline: Date.now() + 3000, batch: 8,
-        candidate: (x) => x.every((v, i) => v >= lower[i] && v <= upper[i]) && forward(net, x, 1).reduce((s, v, o) => s + a[o] * v, 0) <= b,
-      });
-      if (res.status === 'proved') {
-        proved++;
-        assert.ok(min > b - 1e-7, `seed ${seed}: proved min > ${b}, exact minimum ${min}`);
-        if (res.rootMargin <= 0) beyondRoot++;
-      }
-      if (res.status === 'counterexample') {
-        cexes++;
-        assert.ok(min <= b + 1e-7, `seed ${seed}: counterexample below ${b} but the exact minimum is ${min}`);
-      }
-    }
+    await babAgainstExact(net, lower, upper, a, (min) => [min - 0.2 * (1 + Math.abs(min)), min - 0.02 * (1 + Math.abs(min)), min + 1e-5, min + 0.3 * (1 + Math.abs(min))], tally, `seed ${seed}`);
   }
+  const { proved, cexes, beyondRoot } = tally;
   console.log(`proved ${proved} (${beyondRoot} beyond the root), counterexamples ${cexes}`);
   assert.ok(proved >= 6 && cexes >= 6 && beyondRoot >= 3, `proved ${proved} (${beyondRoot} beyond the root bound), counterexamples ${cexes}`);
 });
