@@ -9,6 +9,11 @@
 // a row whose bound exceeds its b_j. A domain with nothing left to split that is not proved
 // goes to the leaf solver (leaf.ts: the MILP of the domain); one it cannot decide stops the
 // search ('stuck').
+// A search that runs out of time hands back its open domains (BabFrontier) where they fit in
+// `keepBytes`; a later call with `resume` goes on from them instead of the root: the same
+// search as if it had never stopped (the domains, their α, β and splits are exactly what the
+// heap held; only the corner dedup set starts empty, which costs repeated forward passes, not
+// soundness: every domain still covers its part of the box, and the leaves together the box).
 // Counterexamples are never inferred from bounds: the box corner minimising a domain's row is
 // a candidate, screened on the float64 forward pass and confirmed by `opts.candidate`.
 import type { Network } from '../../network.js';
@@ -42,7 +47,15 @@ export interface BabResult {
   /** Why the search is stuck, when it is. */
   why?: string;
   timeS: number;
+  /** On 'timeout', the open domains to resume from (when they fit in keepBytes). */
+  frontier?: BabFrontier;
 }
+
+/** The open domains of a search that ran out of time (held here, lowest margin first; one resume takes them). */
+export class BabFrontier {
+  constructor(readonly domains: number, readonly maxDepth: number, readonly rootMargin: number, readonly bytes: number) {}
+}
+const frontierHeaps = new WeakMap<BabFrontier, { heap: Heap<Domain>; leaves: Domain[] }>();
 
 export interface BabRowSpec {
   a: Float64Array;
@@ -68,6 +81,10 @@ export interface BabOptions {
   candidatesPerStep?: number;
   /** Decides domains with nothing left to split (leaf.ts); without one they stop the search. */
   leaf?: LeafSolver;
+  /** Go on from these open domains of an earlier call on the same rows, box and root (not the root's). */
+  resume?: BabFrontier;
+  /** On timeout, hand back the open domains when their parameters take at most this many bytes (default 0: never). */
+  keepBytes?: number;
 }
 
 interface Domain {
@@ -106,6 +123,30 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity, lps = 0;
   const result = (status: BabStatus, margin: number, x?: Float64Array, why?: string): BabResult =>
     ({ status, x, domains: domainsBounded, maxDepth, margin, rootMargin, lps, why, timeS: (performance.now() - t0) / 1000 });
+  // a timeout hands back the open domains where they fit
+  // (leaves: fully split domains whose leaf solver ran out of time, asked again on resuming)
+  const timedOut = (heap: Heap<Domain>, leaves: Domain[] = []): BabResult => {
+    let margin = heap.peek()?.margin ?? Infinity;
+    for (const d of leaves) margin = Math.min(margin, d.margin);
+    const out = result('timeout', margin);
+    const any = heap.peek() ?? leaves[0];
+    const bytes = (heap.size + leaves.length) * domainBytes(any);
+    if (!(bytes <= (opts.keepBytes ?? 0))) return out;
+    const frontier = new BabFrontier(heap.size + leaves.length, maxDepth, rootMargin, bytes);
+    frontierHeaps.set(frontier, { heap, leaves });
+    return { ...out, frontier };
+  };
+  // fully split domains in order: each proved, or the search ends (resumably on a timeout)
+  const leafAll = async (heap: Heap<Domain>, leaves: Domain[]): Promise<BabResult | null> => {
+    for (let i = 0; i < leaves.length; i++) {
+      const v = await leaf(leaves[i]);
+      if (v.end === 'proved') continue;
+      if (v.end === 'timeout') return timedOut(heap, leaves.slice(i));
+      heap.push(leaves[i]);
+      return ended(v, heap.peek()!.margin);
+    }
+    return null;
+  };
   // a domain with nothing left to split: the leaf solver decides it, else the search is stuck
   type LeafEnd = { end: 'proved' } | { end: 'counterexample'; x: Float64Array } | { end: 'timeout' } | { end: 'stuck'; why: string };
   const leaf = async (d: Domain): Promise<LeafEnd> => {
@@ -160,18 +201,30 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
     return cex ? { doms, cex } : { doms };
   };
 
-  const root = evaluate([[]], [undefined]);
-  if (root.cex) return result('counterexample', -Infinity, root.cex);
-  rootMargin = root.doms[0].margin;
-  if (rootMargin > 0) return result('proved', rootMargin);
-  const heap = new Heap<Domain>();
-  if (!root.doms[0].branches.length) {
-    const v = await leaf(root.doms[0]);
-    return v.end === 'proved' ? result('proved', 0) : ended(v, rootMargin);
+  let heap: Heap<Domain>;
+  if (opts.resume) {
+    const kept = frontierHeaps.get(opts.resume);
+    if (!kept) throw new Error('generalBab: this frontier was already resumed');
+    frontierHeaps.delete(opts.resume);
+    heap = kept.heap;
+    maxDepth = opts.resume.maxDepth;
+    rootMargin = opts.resume.rootMargin;
+    const end = await leafAll(heap, kept.leaves);
+    if (end) return end;
+  } else {
+    const root = evaluate([[]], [undefined]);
+    if (root.cex) return result('counterexample', -Infinity, root.cex);
+    rootMargin = root.doms[0].margin;
+    if (rootMargin > 0) return result('proved', rootMargin);
+    heap = new Heap<Domain>();
+    if (!root.doms[0].branches.length) {
+      const v = await leaf(root.doms[0]);
+      return v.end === 'proved' ? result('proved', 0) : ended(v, rootMargin);
+    }
+    heap.push(root.doms[0]);
   }
-  heap.push(root.doms[0]);
   while (heap.size) {
-    if (Date.now() > opts.deadline) return result('timeout', heap.peek()!.margin);
+    if (Date.now() > opts.deadline) return timedOut(heap);
     if (heap.size + batch > maxDomains) return result('limit', heap.peek()!.margin);
     const parents: Domain[] = [];
     while (parents.length < batch && heap.size) parents.push(heap.pop()!);
@@ -209,16 +262,20 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
     });
     const { doms, cex } = evaluate(children, init);
     if (cex) return result('counterexample', -Infinity, cex);
+    const leaves: Domain[] = [];
     for (const d of doms) {
       if (d.margin > 0) continue;
-      if (!d.branches.length) {
-        const v = await leaf(d);
-        if (v.end === 'proved') continue;
-        heap.push(d);
-        return ended(v, heap.peek()!.margin);
-      }
-      heap.push(d);
+      if (d.branches.length) heap.push(d); else leaves.push(d);
     }
+    const end = await leafAll(heap, leaves);
+    if (end) return end;
   }
   return result('proved', 0);
+}
+
+/** Bytes of one domain's parameters (α per layer, β), the bulk of what a kept frontier holds. */
+function domainBytes(d: Domain): number {
+  let n = d.params.beta.length;
+  for (const a of d.params.alpha) n += a?.length ?? 0;
+  return 8 * n + 64 * (d.splits.length + d.branches.length);
 }
