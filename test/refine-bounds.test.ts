@@ -71,7 +71,7 @@ test('refined bounds contain the exact ranges and sampled points, never loosen, 
   let tightened = 0, exactHits = 0, unstableLeft = 0;
   for (const { net, lower, upper, base } of cases()) {
     const res = await refineBounds(net, lower, upper, base, {
-      deadline: Date.now() + 20_000, perNeuronS: 5, maxBinaries: Infinity, relGap: 1e-9, absGap: 1e-9, rederive: rederive(net, lower, upper),
+      deadline: Date.now() + 20_000, perNeuronS: 5, maxBinaries: Infinity, relGap: 1e-9, absGap: 1e-9, minGain: 0, rederive: rederive(net, lower, upper),
     });
     assert.ok(res.stats.layers.length >= 1, `${net.name}: some layer refined`);
     const b = res.bounds;
@@ -117,7 +117,7 @@ test('the checks catch a refinement that uses the primal value (an upper bound o
   let caught = 0;
   for (const { net, lower, upper, base } of cases()) {
     // a loose gap stops each MILP at its first good point: its value lies above the minimum
-    const res = await refineBounds(net, lower, upper, base, { deadline: Date.now() + 20_000, perNeuronS: 5, maxBinaries: Infinity, relGap: 0.9, unsoundUsePrimal: true });
+    const res = await refineBounds(net, lower, upper, base, { deadline: Date.now() + 20_000, perNeuronS: 5, maxBinaries: Infinity, relGap: 0.9, unsoundUsePrimal: true, minGain: 0 });
     for (const p of res.stats.layers) {
       const ex = await exactRange(net, p, lower, upper);
       for (let k = 0; k < ex.lo.length; k++) {
@@ -130,7 +130,7 @@ test('the checks catch a refinement that uses the primal value (an upper bound o
 
 test('a window of one ReLU layer relaxes the older binaries and stays sound', async () => {
   for (const { net, lower, upper, base } of cases().slice(0, 4)) {
-    const res = await refineBounds(net, lower, upper, base, { deadline: Date.now() + 20_000, perNeuronS: 5, window: 1, maxBinaries: 0, relGap: 1e-9 });
+    const res = await refineBounds(net, lower, upper, base, { deadline: Date.now() + 20_000, perNeuronS: 5, window: 1, maxBinaries: 0, relGap: 1e-9, minGain: 0 });
     for (const p of res.stats.layers) {
       const ex = await exactRange(net, p, lower, upper);
       for (let k = 0; k < ex.lo.length; k++) {

@@ -18,6 +18,12 @@
 //     on that side is proved;
 //  2. `rederive` (the cascade: α-CROWN over these bounds, refine-stage.ts) tightens every later
 //     layer before the next one is refined.
+// A layer whose MILPs stop paying is left early (`minGain`): once a quarter of its time is
+// spent, if the neurons done so far lost less than that share of their summed ReLU gap
+// u·(−l)/(u − l) (the relaxation's height; 0 once a neuron is stable), the rest
+// of its time goes to the next layer, or to the stages after refine. Measured on mnist_fc
+// 256x4 prop_2 at ε 0.05: the last layer's 252 unstable neurons got 0.2 s MILPs each, 47 s in
+// all, for 1740 → 1727 summed width; where refinement decides (prop_0), its layers lose 15–30%.
 // Soundness: every model contains every real point of the box (its layer bounds hold on the
 // box; relaxing binaries only adds points), so its minimum is ≤ the neuron's true minimum; we
 // take the branch and bound's PROVEN lower bound of that minimum (Lagrangian bounds of its
@@ -52,6 +58,8 @@ export interface RefineOptions {
   parallel?: number;
   /** Share of the time left that each layer gets, the last one all of it (default 0.5: the first layers matter most). */
   layerShare?: number;
+  /** A layer stops once a quarter of its time is spent if its neurons so far lost less than this share of their width (default 0.03; 0: never). */
+  minGain?: number;
   log?: (line: string) => void;
   /** Re-derives every layer's bounds from the given ones (e.g. a CROWN pass with them intersected) after each layer; the result is intersected in. */
   rederive?: (bounds: LayerBounds[]) => LayerBounds[];
@@ -127,11 +135,29 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
     const jobs = order.flatMap((k) => [{ k, sign: 1 }, { k, sign: -1 }]);
     const perNeuronS = Math.min(maxPerNeuronS, Math.max(0.2, ((layerDeadline - Date.now()) / 1000) * parallel / Math.max(1, jobs.length)));
     let next0 = 0;
+    // the ReLU gaps u·(−l)/(u − l) of the neurons asked so far (0 once stable), before and now:
+    // a layer that stops paying is left
+    const layerStart = Date.now(), minGain = opts.minGain ?? 0.03;
+    const gap = (k: number) => (lo[k] < 0 && hi[k] > 0 ? (hi[k] * -lo[k]) / (hi[k] - lo[k]) : 0);
+    const asked = new Set<number>();
+    let gapAsked = 0, stopped = false;
+    const unproductive = (): boolean => {
+      if (!(minGain > 0) || asked.size < 8 || Date.now() - layerStart < 0.25 * (layerDeadline - layerStart)) return false;
+      let now = 0;
+      for (const k of asked) now += gap(k);
+      return gapAsked - now < minGain * gapAsked;
+    };
     const worker = async (): Promise<void> => {
       while (next0 < jobs.length) {
+        if (!stopped && unproductive()) {
+          stopped = true;
+          opts.log?.(`refine: layer ${p}: left after ${asked.size} of ${order.length} neurons (their ReLU gaps fell less than ${(100 * minGain).toFixed(0)}%)`);
+        }
+        if (stopped) return;
         const { k, sign } = jobs[next0++];
         const leftS = (layerDeadline - Date.now()) / 1000;
         if (leftS <= 0.05 || opts.stop?.()) return;
+        if (!asked.has(k)) { asked.add(k); gapAsked += gap(k); }
         if (!(lo[k] < 0 && hi[k] > 0)) continue; // the other side proved it stable
         const w = new Float64Array(out.length); w[k] = sign;
         const { cost, offset } = enc.builder.objective(w, out);
