@@ -3,7 +3,7 @@
 // `node scripts/build-bounds-wasm.mjs` (wabt, a devDependency: no compiler at run time; a test
 // checks that the committed binary is this text compiled).
 //
-// Two functions, gemm and concretise (below).
+// Three functions, gemm, concretise and lines (below).
 // gemm(a, n, inner, w, cols, out, pack, koff): out (n × cols) = A (n × inner) · W (inner × cols),
 // all row-major float64, arguments are byte addresses. Every output is the plain sum over k in
 // increasing order of A[r][k]·W[k][j] (f64x2 lanes are columns, no FMA), so results are
@@ -93,6 +93,72 @@ const CONCRETISE = `
         (local.set $r (i32.add (local.get $r) (i32.const 2)))
         (br $rows))))`;
 
+// lines(p, n, L, stride, low, up, icpt, sums): the backward step through per-neuron lines
+// (relax/lines.ts stepRow) on rows of a product in place, two rows at a time (the caller pads n
+// to even with zero rows): row r's coefficients a at p + r·stride, t < L, become a·low[t] where
+// a > 0, stay where a = ±0, and become a·up[t] otherwise (a < 0, or NaN), whose term a·icpt[t]
+// is summed in increasing t from +0 into sums[r]. Other lanes get +0, which leaves such a sum
+// unchanged (it starts at +0 and is never −0), so each sum is stepRow's, bit for bit. Two
+// columns of two rows per iteration: the terms are transposed so that lane 0 sums row r and lane
+// 1 row r + 1, each column in order.
+const LINES = `
+  (func (export "lines") (param $p i32) (param $n i32) (param $L i32) (param $stride i32)
+        (param $low i32) (param $up i32) (param $icpt i32) (param $sums i32)
+    (local $r i32) (local $a0 i32) (local $a1 i32) (local $t i32) (local $pairs i32)
+    (local $s v128) (local $x v128) (local $y v128) (local $lo v128) (local $hi v128) (local $ic v128)
+    (local $mx v128) (local $my v128) (local $tx v128) (local $ty v128)
+    (local.set $pairs (i32.shl (i32.and (local.get $L) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $a0 (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $stride)))
+        (local.set $s (v128.const i64x2 0 0))
+        (local.set $t (i32.const 0))
+        (block $pairs_done
+          (loop $cols
+            (br_if $pairs_done (i32.ge_u (local.get $t) (local.get $pairs)))
+            (local.set $lo (v128.load (i32.add (local.get $low) (local.get $t))))
+            (local.set $hi (v128.load (i32.add (local.get $up) (local.get $t))))
+            (local.set $ic (v128.load (i32.add (local.get $icpt) (local.get $t))))
+            (local.set $x (v128.load (i32.add (local.get $a0) (local.get $t))))
+            (local.set $y (v128.load (i32.add (local.get $a1) (local.get $t))))
+${linesLane('x', '$a0')}
+${linesLane('y', '$a1')}
+            (local.set $s (f64x2.add (local.get $s) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $tx) (local.get $ty))))
+            (local.set $s (f64x2.add (local.get $s) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $tx) (local.get $ty))))
+            (local.set $t (i32.add (local.get $t) (i32.const 16)))
+            (br $cols)))
+        ;; an odd last column: lane 0 row r, lane 1 row r + 1
+        (if (i32.and (local.get $L) (i32.const 1))
+          (then
+            (local.set $lo (v128.load64_splat (i32.add (local.get $low) (local.get $t))))
+            (local.set $hi (v128.load64_splat (i32.add (local.get $up) (local.get $t))))
+            (local.set $ic (v128.load64_splat (i32.add (local.get $icpt) (local.get $t))))
+            (local.set $x (f64x2.replace_lane 1 (v128.load64_splat (i32.add (local.get $a0) (local.get $t)))
+                                                (f64.load (i32.add (local.get $a1) (local.get $t)))))
+            (local.set $mx (v128.not (v128.or (f64x2.gt (local.get $x) (v128.const i64x2 0 0)) (f64x2.eq (local.get $x) (v128.const i64x2 0 0)))))
+            (local.set $y (v128.bitselect (f64x2.mul (local.get $x) (local.get $lo))
+                                          (v128.bitselect (f64x2.mul (local.get $x) (local.get $hi)) (local.get $x) (local.get $mx))
+                                          (f64x2.gt (local.get $x) (v128.const i64x2 0 0))))
+            (f64.store (i32.add (local.get $a0) (local.get $t)) (f64x2.extract_lane 0 (local.get $y)))
+            (f64.store (i32.add (local.get $a1) (local.get $t)) (f64x2.extract_lane 1 (local.get $y)))
+            (local.set $s (f64x2.add (local.get $s) (v128.and (f64x2.mul (local.get $x) (local.get $ic)) (local.get $mx))))))
+        (v128.store (i32.add (local.get $sums) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rows))))`;
+
+/** The lines step on two columns of one row (v = x or y at address row): stores the new coefficients, leaves the terms in $tv. */
+function linesLane(v: string, row: string): string {
+  const m = `$m${v}`, t = `$t${v}`;
+  return `            (local.set ${m} (v128.not (v128.or (f64x2.gt (local.get $${v}) (v128.const i64x2 0 0)) (f64x2.eq (local.get $${v}) (v128.const i64x2 0 0)))))
+            (v128.store (i32.add (local.get ${row}) (local.get $t))
+              (v128.bitselect (f64x2.mul (local.get $${v}) (local.get $lo))
+                              (v128.bitselect (f64x2.mul (local.get $${v}) (local.get $hi)) (local.get $${v}) (local.get ${m}))
+                              (f64x2.gt (local.get $${v}) (v128.const i64x2 0 0))))
+            (local.set ${t} (v128.and (f64x2.mul (local.get $${v}) (local.get $ic)) (local.get ${m})))`;
+}
+
 /** `vecs`: f64x2 accumulators per row in the main column block (4 rows × 2·vecs columns). */
 export function gemmWat(vecs = 2): string {
   const accDecl: string[] = [];
@@ -146,6 +212,7 @@ ${block('1', 1, true)}
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $rows))))
 ${CONCRETISE}
+${LINES}
 )
 `;
 }

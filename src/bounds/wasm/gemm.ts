@@ -14,12 +14,13 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 type GemmFn = (a: number, n: number, inner: number, w: number, cols: number, out: number, pack: number, koff: number) => void;
 type ConcretiseFn = (a: number, n: number, size: number, mid: number, rad: number, box: number, lb: number) => void;
+type LinesFn = (p: number, n: number, L: number, stride: number, low: number, up: number, icpt: number, sums: number) => void;
 
 const PAGE = 65536;
 /** Resident factors beyond this many bytes are dropped and reloaded on demand. */
 const RESIDENT_CAP = 256 * 1024 * 1024;
 
-let kernel: { fn: GemmFn; concretise: ConcretiseFn; memory: WasmMemory } | null | undefined;
+let kernel: { fn: GemmFn; concretise: ConcretiseFn; lines: LinesFn; memory: WasmMemory } | null | undefined;
 /** Address of each resident factor, valid while its epoch is the current one. */
 const resident = new WeakMap<Float64Array, { at: number; epoch: number }>();
 let epoch = 0;
@@ -30,7 +31,7 @@ function load(): typeof kernel {
   try {
     if (!WA || !GEMM_WASM_BASE64) throw new Error('no WebAssembly');
     const inst = new WA.Instance(new WA.Module(Buffer.from(GEMM_WASM_BASE64, 'base64')), {});
-    kernel = { fn: inst.exports.gemm as GemmFn, concretise: inst.exports.concretise as ConcretiseFn, memory: inst.exports.memory as WasmMemory };
+    kernel = { fn: inst.exports.gemm as GemmFn, concretise: inst.exports.concretise as ConcretiseFn, lines: inst.exports.lines as LinesFn, memory: inst.exports.memory as WasmMemory };
   } catch {
     kernel = null; // no WebAssembly SIMD here: the JS loops do the work
   }
@@ -118,6 +119,36 @@ export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float
   w[inner * cols + 1] = 0;
   runGemm(L, A, n, inner, wAt, cols);
   take(new Float64Array(kernel!.memory.buffer, L.oAt, n * cols));
+  return true;
+}
+
+/** Per-neuron lines on L columns (relax/lines.ts: slopes for a > 0 and a < 0, the upper intercept). */
+export interface LinesOf { low: Float64Array; up: Float64Array; icpt: Float64Array }
+
+/**
+ * gemmWasmOnce followed by the backward step through `lines` on the product's first L columns
+ * (the wasm `lines` kernel, relax/lines.ts stepRow's sums bit for bit), in place in wasm memory:
+ * `take` gets the stepped product and each row's sum of intercept terms (n of them), both views
+ * valid only during the call. Returns false when WebAssembly is missing.
+ */
+export function gemmLinesWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, lines: LinesOf, L: number, take: (product: Float64Array, sums: Float64Array) => void): boolean {
+  if (!load()) return false;
+  const wAt = top;
+  const G = gemmLayout(n, inner, cols, align(wAt + inner * cols * 8 + 16));
+  const lowAt = align(G.end), upAt = align(lowAt + L * 8), icptAt = align(upAt + L * 8), sumsAt = align(icptAt + L * 8);
+  ensure(sumsAt + G.rows * 8);
+  const buf = kernel!.memory.buffer;
+  const w = new Float64Array(buf, wAt, inner * cols + 2);
+  w.set(W.subarray(0, inner * cols));
+  w[inner * cols] = 0;
+  w[inner * cols + 1] = 0;
+  new Float64Array(buf, lowAt, L).set(lines.low.subarray(0, L));
+  new Float64Array(buf, upAt, L).set(lines.up.subarray(0, L));
+  new Float64Array(buf, icptAt, L).set(lines.icpt.subarray(0, L));
+  runGemm(G, A, n, inner, wAt, cols);
+  // padding rows of the product are 0 (their A rows are): an even count reads one at most
+  kernel!.lines(G.oAt, n + (n & 1), L, cols * 8, lowAt, upAt, icptAt, sumsAt);
+  take(new Float64Array(buf, G.oAt, n * cols), new Float64Array(buf, sumsAt, n));
   return true;
 }
 
