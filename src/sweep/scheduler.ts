@@ -4,11 +4,9 @@
 // one batched engine call over all inputs' current probes. 'bisect' bisects each input's list;
 // 'adaptive' (the default) bisects a pilot of inputs, then follows the plan of least expected
 // cost for the boundary distribution and per-epsilon engine cost the pilot measured (plan.ts),
-// one plan per upper end the search starts from (`hi`, e.g. the attack's first falsified
-// epsilon): the bound's boundary sits at a fairly steady distance below the attack's, so the
-// pilot inputs that started from the same end (with the whole pilot's distribution as a weak
-// prior) predict it better than the whole pilot does; on 256x6 that cuts the expected engine
-// time by several percent. Which epsilons are probed is all a plan changes.
+// conditioned on where an input's search started from above (`hi`, e.g. the attack's first
+// falsified epsilon) and on the margin bound its last probe gave (plan-evidence.ts): on 256x6
+// that cuts the pairs bounded by several percent. Which epsilons are probed is all a plan changes.
 // Inputs not in `candidates` (misclassified) are never bounded.
 //
 // What is counted as verified at eps_j is "the engine verified this input at some probed
@@ -20,7 +18,8 @@ import { inputSize } from '../network.js';
 import type { BoundEngine, BoundMethod, BoundResult } from '../bounds/types.js';
 import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
-import { fillCosts, optimalPlan, type ProbePlan } from './plan.js';
+import { fillCosts } from './plan.js';
+import { cleanMargins, EvidencePlans, marginBin, type Evidence } from './plan-evidence.js';
 import { yieldToEventLoop } from './interrupt.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
@@ -107,11 +106,12 @@ interface Probe {
   epsIndex: number;
 }
 
-/** Bounds the probes in batches; returns one verdict per probe. */
-async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<Uint8Array> {
+/** Bounds the probes in batches; returns one verdict per probe, and its worst margin lower bound. */
+async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: Probe[], opts: SweepOptions, run: SweepRun): Promise<{ verdicts: Uint8Array; worst: Float64Array }> {
   const size = inputSize(problem.net);
   const most = Math.max(1, opts.batch ?? 4096);
   const out = new Uint8Array(probes.length);
+  const worst = new Float64Array(probes.length);
   for (let start = 0; start < probes.length;) {
     let batch = most;
     if (opts.shouldStop) {
@@ -132,6 +132,9 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
       out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
+      let w = Infinity;
+      for (let r = 0; r < result.rows; r++) w = Math.min(w, result.lower[k * result.rows + r]);
+      worst[start - part.length + k] = w;
       run.secondsPerEps[part[k].epsIndex] += share;
       run.boxesPerEps[part[k].epsIndex]++;
     }
@@ -139,7 +142,7 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     run.pairsBounded += part.length;
     opts.onBounded?.(part.length);
   }
-  return out;
+  return { verdicts: out, worst };
 }
 
 class Stopped extends Error {}
@@ -186,7 +189,7 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
   if (schedule === 'all') {
     const probes: Probe[] = [];
     for (const input of all) for (let e = 0; e < E; e++) probes.push({ input, epsIndex: e });
-    const verdicts = await boundProbes(engine, problem, probes, opts, run);
+    const { verdicts } = await boundProbes(engine, problem, probes, opts, run);
     run.rounds = 1;
     let nonMonotone = 0;
     probes.forEach((p, k) => { run.verified[p.input * E + p.epsIndex] = verdicts[k]; });
@@ -210,17 +213,24 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
   if (!candidates.length) return;
   // where each input's search starts from above (the plans of 'adaptive' are per value)
   const hi0 = Int32Array.from(hi);
+  // 'adaptive': each input's probes so far, as [eps index, worst margin bound]
+  const probed = new Map<number, [number, number][]>();
   const search = async (inputs: number[], probe: (input: number, lo: number, hi: number) => number) => {
     // a block of inputs at a time (rounds of one block's probes)
     for (let b0 = 0; b0 < inputs.length; b0 += SEARCH_BLOCK) {
       let active = inputs.slice(b0, b0 + SEARCH_BLOCK);
       while (active.length) {
         const probes = active.map((input) => ({ input, epsIndex: probe(input, lo[input], hi[input]) }));
-        const verdicts = await boundProbes(engine, problem, probes, opts, run);
+        const { verdicts, worst } = await boundProbes(engine, problem, probes, opts, run);
         run.rounds++;
         probes.forEach((p, k) => {
           if (verdicts[k]) lo[p.input] = p.epsIndex + 1;
           else hi[p.input] = p.epsIndex;
+          if (schedule === 'adaptive') {
+            const seen = probed.get(p.input) ?? [];
+            seen.push([p.epsIndex, worst[k]]);
+            probed.set(p.input, seen);
+          }
         });
         active = active.filter((input) => lo[input] < hi[input]);
       }
@@ -240,32 +250,30 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
       for (const input of pilot) prior[lo[input]] += 1;
       const measured = Float64Array.from(run.secondsPerEps, (sec, j) => (run.boxesPerEps[j] ? sec / run.boxesPerEps[j] : NaN));
       const cost = opts.cost ?? fillCosts(measured);
-      // per starting upper end: the pilot inputs that started there, plus the whole prior with
-      // the weight of PRIOR_WEIGHT inputs (so that no k is ruled out and a rare end falls back to it)
-      const total = prior.reduce((a, b) => a + b, 0);
-      const plans = new Map<number, ProbePlan>();
-      const planFor = (h: number): ProbePlan => {
-        let plan = plans.get(h);
-        if (!plan) {
-          const p = prior.map((v) => (PRIOR_WEIGHT * v) / total);
-          for (const input of pilot) if (hi0[input] === h) p[lo[input]] += 1;
-          plans.set(h, (plan = optimalPlan(p, cost)));
+      // the evidence: the pilot's boundaries per starting hi, and per probe's margin bin
+      const clean = cleanMargins(problem.net, problem.inputs, inputSize(problem.net), candidates, problem.labels, problem.count);
+      const evidence: Evidence[] = [];
+      for (const input of pilot) {
+        for (const [j, w] of probed.get(input) ?? []) {
+          const bin = marginBin(w, clean[input]);
+          if (bin >= 0) evidence.push({ j, bin, hi: hi0[input], k: lo[input] });
         }
-        return plan;
-      };
+      }
+      const plans = new EvidencePlans(prior, cost, pilot.map((i) => [hi0[i], lo[i]]), evidence);
       run.pilotInputs = pilotSize;
-      run.expectedProbes = rest.reduce((s, i) => s + planFor(hi0[i]).expectedProbes, 0) / rest.length;
+      run.expectedProbes = rest.reduce((s, i) => s + plans.planFor(hi0[i]).expectedProbes, 0) / rest.length;
       opts.onEstimate?.(run.pairsBounded + rest.length * run.expectedProbes);
-      await search(rest, (input, l, h) => planFor(hi0[input]).probe(l, h));
+      await search(rest, (input, l, h) => {
+        const seen = probed.get(input);
+        const last = seen?.[seen.length - 1];
+        return (last ? plans.planAfter(last[0], marginBin(last[1], clean[input]), hi0[input]) : plans.planFor(hi0[input])).probe(l, h);
+      });
     }
   }
 }
 
 /** Inputs searched at once. */
 const SEARCH_BLOCK = 1024;
-
-/** 'adaptive': how many pilot inputs the whole pilot's boundary distribution weighs in each per-end plan. */
-const PRIOR_WEIGHT = 3;
 
 /** Verified count per epsilon. */
 export function verifiedCounts(run: SweepRun, count: number, E: number): number[] {
