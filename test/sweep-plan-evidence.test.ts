@@ -23,7 +23,8 @@ test('strong evidence steers the next probe; none leaves the per-hi plan', () =>
   const ends: [number, number][] = Array.from({ length: 40 }, (_, q) => [10, q % 10]);
   // every probe at index 6 that failed by a little had its boundary at 6 (verified through 5)
   const evidence: Evidence[] = Array.from({ length: 20 }, () => ({ j: 6, bin: 5, hi: 10, k: 6 }));
-  const plans = new EvidencePlans(prior, cost, ends, evidence);
+  const plans = new EvidencePlans(prior, cost);
+  plans.add(ends, evidence);
   // after failing at 6 by a little, k ∈ [0, 6]: probe 5, which most likely settles it
   assert.is(plans.planAfter(6, 5, 10).probe(0, 6), 5);
   // bisection-like without evidence for that bin

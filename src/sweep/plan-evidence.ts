@@ -4,9 +4,10 @@
 // to the input's margin at ε = 0, says much about where the boundary is: CROWN's bound on a
 // 6-layer MLP stays near the clean margin until shortly before it collapses, then falls to
 // thousands of times the margin below zero, so "failed by a little" means "verified one step
-// below" and "verified at 95% of the margin" means "several steps more". The pilot (bisected)
-// supplies the evidence: per (starting hi), and per (last probe's index, margin bin, hi), the
-// boundaries its inputs had; each plan is the least-expected-cost plan for those, smoothed
+// below" and "verified at 95% of the margin" means "several steps more". The pilot (bisected),
+// then every block of inputs the plans resolved, supply the evidence: per (starting hi), and per
+// (last probe's index, margin bin, hi), the boundaries its inputs had (as counts); each plan is
+// the least-expected-cost plan for those, smoothed
 // toward the coarser distribution above it (whole pilot ⊂ per hi ⊂ per probe evidence) with the
 // weight of a few inputs, so that sparse evidence falls back to the coarser plan. Plans only
 // choose which epsilon to probe next; every verdict still comes from the engine.
@@ -47,15 +48,31 @@ export interface Evidence { j: number; bin: number; hi: number; k: number }
 export class EvidencePlans {
   private readonly byHi = new Map<number, { p: Float64Array; plan: ProbePlan }>();
   private readonly byProbe = new Map<string, ProbePlan>();
+  /** Boundary counts per starting hi, and per `j,bin,hi`. */
+  private readonly hiCounts = new Map<number, Float64Array>();
+  private readonly probeCounts = new Map<string, Float64Array>();
 
-  /** prior: the whole pilot's boundary distribution (smoothed); ends: per pilot input, [hi, k]. */
-  constructor(private readonly prior: Float64Array, private readonly cost: ArrayLike<number>, private readonly ends: [number, number][], private readonly evidence: Evidence[]) {}
+  /** prior: the whole pilot's boundary distribution (smoothed). */
+  constructor(private readonly prior: Float64Array, private readonly cost: ArrayLike<number>) {}
+
+  /** More resolved inputs: per input [hi, k], and their probes' evidence (the plans are made anew). */
+  add(ends: [number, number][], evidence: Evidence[]): void {
+    const E1 = this.prior.length;
+    const count = <K>(m: Map<K, Float64Array>, key: K, k: number) => {
+      let c = m.get(key);
+      if (!c) m.set(key, (c = new Float64Array(E1)));
+      c[k] += 1;
+    };
+    for (const [hi, k] of ends) count(this.hiCounts, hi, k);
+    for (const e of evidence) count(this.probeCounts, `${e.j},${e.bin},${e.hi}`, e.k);
+    this.byHi.clear();
+    this.byProbe.clear();
+  }
 
   private hiEntry(h: number): { p: Float64Array; plan: ProbePlan } {
     let e = this.byHi.get(h);
     if (!e) {
-      const p = weighted(this.prior);
-      for (const [hi, k] of this.ends) if (hi === h) p[k] += 1;
+      const p = plus(weighted(this.prior), this.hiCounts.get(h));
       this.byHi.set(h, (e = { p, plan: optimalPlan(p, this.cost) }));
     }
     return e;
@@ -71,13 +88,15 @@ export class EvidencePlans {
     if (bin < 0) return this.planFor(h);
     const key = `${j},${bin},${h}`;
     let plan = this.byProbe.get(key);
-    if (!plan) {
-      const p = weighted(this.hiEntry(h).p);
-      for (const e of this.evidence) if (e.j === j && e.bin === bin && e.hi === h) p[e.k] += 1;
-      this.byProbe.set(key, (plan = optimalPlan(p, this.cost)));
-    }
+    if (!plan) this.byProbe.set(key, (plan = optimalPlan(plus(weighted(this.hiEntry(h).p), this.probeCounts.get(key)), this.cost)));
     return plan;
   }
+}
+
+/** p + counts (in place). */
+function plus(p: Float64Array, counts: Float64Array | undefined): Float64Array {
+  if (counts) for (let k = 0; k < p.length; k++) p[k] += counts[k];
+  return p;
 }
 
 /** A distribution scaled to the weight of SMOOTH_WEIGHT inputs. */

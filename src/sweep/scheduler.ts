@@ -5,8 +5,9 @@
 // 'adaptive' (the default) bisects a pilot of inputs, then follows the plan of least expected
 // cost for the boundary distribution and per-epsilon engine cost the pilot measured (plan.ts),
 // conditioned on where an input's search started from above (`hi`, e.g. the attack's first
-// falsified epsilon) and on the margin bound its last probe gave (plan-evidence.ts): on 256x6
-// that cuts the pairs bounded by several percent. Which epsilons are probed is all a plan changes.
+// falsified epsilon) and on the margin bound its last probe gave (plan-evidence.ts), learnt from
+// the pilot and then from every block of inputs resolved: on 256x6 that cuts the pairs bounded by
+// several percent. Which epsilons are probed is all a plan changes.
 // Inputs not in `candidates` (misclassified) are never bounded.
 //
 // What is counted as verified at eps_j is "the engine verified this input at some probed
@@ -19,7 +20,7 @@ import type { BoundEngine, BoundMethod, BoundResult } from '../bounds/types.js';
 import { marginSpec } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
 import { fillCosts } from './plan.js';
-import { cleanMargins, EvidencePlans, marginBin, type Evidence } from './plan-evidence.js';
+import { cleanMargins, EvidencePlans, marginBin } from './plan-evidence.js';
 import { yieldToEventLoop } from './interrupt.js';
 
 export type Schedule = 'adaptive' | 'bisect' | 'all';
@@ -215,10 +216,11 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
   const hi0 = Int32Array.from(hi);
   // 'adaptive': each input's probes so far, as [eps index, worst margin bound]
   const probed = new Map<number, [number, number][]>();
-  const search = async (inputs: number[], probe: (input: number, lo: number, hi: number) => number) => {
+  const search = async (inputs: number[], probe: (input: number, lo: number, hi: number) => number, resolved?: (block: number[]) => void) => {
     // a block of inputs at a time (rounds of one block's probes)
     for (let b0 = 0; b0 < inputs.length; b0 += SEARCH_BLOCK) {
-      let active = inputs.slice(b0, b0 + SEARCH_BLOCK);
+      const block = inputs.slice(b0, b0 + SEARCH_BLOCK);
+      let active = block;
       while (active.length) {
         const probes = active.map((input) => ({ input, epsIndex: probe(input, lo[input], hi[input]) }));
         const { verdicts, worst } = await boundProbes(engine, problem, probes, opts, run);
@@ -234,6 +236,7 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
         });
         active = active.filter((input) => lo[input] < hi[input]);
       }
+      resolved?.(block);
     }
   };
   const bisect = (_input: number, l: number, h: number) => (l + h) >> 1;
@@ -250,16 +253,14 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
       for (const input of pilot) prior[lo[input]] += 1;
       const measured = Float64Array.from(run.secondsPerEps, (sec, j) => (run.boxesPerEps[j] ? sec / run.boxesPerEps[j] : NaN));
       const cost = opts.cost ?? fillCosts(measured);
-      // the evidence: the pilot's boundaries per starting hi, and per probe's margin bin
+      // the evidence: the pilot's boundaries per starting hi, and per probe's margin bin; then,
+      // block by block, the boundaries the plans found (the later blocks plan from more)
       const clean = cleanMargins(problem.net, problem.inputs, inputSize(problem.net), candidates, problem.labels, problem.count);
-      const evidence: Evidence[] = [];
-      for (const input of pilot) {
-        for (const [j, w] of probed.get(input) ?? []) {
-          const bin = marginBin(w, clean[input]);
-          if (bin >= 0) evidence.push({ j, bin, hi: hi0[input], k: lo[input] });
-        }
-      }
-      const plans = new EvidencePlans(prior, cost, pilot.map((i) => [hi0[i], lo[i]]), evidence);
+      const plans = new EvidencePlans(prior, cost);
+      const learn = (inputs: number[]) => plans.add(inputs.map((i) => [hi0[i], lo[i]]), inputs.flatMap((i) => (probed.get(i) ?? [])
+        .map(([j, w]) => ({ j, bin: marginBin(w, clean[i]), hi: hi0[i], k: lo[i] }))
+        .filter((e) => e.bin >= 0)));
+      learn(pilot);
       run.pilotInputs = pilotSize;
       run.expectedProbes = rest.reduce((s, i) => s + plans.planFor(hi0[i]).expectedProbes, 0) / rest.length;
       opts.onEstimate?.(run.pairsBounded + rest.length * run.expectedProbes);
@@ -267,7 +268,7 @@ async function search(engine: BoundEngine, problem: SweepProblem, opts: SweepOpt
         const seen = probed.get(input);
         const last = seen?.[seen.length - 1];
         return (last ? plans.planAfter(last[0], marginBin(last[1], clean[input]), hi0[input]) : plans.planFor(hi0[input])).probe(l, h);
-      });
+      }, learn);
     }
   }
 }
