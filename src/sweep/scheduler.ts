@@ -123,7 +123,12 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
       const perBox = boxes ? run.secondsPerEps.reduce((a, b) => a + b, 0) / boxes : 0;
       batch = Math.min(most, perBox > 0 ? Math.max(64, Math.floor(STOP_LATENCY_S / perBox)) : 256);
     }
-    const part = probes.slice(start, start + batch);
+    // largest epsilons first (they cost the most): the threads claim the boxes in this order, so
+    // the last chunks of the call are cheap ones and neither thread waits long for the other
+    const at = start;
+    const order = Array.from({ length: Math.min(batch, probes.length - start) }, (_, k) => at + k)
+      .sort((a, b) => probes[b].epsIndex - probes[a].epsIndex || a - b);
+    const part = order.map((q) => probes[q]);
     start += part.length;
     const which = part.map((p) => p.input);
     const boxes = buildBoxes(problem.inputs, size, which, part.map((p) => problem.eps[p.epsIndex]));
@@ -132,10 +137,10 @@ async function boundProbes(engine: BoundEngine, problem: SweepProblem, probes: P
     const result = await engine.bound(problem.net, boxes, { method: opts.method, spec, lowerOnly: true });
     const share = (performance.now() - t0) / 1000 / part.length;
     for (let k = 0; k < part.length; k++) {
-      out[start - part.length + k] = verifiedAt(result, k) ? 1 : 0;
+      out[order[k]] = verifiedAt(result, k) ? 1 : 0;
       let w = Infinity;
       for (let r = 0; r < result.rows; r++) w = Math.min(w, result.lower[k * result.rows + r]);
-      worst[start - part.length + k] = w;
+      worst[order[k]] = w;
       run.secondsPerEps[part[k].epsIndex] += share;
       run.boxesPerEps[part[k].epsIndex]++;
     }
