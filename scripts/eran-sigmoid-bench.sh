@@ -12,6 +12,6 @@ grep SIGMOID $E/instances.csv | sed -n "${A},${B}p" | while IFS=, read -r net sp
   s=$(date +%s.%N)
   ans=$(node "$D/src/cli.js" verify --net "$E/$net" --spec "$E/$spec" --timeout "$T" --backend cpu 2>"$err" | head -1)
   e=$(date +%s.%N)
-  echo "$spec $ans $(echo "$e - $s" | bc) $(grep -E 'crown|relu-bab|milp: closed' "$err" | sed 's/veribound: //' | tr '\n' '|' | cut -c1-600)"
+  echo "$spec $ans $(echo "$e - $s" | bc) $(grep -E 'crown|bab|milp: closed' "$err" | sed 's/veribound: //' | tr '\n' '|' | cut -c1-600)"
 done
 rm -f "$err"

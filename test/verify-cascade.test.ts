@@ -116,14 +116,14 @@ test('with the attack skipped, sat comes from the MILP and still replays', async
     const net = randomNet([3, 10, 3]);
     const x = Float64Array.from({ length: 3 }, () => rng.next());
     const prop = robustnessProperty(net, x, 0.5);
-    const out = await verifyProperty(net, prop, { timeoutS: 20, engine, log: quiet, skip: ['attack', 'relu-bab'] });
+    const out = await verifyProperty(net, prop, { timeoutS: 20, engine, log: quiet, skip: ['attack', 'bab'] });
     checkAnswer(net, prop, out, `trial ${trial}`);
     if (out.answer === 'sat') { assert.is(out.decidedBy, 'milp'); milpSat++; }
   }
   assert.ok(milpSat >= 1);
 });
 
-test('relu-bab decides in the cascade (attack and MILP skipped): sat replays, unsat survives attack and sampling', async () => {
+test('bab decides in the cascade (attack and MILP skipped): sat replays, unsat survives attack and sampling', async () => {
   const by: Record<string, number> = {};
   for (let trial = 0; trial < 16; trial++) {
     const net = randomNet([4, 12, 12, 3]);
@@ -131,7 +131,7 @@ test('relu-bab decides in the cascade (attack and MILP skipped): sat replays, un
     const prop = robustnessProperty(net, x, [0.1, 0.3, 0.6][trial % 3]);
     const out = await verifyProperty(net, prop, { timeoutS: 20, engine, log: quiet, seed: trial, skip: ['attack', 'milp'] });
     checkAnswer(net, prop, out, `trial ${trial}`);
-    if (out.decidedBy === 'relu-bab') by[out.answer] = (by[out.answer] ?? 0) + 1;
+    if (out.decidedBy === 'bab') by[out.answer] = (by[out.answer] ?? 0) + 1;
   }
   assert.ok((by.sat ?? 0) >= 1 && (by.unsat ?? 0) >= 1, JSON.stringify(by));
 });

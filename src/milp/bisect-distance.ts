@@ -1,5 +1,5 @@
 // The minimal L∞ adversarial distance by bisection over ε with the *decision* query ("is any
-// point of the ε-ball classified otherwise, by a margin of δ?"), asked of relu-bab first on
+// point of the ε-ball classified otherwise, by a margin of δ?"), asked of bab first on
 // networks with ReLUs and of the MILP verifier for what it leaves open. Each query stops as soon as
 // a bound proves the ball safe or a replayed point refutes it, which on MNIST nets is seconds,
 // while minimising the distance itself (adversarial.ts) keeps the whole ball open to the
@@ -17,7 +17,7 @@ import { milpVerify } from './verify.js';
 import { adversarialSet } from './bracket.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
-import { reluBabStage } from '../verify/relu-bab-stage.js';
+import { babStage } from '../verify/bab-stage.js';
 
 export interface BisectOptions {
   delta: number;
@@ -82,8 +82,8 @@ export async function bisectLinfDistance(
       if (b.point) { decided = 'falsified'; found = b.point; }
       else if (!b.open.length) decided = 'verified';
       else classes.splice(0, classes.length, ...b.open);
-      // which stages ran: decided by relu-bab, or the MILP after it closed some classes
-      by = decided ? ' (relu-bab)' : ` (milp after relu-bab closed ${asked - b.open.length} of ${asked} classes, ${b.domains} domains)`;
+      // which stages ran: decided by bab, or the MILP after it closed some classes
+      by = decided ? ' (bab)' : ` (milp after bab closed ${asked - b.open.length} of ${asked} classes, ${b.domains} domains)`;
     }
     if (!decided) {
       const v = await milpVerify(net, box, label, {
@@ -114,7 +114,7 @@ function linf(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * The decision query by the cascade's relu-bab stage on the adversarial set (one disjunct per
+ * The decision query by the cascade's bab stage on the adversarial set (one disjunct per
  * class j in `others`, margin y_label − y_j ≤ −δ), only the classes in `classes` open: a point
  * it found and replayed, else the classes it left open (none: every margin proven > −δ).
  */
@@ -131,7 +131,7 @@ async function babDecide(
     iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },
   });
   // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
-  const res = await reluBabStage(net, open, {
+  const res = await babStage(net, open, {
     deadline: until, bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], log: () => {},
   });
   return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]), domains: res.domains };

@@ -197,7 +197,7 @@ export function formatTable(rep: SweepReport): string {
 }
 
 /** Stages in the order the sweep runs them (what the stage table lists first). */
-const STAGE_ORDER = ['misclassified', 'attack', 'ibp', 'crown', 'attack-strong', 'cascade-attack', 'cascade-ibp', 'cascade-crown', 'alpha-crown', 'refine', 'relu-bab', 'milp'];
+const STAGE_ORDER = ['misclassified', 'attack', 'ibp', 'crown', 'attack-strong', 'cascade-attack', 'cascade-ibp', 'cascade-crown', 'alpha-crown', 'refine', 'bab', 'milp'];
 
 /** Per stage: the pairs it decided over every eps of the last method's rows (directly or by
  *  monotonicity), and how many it decided itself (--complete's stages: one per attack or cascade

@@ -29,7 +29,7 @@ export interface AlphaStageOptions {
 export interface AlphaStageResult {
   closed: number;
   /** Per region: every layer's bounds (CROWN, α-refined where the stage got that far): the
-   *  relu-bab stage starts from them and the MILP takes them as its pre-activation bounds. */
+   *  bab stage starts from them and the MILP takes them as its pre-activation bounds. */
   bounds: (LayerBounds[] | undefined)[];
 }
 

@@ -1,5 +1,5 @@
 // The verification cascade for one property: attack → IBP → CROWN → α-CROWN → attack again
-// → refine (MILP-tightened intermediate bounds, on ReLU nets the MILP encodes) → relu-bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
+// → refine (MILP-tightened intermediate bounds, on ReLU nets the MILP encodes) → bab → MILP, each stage working only on the disjuncts the earlier ones left open. `sat` only
 // with a counterexample that replays on the float64 forward pass; `unsat` only when every
 // disjunct of every region was proved unreachable.
 import type { Network } from '../network.js';
@@ -12,7 +12,7 @@ import type { Answer, Counterexample, StageName, StageRecord, VerifyOutcome } fr
 import { attackStage, type AttackStageResult } from './attack.js';
 import { alphaStage, engineStage } from './bounds-stage.js';
 import { milpStage } from './milp-stage.js';
-import { reluBabStage } from './relu-bab-stage.js';
+import { babStage } from './bab-stage.js';
 import { refineStage, refineSupported } from './refine-stage.js';
 
 export interface CascadeOptions {
@@ -31,15 +31,15 @@ export interface CascadeOptions {
   /** Share of the time left after the second attack that the refine stage gets (default 0.5). */
   refineShare?: number;
   /**
-   * Where refine runs: seconds a first, short relu-bab gets before it (default 10, at most a fifth
+   * Where refine runs: seconds a first, short bab gets before it (default 10, at most a fifth
    * of the time left). Medium-hard properties close there in a second or two (mnist-mlp image 3 at
    * ε 0.04: 1.9 s, against 29 s when the probe had 5% of a 60 s budget and refine ran first).
    */
   babProbeS?: number;
   /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
   refineMinS?: number;
-  /** Share of the time left after refine that the relu-bab stage gets (default 0.6). */
-  reluBabShare?: number;
+  /** Share of the time left after refine that the bab stage gets (default 0.6). */
+  babShare?: number;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -126,14 +126,14 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // of unstable neurons whose per-neuron MILPs would take branch and bound's time unmeasured.
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
   const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
-  const reluBab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('relu-bab', async () => {
-    const res = await reluBabStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
+  const bab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('bab', async () => {
+    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
   });
-  if (babNet && refining && !skip.has('relu-bab')) {
-    cex = await reluBab(Math.min(0.2, (1000 * (opts.babProbeS ?? 10)) / Math.max(1, timeLeft())));
-    if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
-    if (open.count() === 0) return done('unsat', 'relu-bab');
+  if (babNet && refining && !skip.has('bab')) {
+    cex = await bab(Math.min(0.2, (1000 * (opts.babProbeS ?? 10)) / Math.max(1, timeLeft())));
+    if (cex && cex !== 'skipped') return done('sat', 'bab', cex);
+    if (open.count() === 0) return done('unsat', 'bab');
   }
   if (refining && timeLeft() > 0) {
     await stage('refine', async () => {
@@ -144,9 +144,9 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (open.count() === 0) return done('unsat', 'refine');
   }
   if (babNet && timeLeft() > 0) {
-    cex = await reluBab(opts.reluBabShare ?? 0.6);
-    if (cex && cex !== 'skipped') return done('sat', 'relu-bab', cex);
-    if (open.count() === 0) return done('unsat', 'relu-bab');
+    cex = await bab(opts.babShare ?? 0.6);
+    if (cex && cex !== 'skipped') return done('sat', 'bab', cex);
+    if (open.count() === 0) return done('unsat', 'bab');
   }
 
   // (e) the MILP with the rest of the time

@@ -1,8 +1,8 @@
 // What the cascade answers and records, shared by its stages, the commands and the result file.
 
 export type Answer = 'sat' | 'unsat' | 'timeout' | 'unknown';
-export type StageName = 'attack' | 'ibp' | 'crown' | 'alpha-crown' | 'refine' | 'relu-bab' | 'milp';
-export const STAGES: readonly StageName[] = ['attack', 'ibp', 'crown', 'alpha-crown', 'refine', 'relu-bab', 'milp'];
+export type StageName = 'attack' | 'ibp' | 'crown' | 'alpha-crown' | 'refine' | 'bab' | 'milp';
+export const STAGES: readonly StageName[] = ['attack', 'ibp', 'crown', 'alpha-crown', 'refine', 'bab', 'milp'];
 
 export interface StageRecord {
   stage: StageName;

@@ -1,4 +1,4 @@
-// Stage "refine" of the cascade (cascade.ts), between α-CROWN and relu-bab: per region with open
+// Stage "refine" of the cascade (cascade.ts), between α-CROWN and bab: per region with open
 // disjuncts, the pre-activation bounds of the unstable ReLUs are tightened by per-neuron MILPs
 // layer by layer (src/milp/refine-bounds.ts), on a pool of HiGHS workers (one per core); after
 // each layer, α-CROWN with optimised intermediate bounds re-derives the layers above from the

@@ -1,4 +1,4 @@
-// The engine's α-CROWN (src/bounds/optimise/alpha.ts) in the shape the α, relu-bab and MILP tests
+// The engine's α-CROWN (src/bounds/optimise/alpha.ts) in the shape the α, bab and MILP tests
 // use: optimised bounds of some rows, and every layer's bounds (α-optimised intermediate bounds
 // when asked), by network layer index.
 import type { Network } from '../../src/network.js';

@@ -1,4 +1,4 @@
-// The relu-bab stage of the cascade (cascade.ts) on every open disjunct: bab/search.ts (β-CROWN
+// The bab stage of the cascade (cascade.ts) on every open disjunct: bab/search.ts (β-CROWN
 // with joint α,β on the engine's one backward pass, any network), its leaves decided by the MILP
 // of the domain (bab/leaf.ts) where the MILP encodes the network. The attack's distance
 // bisection (src/milp/bisect-distance.ts) asks it too.
@@ -10,7 +10,7 @@ import { generalBab, rootOf, type BabRoot } from './bab/search.js';
 import { milpLeaf } from './bab/leaf.js';
 import type { LayerBounds } from '../bounds/types.js';
 
-export interface ReluBabStageOptions {
+export interface BabStageOptions {
   /** Date.now() value to stop by. */
   deadline: number;
   /** The α stage's layer bounds per region (the search starts from them). */
@@ -22,7 +22,7 @@ export interface ReluBabStageOptions {
   log: (line: string) => void;
 }
 
-export interface ReluBabStageResult {
+export interface BabStageResult {
   closed: number;
   counterexample: Counterexample | null;
   domains: number;
@@ -30,12 +30,12 @@ export interface ReluBabStageResult {
 }
 
 /**
- * The relu-bab stage: every open disjunct of every region, one at a time, each with an equal
+ * The bab stage: every open disjunct of every region, one at a time, each with an equal
  * share of the time left (what one does not use rolls over). A proof closes the disjunct in
  * `open`; a counterexample is returned only after replaying on the network (in the box, in
  * the unsafe set).
  */
-export async function reluBabStage(net: Network, open: OpenSet, opts: ReluBabStageOptions): Promise<ReluBabStageResult> {
+export async function babStage(net: Network, open: OpenSet, opts: BabStageOptions): Promise<BabStageResult> {
   const t0 = performance.now();
   let closed = 0, domains = 0;
   const regions = open.prop.regions;
@@ -67,11 +67,11 @@ export async function reluBabStage(net: Network, open: OpenSet, opts: ReluBabSta
     let root = rootAt.get(r);
     if (!root) { root = rootOf(net, region.lower, region.upper, opts.bounds?.[r]); rootAt.set(r, root); }
     const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);
-    if (!leaf.leaf && !noLeaf) { noLeaf = leaf.why; opts.log(`relu-bab: no leaf MILP (${leaf.why}): domains with nothing left to split stay open`); }
+    if (!leaf.leaf && !noLeaf) { noLeaf = leaf.why; opts.log(`bab: no leaf MILP (${leaf.why}): domains with nothing left to split stay open`); }
     const res = await generalBab(net, region.lower, region.upper, rows, { deadline, batch: opts.batch, maxDomains: opts.maxDomains, root, candidate, leaf: leaf.leaf ?? undefined });
     domains += res.domains;
     const rate = res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0;
-    opts.log(`relu-bab: region ${r} disjunct ${k}: ${res.status}${res.why ? ` (${res.why})` : ''} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf MILPs` : ''}, ${res.timeS.toFixed(1)}s)`);
+    opts.log(`bab: region ${r} disjunct ${k}: ${res.status}${res.why ? ` (${res.why})` : ''} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf MILPs` : ''}, ${res.timeS.toFixed(1)}s)`);
     if (res.status === 'counterexample' && cex) {
       const again = replay(net, region, cex);
       if (again.disjunct >= 0) return { closed, counterexample: { x: cex, y: again.y }, domains, timeS: (performance.now() - t0) / 1000 };

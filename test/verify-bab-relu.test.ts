@@ -1,7 +1,7 @@
 // Branch and bound (src/verify/bab/search.ts) with its leaves decided by the MILP of the domain
 // (bab/leaf.ts), against the exact MILP on small random networks: every proof agrees with the
 // exact minimum, thresholds near the minimum get decided (the leaves make the search complete on
-// these sizes), counterexamples replay; and the cascade's relu-bab stage.
+// these sizes), counterexamples replay; and the cascade's bab stage.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
@@ -160,7 +160,7 @@ function robustnessProperty(net: Network, x: Float64Array, eps: number): Propert
   return parseVnnlib(text, 'generated');
 }
 
-test('cascade: relu-bab decides properties α-CROWN leaves open (MILP skipped); answers check out', async () => {
+test('cascade: bab decides properties α-CROWN leaves open (MILP skipped); answers check out', async () => {
   const engine = new CpuEngine();
   let decided = 0;
   const rng = seededRng(77);
@@ -179,18 +179,18 @@ test('cascade: relu-bab decides properties α-CROWN leaves open (MILP skipped); 
         assert.is(pgdAttack(net, region, { restarts: 16, steps: 60, seed: 5 }).counterexample, null, `trial ${trial}: unsat, but the attack found one`);
       }
     }
-    if (out.decidedBy === 'relu-bab') {
+    if (out.decidedBy === 'bab') {
       decided++;
       if (out.answer === 'unsat') {
-        // every disjunct the cascade closed in relu-bab is also infeasible for the MILP
+        // every disjunct the cascade closed in bab is also infeasible for the MILP
         const region = prop.regions[0];
         const exact = await milpFindInSet(net, region, region.unsafe, { timeLimitS: 30 });
-        assert.is.not(exact.status, 'found', `trial ${trial}: relu-bab unsat, MILP found a point`);
+        assert.is.not(exact.status, 'found', `trial ${trial}: bab unsat, MILP found a point`);
       }
-      assert.ok(out.stages.some((s) => s.stage === 'relu-bab'));
+      assert.ok(out.stages.some((s) => s.stage === 'bab'));
     }
   }
-  assert.ok(decided >= 1, 'relu-bab decided no property');
+  assert.ok(decided >= 1, 'bab decided no property');
 });
 
 test.run();
