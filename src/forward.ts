@@ -136,7 +136,12 @@ export function applyLayer(net: Network, i: number, ins: Arr[], batch: number): 
     case 'maxpool2d':
     case 'avgpool2d': return pool(layer, x, batch, inShape, layer.shape);
     case 'pad': return pad(op.pads, x, batch, inShape, layer.shape);
-    case 'relu': return x.map((v) => (v > 0 ? v : 0));
+    case 'relu': {
+      // a plain loop: TypedArray map calls a function per element (the attack's forward passes)
+      const y = alloc(x, x.length);
+      for (let k = 0; k < x.length; k++) y[k] = x[k] > 0 ? x[k] : 0;
+      return y;
+    }
     case 'sigmoid': return x.map((v) => 1 / (1 + Math.exp(-v)));
     case 'reshape': return x;
     case 'add': {

@@ -112,9 +112,13 @@ export function inputGradient(net: Network, x: Float64Array, batch: number, c: F
         push(src, gx);
         break;
       }
-      case 'relu':
-        push(src, g.map((v, k) => (xin[k] > 0 ? v : 0)));
+      case 'relu': {
+        // a plain loop: TypedArray map calls a function per element
+        const gx = new Float64Array(g.length);
+        for (let k = 0; k < g.length; k++) gx[k] = xin[k] > 0 ? g[k] : 0;
+        push(src, gx);
         break;
+      }
       case 'sigmoid': {
         const y = acts[i];
         push(src, g.map((v, k) => v * y[k] * (1 - y[k])));

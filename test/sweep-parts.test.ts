@@ -142,4 +142,24 @@ test('progress bar: silent when not a terminal, draws when forced', async () => 
   assert.match(loud.text(), /10\/10/);
 });
 
+test('nextDown and nextUp step one float64 (against the 64-bit pattern ± 1), carries included', () => {
+  const view = new DataView(new ArrayBuffer(8));
+  const ref = (v: number, up: boolean) => {
+    if (v === 0) return up ? Number.MIN_VALUE : -Number.MIN_VALUE;
+    view.setFloat64(0, v);
+    const bits = view.getBigUint64(0);
+    view.setBigUint64(0, (v > 0) !== up ? bits - 1n : bits + 1n);
+    return view.getFloat64(0);
+  };
+  const at = (hi: number, lo: number) => { view.setUint32(0, hi); view.setUint32(4, lo); return view.getFloat64(0); };
+  const values = [0.3, -0.3, 1, -1, 0.1 + 0.2, Number.MIN_VALUE, -Number.MIN_VALUE, 5e-324 * 3, Number.MAX_VALUE, -Number.MAX_VALUE,
+    at(0x3ff00000, 0), at(0x3ff00000, 0xffffffff), at(0xbff00000, 0), at(0xbff00000, 0xffffffff), at(0x00000001, 0), at(0x80000000, 0xffffffff)];
+  let s = 12345;
+  for (let k = 0; k < 200; k++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; values.push((s / 2 ** 32 - 0.5) * 10 ** ((k % 20) - 10)); }
+  for (const v of values) {
+    assert.ok(Object.is(nextDown(v), ref(v, false)), `nextDown(${v})`);
+    assert.ok(Object.is(nextUp(v), ref(v, true)), `nextUp(${v})`);
+  }
+});
+
 test.run();

@@ -142,6 +142,27 @@ for (const E of [1, 2, 5, 10, 16]) {
   });
 }
 
+test('adaptive plans per starting upper end: a boundary one below the attack\'s is found in two probes', async () => {
+  const count = 300, E = 10;
+  const eps = Array.from({ length: E }, (_, k) => 0.01 * (k + 1));
+  // the attack falsified input i from index h(i) on; the bounds verify it below h(i) - 1
+  const h = (i: number) => 2 + (i % 8);
+  const verdict = (i: number, e: number) => e < eps[h(i) - 1] - 1e-9;
+  const candidates = Array.from({ length: count }, (_, i) => i);
+  const problem = { net: tinyNet(), inputs: inputsFor(count), labels: new Int32Array(count), count, eps, candidates };
+  const hi = Int32Array.from(candidates, h);
+  const engine = new FakeEngine(verdict);
+  const run = await runSweep(engine, problem, { method: 'crown', pilot: 80, hi });
+  const want = eps.map((e) => candidates.filter((i) => verdict(i, e)).length);
+  assert.equal(verifiedCounts(run, count, E), want);
+  // after the pilot, each input needs its two neighbouring probes and no more
+  let rest = 0;
+  for (let i = 80; i < count; i++) rest += engine.seen.get(i)?.length ?? 0;
+  assert.is(rest, 2 * (count - 80), `probes after the pilot: ${rest}`);
+  const runB = await runSweep(new FakeEngine(verdict), problem, { method: 'crown', schedule: 'bisect', hi });
+  assert.ok(run.pairsBounded < runB.pairsBounded, `adaptive ${run.pairsBounded} vs bisect ${runB.pairsBounded} pairs`);
+});
+
 test('progress callback adds up to the pairs bounded; time is attributed to the epsilons probed', async () => {
   const count = 40;
   const eps = [0.01, 0.02, 0.03];

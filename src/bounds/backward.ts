@@ -40,7 +40,7 @@ import { concretise } from './linalg.js';
 import type { LayerPlan } from './plan.js';
 import type { Rows, RuleCtx } from './ops/rule.js';
 import { addCoeffs, clonePatches, concretisePatches, denseOf, gatherWindows, inside, isPatches, toDense, withData, type Coeffs, type Patches } from './patches.js';
-import { isLiveRows, liveInputs, liveToDense, readsInput, type LiveRows } from './live.js';
+import { fusedLines, isLiveRows, liveInputs, liveToDense, readsInput, type LiveRows } from './live.js';
 
 export interface BackwardState {
   plan: NetPlan;
@@ -115,7 +115,9 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
     }
     const param = params?.layer?.[j];
     const live = plain ? liveInputs(plan, st.relax, p) : undefined;
-    const ctx = live ? { ...ctxOf(p, st.count), live } : ctxOf(p, st.count);
+    // the ReLU below takes its step inside this Dense step when nothing reshapes it (no α or β there)
+    const fuse = live && p.op.kind === 'dense' && !params?.layer?.[p.inputs[0]] ? fusedLines(plan, st.relax, p) : undefined;
+    const ctx = live ? { ...ctxOf(p, st.count), live, ...(fuse ? { fuse } : {}) } : ctxOf(p, st.count);
     if (plain && p.rule.concretiseInput && !param?.beta && pending.size === 0 && !inputA && !patchForm(got) && readsInput(plan, p)) {
       return p.rule.concretiseInput(p.op, got as Float64Array | LiveRows, rows, ctx, st.inMid, st.inRad);
     }

@@ -15,7 +15,7 @@ export function transposeOf(W: Float64Array, rows: number, cols: number): Float6
 }
 
 /** Below this many multiply-adds the copies into wasm memory cost more than they save. */
-const WASM_MIN_MACS = 4096;
+export const WASM_MIN_MACS = 4096;
 
 /**
  * out (n × cols) = A (n × inner) · W (inner × cols), given WT = Wᵀ (cols × inner); out is

@@ -105,6 +105,43 @@ export function liveInputs(plan: NetPlan, relax: (Relaxation | undefined)[], p: 
 }
 
 /**
+ * For a Dense layer p of a plain pass whose only input is a ReLU that p alone reads (and that
+ * the pass gives no α or β): the ReLU's lines on each box's live neurons (liveInputs' columns, in
+ * their order; every neuron's when all are live), so that p's live step can take the ReLU's
+ * step too (ops/dense.ts, as the product is produced; relax/lines.ts stepRow, the same sums)
+ * and mark the runs `lined`. Undefined otherwise. With one reader no other rows reach the ReLU's
+ * output, so the ReLU's own step (backwardLinesLive) gets exactly these runs and passes them on.
+ */
+export function fusedLines(plan: NetPlan, relax: (Relaxation | undefined)[], p: LayerPlan): ((box: number) => { lines: LiveLines; relax: Relaxation }) | undefined {
+  if (p.inputs.length !== 1) return undefined;
+  const src = p.inputs[0];
+  if (src === INPUT || plan.layers[src].op.kind !== 'relu') return undefined;
+  const r = relax[src];
+  if (!r || r.kind !== 'lines' || r.lowIcpt) return undefined;
+  if (readerCount(plan, src) !== 1) return undefined;
+  const n = plan.layers[src].outSize;
+  return (box) => {
+    const split = liveSplit(r, box, n);
+    return { relax: r, lines: split ? liveLines(r, split, box, n) : { low: r.lowSlope.subarray(box * n, (box + 1) * n), up: r.upSlope.subarray(box * n, (box + 1) * n), icpt: r.upIcpt.subarray(box * n, (box + 1) * n) } };
+  };
+}
+
+export type LiveLines = NonNullable<LiveSplit['lines']>;
+
+const readers = new WeakMap<NetPlan, Int32Array>();
+/** How many layers read layer j's output (the network's output counts as one more reader). */
+function readerCount(plan: NetPlan, j: number): number {
+  let c = readers.get(plan);
+  if (!c) {
+    c = new Int32Array(plan.layers.length);
+    for (const q of plan.layers) for (const src of q.inputs) if (src !== INPUT) c[src]++;
+    c[plan.layers.length - 1]++;
+    readers.set(plan, c);
+  }
+  return c[j];
+}
+
+/**
  * Rows in live form: per run of rows of one box, the coefficients on the columns `cols` only
  * (ascending; null: every column), the others 0. The Dense and per-neuron-lines rules step on
  * this form (OpRule.backwardLive) the way the chain of such layers needs it: a product of
@@ -121,6 +158,11 @@ export interface LiveRows {
 
 export interface LiveRun {
   box: number;
+  /**
+   * Set by a Dense step that also took the step through this relaxation's lines (fusedLines):
+   * the rows are already coefficients on the activation's input, its intercepts in rows.bias.
+   */
+  lined?: Relaxation;
   /** Rows [r0, r1). */
   r0: number;
   r1: number;

@@ -1,22 +1,20 @@
-// boundNetworkCpu over several threads: the boxes are split into contiguous ranges, one per
-// thread (this one included), each bounded by the same synchronous code, so the results are the
-// same bits as one call (a box's bounds never depend on the other boxes). Boxes and results
-// travel in SharedArrayBuffers; a network is sent to each worker once and kept there.
+// boundNetworkCpu over several threads: the boxes are cut into chunks that the threads (this one
+// included) claim one at a time until none is left (box-chunks.ts), each bounded by the same
+// synchronous code, so the results are the same bits as one call (a box's bounds never depend on
+// the other boxes) and no thread waits while another still has a long range to go. Boxes and
+// results travel in SharedArrayBuffers; a network is sent to each worker once and kept there.
 import os from 'node:os';
 import { NetThreadPool } from '../net-thread-pool.js';
 import type { Network } from '../network.js';
 import { UserError } from '../errors.js';
 import { outputSize } from '../network.js';
-import type { BoundOptions, BoundResult, Boxes, Spec } from './types.js';
+import type { BoundOptions, BoundResult, Boxes } from './types.js';
 import { boundNetworkCpu, checkSpec, type CpuBoundOptions } from './bound.js';
 import { checkBoxes, planOf } from './plan.js';
+import { boundChunks, type ChunkJob } from './box-chunks.js';
 
-/** Messages to a worker: a network to keep, or a range of boxes to bound. */
-interface JobPayload {
-  lower: Float64Array; upper: Float64Array; start: number; count: number; inSize: number;
-  opts: BoundOptions & CpuBoundOptions; outLower: Float64Array; outUpper: Float64Array;
-}
-export type ToWorker = { kind: 'net'; id: number; net: Network } | ({ kind: 'job'; job: number; id: number } & JobPayload);
+/** Messages to a worker: a network to keep, or a call's chunks to help with. */
+export type ToWorker = { kind: 'net'; id: number; net: Network } | ({ kind: 'job'; job: number; id: number } & ChunkJob);
 export type FromWorker = { job: number; error?: { message: string; user: boolean } };
 
 const pool = new NetThreadPool<FromWorker, void>(new URL('./thread-worker.js', import.meta.url), (m) =>
@@ -54,11 +52,10 @@ function sharedCopy(a: Float64Array): Float64Array {
   return s;
 }
 
-function specSlice(spec: Spec | undefined, start: number, count: number, m: number): Spec | undefined {
-  if (!spec || spec.shared) return spec;
-  const w = spec.rows * m;
-  return { c: spec.c.slice(start * w, (start + count) * w), rows: spec.rows, shared: false };
-}
+/** Chunks per thread and call: small enough that the last one leaves little idle time. */
+const CHUNKS_PER_THREAD = 8;
+/** Most boxes per chunk (boundNetworkCpu's own CROWN chunk). */
+const MAX_CHUNK = 128;
 
 /** boundNetworkCpu split over `threads` threads when the work pays for it (same results). */
 export async function boundNetworkThreaded(
@@ -71,27 +68,23 @@ export async function boundNetworkThreaded(
   const m = outputSize(net);
   const rows = opts.spec?.rows ?? m;
   if (opts.spec) checkSpec(net, opts.spec, boxes.count);
-  const inSize = planOf(net).inSize;
-  const lower = sharedCopy(boxes.lower), upper = sharedCopy(boxes.upper);
-  const outLower = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
-  const outUpper = new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8));
-  const per = Math.ceil(boxes.count / parts);
+  const spec = opts.spec && !opts.spec.shared ? { ...opts.spec, c: sharedCopy(opts.spec.c) } : opts.spec;
+  const job: ChunkJob = {
+    lower: sharedCopy(boxes.lower), upper: sharedCopy(boxes.upper), inSize: planOf(net).inSize, count: boxes.count,
+    chunk: Math.max(1, Math.min(MAX_CHUNK, Math.ceil(boxes.count / (parts * CHUNKS_PER_THREAD)))),
+    next: new Int32Array(new SharedArrayBuffer(4)),
+    opts: { ...opts, spec },
+    outLower: new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8)),
+    outUpper: new Float64Array(new SharedArrayBuffer(boxes.count * rows * 8)),
+  };
   const waits: Promise<void>[] = [];
-  for (let k = 1; k < parts; k++) {
-    const start = k * per, count = Math.min(per, boxes.count - start);
-    if (count <= 0) break;
-    const job: JobPayload = { lower, upper, start, count, inSize, opts: { ...opts, spec: specSlice(opts.spec, start, count, m) }, outLower, outUpper };
-    waits.push(pool.run(k - 1, net, job));
-  }
+  for (let k = 1; k < parts; k++) waits.push(pool.run(k - 1, net, job));
   try {
-    // this thread's share: the first range
-    const mine = boundNetworkCpu(net, { lower: boxes.lower.subarray(0, per * inSize), upper: boxes.upper.subarray(0, per * inSize), count: per }, { ...opts, spec: specSlice(opts.spec, 0, per, m) });
-    outLower.set(mine.lower);
-    outUpper.set(mine.upper);
+    boundChunks(net, job);
   } finally {
     await Promise.allSettled(waits);
     pool.release();
   }
   await Promise.all(waits);
-  return { lower: new Float64Array(outLower), upper: new Float64Array(outUpper), rows };
+  return { lower: new Float64Array(job.outLower), upper: new Float64Array(job.outUpper), rows };
 }

@@ -1,9 +1,8 @@
-// An attack worker (attack-threads.ts): keeps the networks it is sent and attacks parts of a
-// batch of (input, eps) pairs with the synchronous attackPairs.
+// An attack worker (attack-threads.ts): keeps the networks it is sent and, per batch of (input,
+// eps) pairs, attacks chunks of it with the synchronous attackPairs until none is left.
 import { parentPort } from 'node:worker_threads';
 import type { Network } from '../network.js';
-import { attackPairs } from './attack.js';
-import type { FromAttackWorker, ToAttackWorker } from './attack-threads.js';
+import { attackChunks, type FromAttackWorker, type ToAttackWorker } from './attack-threads.js';
 
 const nets = new Map<number, Network>();
 
@@ -16,7 +15,7 @@ parentPort!.on('message', (m: ToAttackWorker) => {
   try {
     const net = nets.get(m.id);
     if (!net) throw new Error(`attack worker: network ${m.id} was never sent`);
-    reply = { job: m.job, found: attackPairs(net, m.inputs, m.labels, m.pairs, m.opts) };
+    reply = { job: m.job, found: attackChunks(net, m) };
   } catch (e) {
     reply = { job: m.job, error: e instanceof Error ? e.message : String(e) };
   }

@@ -1,15 +1,21 @@
 // Input boxes [x - eps, x + eps] ∩ [0, 1] for (input, epsilon) probes, in the engines' Boxes form.
 import type { Boxes } from '../bounds/types.js';
 
-const buf = new DataView(new ArrayBuffer(8));
+// v's bits as two 32-bit halves: stepping the 64-bit pattern by one without BigInt (the sweep
+// does it for every pixel of every box); LO is the low half's index in this platform's order
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HI = 1 - LO;
 
 /** The next float64 below v (v finite). */
 export function nextDown(v: number): number {
   if (v === 0) return -Number.MIN_VALUE;
-  buf.setFloat64(0, v);
-  const bits = buf.getBigUint64(0);
-  buf.setBigUint64(0, v > 0 ? bits - 1n : bits + 1n);
-  return buf.getFloat64(0);
+  f64[0] = v;
+  if (v > 0) {
+    // the magnitude one step down
+    if (u32[LO] === 0) { u32[LO] = 0xffffffff; u32[HI]--; } else u32[LO]--;
+  } else if (u32[LO] === 0xffffffff) { u32[LO] = 0; u32[HI]++; } else u32[LO]++;
+  return f64[0];
 }
 
 /** The next float64 above v (v finite). */

@@ -5,14 +5,20 @@
 // columns (and the bias, as one more column); the other coefficients are 0, which gives the same
 // bounds bit for bit (the argument is in live.ts). Every computed coefficient, and A·b, is the
 // same sum over k in the same order as without.
+// When the input is a ReLU this layer alone reads (RuleCtx.fuse, ../live.ts fusedLines), the step
+// also takes the ReLU's step on each row right after its product and A·b: in the wasm kernel on
+// the product where it lies (../wasm/gemm-wat.ts `lines`), else relax/lines.ts stepRow; rows.bias
+// gets A·b and then the ReLU's intercept sum, the two additions the separate steps make, in
+// their order, so the same bits. The runs are marked `lined` and the ReLU's step passes them on.
 // Reading the network input, the product's rows go straight into the concretisation
 // (`concretiseInput`): the same sums as `backward` then linalg.concretise, without materialising
 // the rows × inFeatures product.
 import type { DenseOp } from '../../network.js';
 import type { OpRule, Rows, RuleCtx } from './rule.js';
-import { absOf, centreRadius, concretiseJs, fromCentreRadius, matmulOnce, matmulRows, transposeOf } from '../linalg.js';
+import { absOf, centreRadius, concretiseJs, fromCentreRadius, matmulOnce, matmulRows, transposeOf, WASM_MIN_MACS } from '../linalg.js';
 import { boxRuns, gatherSub, isLiveRows, type LiveRows, type LiveRun } from '../live.js';
-import { gemmConcretiseWasm } from '../wasm/gemm.js';
+import { gemmConcretiseWasm, gemmLinesWasmOnce } from '../wasm/gemm.js';
+import { stepRow } from '../relax/lines.js';
 
 /** rows.bias[r] += A[r]·b, summed over the outputs in order. */
 function addBias(A: Float64Array, rows: Rows, m: number, bias: Float64Array): void {
@@ -43,12 +49,16 @@ function liveStep(op: DenseOp, A: Float64Array | LiveRows, rows: Rows, ctx: Rule
     const cols = ctx.live ? ctx.live(box) : null;
     const L = cols ? cols.length : n, w = L + 1;
     const data = new Float64Array((g1 - g0) * L);
-    runs.push({ box, r0: g0, r1: g1, cols, data });
+    // with ctx.fuse, the ReLU below steps each row right after its product (and its A·b)
+    const fused = ctx.fuse?.(box);
+    const lines = fused?.lines;
+    runs.push({ box, r0: g0, r1: g1, cols, data, ...(fused ? { lined: fused.relax } : {}) });
     for (let q = q0; q < q1; q++) {
       const { r0, r1, cols: outs, data: Ar } = src[q];
       const nr = r1 - r0, at = (r0 - g0) * L;
       const inner = outs ? outs.length : m;
-      if (inner === 0) continue; // every coefficient 0: the product and A·b add nothing
+      // every coefficient 0: the product and A·b add nothing, and the ReLU's step leaves 0s and adds +0
+      if (inner === 0) continue;
       if (outs && inner === 1) {
         // one output (a row that starts here): the product's sums have one term, 0 + a·w
         const o = outs[0], wo = o * n;
@@ -58,23 +68,27 @@ function liveStep(op: DenseOp, A: Float64Array | LiveRows, rows: Rows, ctx: Rule
           for (let t = 0; t < L; t++) data[at + r * L + t] = 0 + a * W[wo + (cols ? cols[t] : t)];
           rows.bias[r0 + r] += 0 + a * bias[o];
         }
-        continue;
-      }
-      if (!outs && (!cols || fullIsCheaper(Ar, nr, m, n, L))) {
+      } else if (!outs && (!cols || fullIsCheaper(Ar, nr, m, n, L))) {
         // dense rows against the resident W, every column, then this box's live ones picked out
         const full = cols ? new Float64Array(nr * n) : data.subarray(at, at + nr * n);
         matmulRows(Ar, nr, m, transposeOf(W, m, n), n, full);
         addBias(Ar, { n: nr, box: rows.box, bias: rows.bias.subarray(r0, r1) }, m, bias);
         if (cols) for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) data[at + r * L + t] = full[r * n + cols[t]];
-        continue;
+      } else {
+        const sub = gatherSub(W, m, n, outs, cols, bias);
+        const take = (part: Float64Array, sums?: Float64Array) => {
+          for (let r = 0; r < nr; r++) {
+            const po = r * w;
+            data.set(part.subarray(po, po + L), at + r * L);
+            rows.bias[r0 + r] += part[po + L];
+            if (sums) rows.bias[r0 + r] += sums[r];
+          }
+        };
+        // the product and the ReLU's step in one wasm call, or the product alone
+        if (lines && nr * inner * w >= WASM_MIN_MACS && gemmLinesWasmOnce(Ar, nr, inner, sub, w, lines, L, take)) continue;
+        matmulOnce(Ar, nr, inner, sub, w, take);
       }
-      matmulOnce(Ar, nr, inner, gatherSub(W, m, n, outs, cols, bias), w, (part) => {
-        for (let r = 0; r < nr; r++) {
-          const po = r * w;
-          data.set(part.subarray(po, po + L), at + r * L);
-          rows.bias[r0 + r] += part[po + L];
-        }
-      });
+      if (lines) for (let r = 0; r < nr; r++) rows.bias[r0 + r] += stepRow(data, at + r * L, L, 0, lines.low, lines.up, lines.icpt);
     }
     q0 = q1;
   }

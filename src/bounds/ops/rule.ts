@@ -7,7 +7,7 @@ import type { Op, Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { LayerParams, Relaxation } from '../relax/types.js';
 import type { Coeffs, Patches } from '../patches.js';
-import type { LiveRows } from '../live.js';
+import type { LiveLines, LiveRows } from '../live.js';
 
 /** What a rule knows about the layer it is applied to. */
 export interface RuleCtx {
@@ -24,6 +24,11 @@ export interface RuleCtx {
    * read it compute every column, which gives the same bounds.
    */
   live?: (box: number) => Int32Array | null;
+  /**
+   * Dense steps in live form only (../live.ts fusedLines): the lines of the ReLU that input 0 is,
+   * on the columns `live` gives, for a step that takes the ReLU's step too.
+   */
+  fuse?: (box: number) => { lines: LiveLines; relax: Relaxation };
 }
 
 /**

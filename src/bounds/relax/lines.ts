@@ -41,13 +41,21 @@ export function backwardThroughLines(A: Float64Array, rows: Rows, n: number, lin
  * The step on rows in dense or live form (../live.ts; plain passes). Live runs whose columns are
  * this relaxation's live neurons of their box (as a Dense step with RuleCtx.live leaves them)
  * step in place over those neurons, with fixed lines and no lower intercept; anything else goes
- * through backwardThroughLines in dense form. Same sums, same order, same bits.
+ * through backwardThroughLines in dense form. Same sums, same order, same bits. Runs marked
+ * `lined` with these lines were stepped by the Dense step that produced them (../live.ts
+ * fusedLines) and pass unchanged.
  */
 export function backwardLinesLive(A: Float64Array | LiveRows, rows: Rows, n: number, lines: LineRelax, param?: LayerParams): (Float64Array | LiveRows)[] {
   if (!isLiveRows(A)) return backwardThroughLines(A, rows, n, lines, param);
   const { lowSlope, lowIcpt, upSlope, upIcpt, free } = lines;
-  const fits = !(free && param?.alpha) && !lowIcpt && A.runs.every((run) => run.cols === (liveSplit(lines, run.box, n)?.live ?? null));
-  if (!fits) return backwardThroughLines(liveToDense(A), rows, n, lines, param);
+  // runs a Dense step already took through these lines (live.ts fusedLines) pass unchanged
+  const todo = A.runs.filter((run) => run.lined !== lines);
+  if (!todo.length) return [A];
+  const fits = todo.length === A.runs.length && !(free && param?.alpha) && !lowIcpt && A.runs.every((run) => run.cols === (liveSplit(lines, run.box, n)?.live ?? null));
+  if (!fits) {
+    if (todo.length !== A.runs.length) throw new Error('backwardLinesLive: rows partly stepped already');
+    return backwardThroughLines(liveToDense(A), rows, n, lines, param);
+  }
   for (const { box, r0, r1, cols, data } of A.runs) {
     const split = cols && liveSplit(lines, box, n);
     // the lines on the run's columns, contiguous (every neuron's own when all are live)
@@ -60,7 +68,7 @@ export function backwardLinesLive(A: Float64Array | LiveRows, rows: Rows, n: num
 }
 
 /** One live-form row (data[po … po + L), lines at ro + t): in place; returns its intercepts' sum. */
-function stepRow(data: Float64Array, po: number, L: number, ro: number, low: Float64Array, up: Float64Array, icpt: Float64Array): number {
+export function stepRow(data: Float64Array, po: number, L: number, ro: number, low: Float64Array, up: Float64Array, icpt: Float64Array): number {
   let bias = 0;
   for (let t = 0; t < L; t++) {
     const a = data[po + t];

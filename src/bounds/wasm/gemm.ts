@@ -14,12 +14,14 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 type GemmFn = (a: number, n: number, inner: number, w: number, cols: number, out: number, pack: number, koff: number) => void;
 type ConcretiseFn = (a: number, n: number, size: number, mid: number, rad: number, box: number, lb: number) => void;
+type GemmcFn = (a: number, n: number, inner: number, w: number, cols: number, pack: number, koff: number, mid: number, rad: number, box: number, lb: number) => void;
+type LinesFn = (p: number, n: number, L: number, stride: number, low: number, up: number, icpt: number, sums: number) => void;
 
 const PAGE = 65536;
 /** Resident factors beyond this many bytes are dropped and reloaded on demand. */
 const RESIDENT_CAP = 256 * 1024 * 1024;
 
-let kernel: { fn: GemmFn; concretise: ConcretiseFn; memory: WasmMemory } | null | undefined;
+let kernel: { fn: GemmFn; fnc: GemmcFn; concretise: ConcretiseFn; lines: LinesFn; memory: WasmMemory } | null | undefined;
 /** Address of each resident factor, valid while its epoch is the current one. */
 const resident = new WeakMap<Float64Array, { at: number; epoch: number }>();
 let epoch = 0;
@@ -30,7 +32,7 @@ function load(): typeof kernel {
   try {
     if (!WA || !GEMM_WASM_BASE64) throw new Error('no WebAssembly');
     const inst = new WA.Instance(new WA.Module(Buffer.from(GEMM_WASM_BASE64, 'base64')), {});
-    kernel = { fn: inst.exports.gemm as GemmFn, concretise: inst.exports.concretise as ConcretiseFn, memory: inst.exports.memory as WasmMemory };
+    kernel = { fn: inst.exports.gemm as GemmFn, fnc: inst.exports.gemmc as GemmcFn, concretise: inst.exports.concretise as ConcretiseFn, lines: inst.exports.lines as LinesFn, memory: inst.exports.memory as WasmMemory };
   } catch {
     kernel = null; // no WebAssembly SIMD here: the JS loops do the work
   }
@@ -121,11 +123,42 @@ export function gemmWasmOnce(A: Float64Array, n: number, inner: number, W: Float
   return true;
 }
 
+/** Per-neuron lines on L columns (relax/lines.ts: slopes for a > 0 and a < 0, the upper intercept). */
+export interface LinesOf { low: Float64Array; up: Float64Array; icpt: Float64Array }
+
+/**
+ * gemmWasmOnce followed by the backward step through `lines` on the product's first L columns
+ * (the wasm `lines` kernel, relax/lines.ts stepRow's sums bit for bit), in place in wasm memory:
+ * `take` gets the stepped product and each row's sum of intercept terms (n of them), both views
+ * valid only during the call. Returns false when WebAssembly is missing.
+ */
+export function gemmLinesWasmOnce(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, lines: LinesOf, L: number, take: (product: Float64Array, sums: Float64Array) => void): boolean {
+  if (!load()) return false;
+  const wAt = top;
+  const G = gemmLayout(n, inner, cols, align(wAt + inner * cols * 8 + 16));
+  const lowAt = align(G.end), upAt = align(lowAt + L * 8), icptAt = align(upAt + L * 8), sumsAt = align(icptAt + L * 8);
+  ensure(sumsAt + G.rows * 8);
+  const buf = kernel!.memory.buffer;
+  const w = new Float64Array(buf, wAt, inner * cols + 2);
+  w.set(W.subarray(0, inner * cols));
+  w[inner * cols] = 0;
+  w[inner * cols + 1] = 0;
+  new Float64Array(buf, lowAt, L).set(lines.low.subarray(0, L));
+  new Float64Array(buf, upAt, L).set(lines.up.subarray(0, L));
+  new Float64Array(buf, icptAt, L).set(lines.icpt.subarray(0, L));
+  runGemm(G, A, n, inner, wAt, cols);
+  // padding rows of the product are 0 (their A rows are): an even count reads one at most
+  kernel!.lines(G.oAt, n + (n & 1), L, cols * 8, lowAt, upAt, icptAt, sumsAt);
+  take(new Float64Array(buf, G.oAt, n * cols), new Float64Array(buf, sumsAt, n));
+  return true;
+}
+
 /**
  * lb[r] += concretisation of row r of A·W over its box box[r] (mid, rad: boxes × `cols`
  * centres and radii): gemmWasm followed by concretiseWasm, without copying the product out of
- * wasm memory and back in. Same kernels, same sums, same bits. W is resident (a network's
- * weights). Returns false when WebAssembly is missing.
+ * wasm memory and back in (and, when every block of four rows reads one box, in one kernel that
+ * concretises the product as it is produced: gemmc). Same sums, same order, same bits. W is
+ * resident (a network's weights). Returns false when WebAssembly is missing.
  */
 export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W: Float64Array, cols: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): boolean {
   if (!load()) return false;
@@ -138,16 +171,30 @@ export function gemmConcretiseWasm(A: Float64Array, n: number, inner: number, W:
   const boxAt = align(radAt + local.size * cols * 8);
   const lbAt = align(boxAt + rows * 4);
   ensure(lbAt + rows * 8);
-  runGemm(L, A, n, inner, w, cols);
   const buf = kernel!.memory.buffer;
   copyBoxes(buf, local, mid, rad, cols, midAt, radAt);
   new Int32Array(buf, boxAt, rows).set(idx.subarray(0, rows));
   const l = new Float64Array(buf, lbAt, rows);
   l.set(lb.subarray(0, n));
   if (rows > n) l.fill(0, n);
-  // concretise's rows go in pairs: an odd n reads one padding row (its A row of the product is 0)
-  kernel!.concretise(oAt, n + (n & 1), cols, midAt, radAt, boxAt, lbAt);
+  if (blocksOfOneBox(box, n)) {
+    // the product concretised as it is produced (gemmc), never stored
+    const a = new Float64Array(buf, L.aAt, rows * inner);
+    a.set(A.subarray(0, n * inner));
+    if (rows > n) a.fill(0, n * inner);
+    kernel!.fnc(L.aAt, n, inner, w, cols, L.packAt, L.koffAt, midAt, radAt, boxAt, lbAt);
+  } else {
+    runGemm(L, A, n, inner, w, cols);
+    // concretise's rows go in pairs: an odd n reads one padding row (its A row of the product is 0)
+    kernel!.concretise(oAt, n + (n & 1), cols, midAt, radAt, boxAt, lbAt);
+  }
   lb.set(l.subarray(0, n));
+  return true;
+}
+
+/** True when every block of four rows (0–3, 4–7, …) reads one box (gemmc's blocks). */
+function blocksOfOneBox(box: Int32Array, n: number): boolean {
+  for (let r = 0; r < n; r++) if (box[r] !== box[r & ~3]) return false;
   return true;
 }
 
