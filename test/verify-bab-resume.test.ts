@@ -1,6 +1,7 @@
 // Branch and bound that stops for time and goes on from its open domains (search.ts's
 // BabFrontier, used by the cascade's bab stage for a second round): a search cut into many
-// short calls, each resuming the last one's frontier, is the same search as one uninterrupted
+// short calls (one batch each, every other one also cut by a 5 ms deadline), each resuming the
+// last one's frontier, is the same search as one uninterrupted
 // call — the same answer, the same number of domains bounded, the same depth (the whole search
 // is held to the exact MILP in verify-bab-relu.test.ts). A frontier is taken once, and none is
 // kept past keepBytes.
@@ -54,34 +55,34 @@ function leafOf(net: Network, lower: Float64Array, upper: Float64Array, rows: Ba
 }
 
 /**
- * The search in calls of about `ms` milliseconds, each resuming the last one's open domains (a
- * call that bounded nothing, e.g. a leaf MILP that needs longer, doubles the next one's time).
+ * The search in calls of `steps` batches each (odd calls also cut by a short deadline, which
+ * can stop a leaf MILP midway), each resuming the last one's open domains.
  */
-async function inSlices(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], ms: number): Promise<{ res: BabResult; calls: number; domains: number }> {
+async function inSlices(net: Network, lower: Float64Array, upper: Float64Array, rows: BabRowSpec[], steps: number): Promise<{ res: BabResult; calls: number; domains: number }> {
   const root = rootFor(net, lower, upper);
   const leaf = leafOf(net, lower, upper, rows, root);
-  let res = await generalBab(net, lower, upper, rows, { deadline: Date.now() + ms, root, leaf, keepBytes: Infinity });
-  let calls = 1, domains = res.domains, slice = ms;
+  let res = await generalBab(net, lower, upper, rows, { deadline: Date.now() + 60_000, maxSteps: steps, root, leaf, keepBytes: Infinity });
+  let calls = 1, domains = res.domains;
   while (res.status === 'timeout' && calls < 10_000) {
-    assert.ok(res.frontier, 'a timed-out search within keepBytes hands back its open domains');
-    slice = res.domains === 0 ? slice * 2 : ms;
-    res = await generalBab(net, lower, upper, rows, { deadline: Date.now() + slice, root, leaf, resume: res.frontier, keepBytes: Infinity });
+    assert.ok(res.frontier, 'a stopped search within keepBytes hands back its open domains');
+    const deadline = Date.now() + (calls % 2 ? 5 : 60_000);
+    res = await generalBab(net, lower, upper, rows, { deadline, maxSteps: steps, root, leaf, resume: res.frontier, keepBytes: Infinity });
     calls++;
     domains += res.domains;
   }
   return { res, calls, domains };
 }
 
-test('a search resumed from its frontier in many short calls is the uninterrupted search: same answer, domains and margin', async () => {
+test('a search resumed from its frontier call after call is the uninterrupted search: same answer, domains and margin', async () => {
   let compared = 0, deep = 0;
   for (let seed = 1; seed <= 16; seed++) {
     const { net, lower, upper, a } = instance(seed);
     const root = rootFor(net, lower, upper);
     const rows: BabRowSpec[] = [{ a, b: await threshold(net, lower, upper, a, root, seed) }];
-    const whole = await generalBab(net, lower, upper, rows, { deadline: Date.now() + 3_000, root, leaf: leafOf(net, lower, upper, rows, root) });
-    // compared where the whole search proves within 3 s (a threshold above the true minimum ends otherwise)
+    const whole = await generalBab(net, lower, upper, rows, { deadline: Date.now() + 60_000, maxSteps: 60, root, leaf: leafOf(net, lower, upper, rows, root) });
+    // compared where the whole search proves within 60 batches (a threshold above the true minimum ends otherwise)
     if (whole.status !== 'proved') continue;
-    const sliced = await inSlices(net, lower, upper, rows, 10);
+    const sliced = await inSlices(net, lower, upper, rows, 1);
     assert.is(sliced.res.status, whole.status, `seed ${seed}`);
     assert.is(sliced.domains, whole.domains, `seed ${seed}: domains bounded, sliced vs whole`);
     assert.is(sliced.res.maxDepth, whole.maxDepth, `seed ${seed}: depth`);
@@ -90,7 +91,7 @@ test('a search resumed from its frontier in many short calls is the uninterrupte
     if (whole.domains > 20 && sliced.calls > 3) deep++;
     if (process.env.VERIBOUND_TEST_DEBUG) console.log(seed, whole.domains, sliced.calls);
   }
-  assert.ok(compared >= 10, `only ${compared} searches proved within 3 s`);
+  assert.ok(compared >= 10, `only ${compared} searches proved within 60 batches`);
   assert.ok(deep >= 4, `only ${deep} searches deep enough to be cut into several calls`);
 });
 

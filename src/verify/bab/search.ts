@@ -81,6 +81,8 @@ export interface BabOptions {
   candidatesPerStep?: number;
   /** Decides domains with nothing left to split (leaf.ts); without one they stop the search. */
   leaf?: LeafSolver;
+  /** Stop as on the deadline after this many batches of splits (a budget that does not depend on the machine's speed). */
+  maxSteps?: number;
   /** Go on from these open domains of an earlier call on the same rows, box and root (not the root's). */
   resume?: BabFrontier;
   /** On timeout, hand back the open domains when their parameters take at most this many bytes (default 0: never). */
@@ -223,8 +225,10 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
     }
     heap.push(root.doms[0]);
   }
+  let steps = 0;
+  const maxSteps = opts.maxSteps ?? Infinity;
   while (heap.size) {
-    if (Date.now() > opts.deadline) return timedOut(heap);
+    if (Date.now() > opts.deadline || steps++ >= maxSteps) return timedOut(heap);
     if (heap.size + batch > maxDomains) return result('limit', heap.peek()!.margin);
     const parents: Domain[] = [];
     while (parents.length < batch && heap.size) parents.push(heap.pop()!);
