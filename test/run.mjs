@@ -13,9 +13,12 @@ import os from 'node:os';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = path.join(root, 'dist', 'test');
 const filter = process.argv[2] ?? '';
+// only compiled files whose source is still there: a renamed or deleted test leaves its old
+// .js behind in dist/ (tsc never removes outputs), and that stale copy must not run
 const files = fs.readdirSync(dir, { recursive: true })
   .map(String)
   .filter((f) => f.endsWith('.test.js') && f.includes(filter))
+  .filter((f) => fs.existsSync(path.join(root, 'test', f.replace(/\.js$/, '.ts'))))
   .sort();
 
 process.env.XDG_RUNTIME_DIR ??= os.tmpdir();
