@@ -7,6 +7,7 @@
 //   node bench/crown-bits.mjs compare A.bin B.bin
 import fs from 'node:fs';
 import path from 'node:path';
+import { distModules } from './dist-modules.mjs';
 
 const [cmd, a, b, which = 'mlp,256x6,cnn', NN = '40'] = process.argv.slice(2);
 const fail = (msg) => { process.stderr.write(`crown-bits: ${msg}\n`); process.exit(2); };
@@ -22,18 +23,9 @@ if (cmd === 'compare') {
   process.exit(diff ? 1 : 0);
 } else if (cmd === 'dump') {
   if (!a || !b) fail('usage: dump DIST_ROOT OUT.bin [nets] [N]');
-  const dist = path.resolve(a);
-  if (!fs.existsSync(path.join(dist, 'src', 'bounds', 'bound.js'))) fail(`${dist}: not a built dist folder (no src/bounds/bound.js)`);
   const N = Number(NN);
   if (!(Number.isInteger(N) && N >= 1)) fail(`N must be a positive integer, got '${NN}'`);
-  const I = (p) => import(path.join(dist, 'src', p));
-  const { boundNetworkCpu } = await I('bounds/bound.js');
-  const { loadNetwork } = await I('models.js');
-  const { loadOnnxFile } = await I('onnx/load.js');
-  const { inputSize, logitNetwork } = await I('network.js');
-  const { loadDataset } = await I('data/load.js');
-  const { marginSpec } = await I('spec/margins.js');
-  const { buildBoxes } = await I('sweep/boxes.js');
+  const { boundNetworkCpu, loadNetwork, loadOnnxFile, inputSize, logitNetwork, loadDataset, marginSpec, buildBoxes } = await distModules(a, fail);
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
   const nets = {
     mlp: async () => logitNetwork(await loadNetwork('mnist-mlp')),

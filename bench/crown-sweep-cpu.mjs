@@ -7,12 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { distModules } from './dist-modules.mjs';
 
 const [a, NN = '150', epsList = '0.015,0.025,0.035'] = process.argv.slice(2);
 const fail = (msg) => { process.stderr.write(`crown-sweep-cpu: ${msg}\n`); process.exit(2); };
 if (!a) fail('usage: node bench/crown-sweep-cpu.mjs DIST_ROOT [N] [EPS,...]');
-const dist = path.resolve(a);
-if (!fs.existsSync(path.join(dist, 'src', 'bounds', 'bound.js'))) fail(`${dist}: not a built dist folder (no src/bounds/bound.js)`);
 const N = Number(NN);
 if (!(Number.isInteger(N) && N >= 1 && N <= 10000)) fail(`N must be an integer in 1..10000, got '${NN}'`);
 const epsValues = epsList.split(',').map(Number);
@@ -21,13 +20,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const netFile = path.join(root, '..', 'shared', 'benchmarks', 'mnist_fc', 'onnx', 'mnist-net_256x6.onnx');
 if (!fs.existsSync(netFile)) fail(`${netFile}: not found (../shared is beside the checkout)`);
 
-const I = (p) => import(path.join(dist, 'src', p));
-const { boundNetworkCpu } = await I('bounds/bound.js');
-const { loadOnnxFile } = await I('onnx/load.js');
-const { inputSize, logitNetwork } = await I('network.js');
-const { loadDataset } = await I('data/load.js');
-const { marginSpec } = await I('spec/margins.js');
-const { buildBoxes } = await I('sweep/boxes.js');
+const { boundNetworkCpu, loadOnnxFile, inputSize, logitNetwork, loadDataset, marginSpec, buildBoxes } = await distModules(a, fail);
 const net = logitNetwork(loadOnnxFile(netFile));
 const ds = loadDataset('mnist', { split: 'test' });
 const n = inputSize(net);

@@ -6,8 +6,8 @@ import type { Network } from '../network.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import { replay } from '../attack/pgd.js';
-import { generalBab, rootOf, type BabFrontier, type BabRoot } from './bab/search.js';
-import { milpLeaf } from './bab/leaf.js';
+import { generalBab, rootOf, type BabFrontier, type BabRoot, type BabRowSpec } from './bab/search.js';
+import { milpLeaf, type LeafSolver } from './bab/leaf.js';
 import type { LayerBounds } from '../bounds/types.js';
 
 export interface BabStageOptions {
@@ -45,62 +45,70 @@ export interface BabStageResult {
 export async function babStage(net: Network, open: OpenSet, opts: BabStageOptions): Promise<BabStageResult> {
   const t0 = performance.now();
   let closed = 0, domains = 0;
+  const finish = (counterexample: Counterexample | null = null): BabStageResult => ({ closed, counterexample, domains, timeS: (performance.now() - t0) / 1000 });
   const regions = open.prop.regions;
-  const jobs: { r: number; k: number }[] = [];
+  const m = open.prop.numOutputs;
+  // one per open disjunct; what its search needs is made on its first turn, its open domains kept between turns
+  interface Job { r: number; k: number; search?: { rows: BabRowSpec[]; leaf: LeafSolver | undefined; candidate: (x: Float64Array) => boolean; found: () => Float64Array | undefined }; frontier?: BabFrontier }
+  const jobs: Job[] = [];
   regions.forEach((reg, r) => {
     // disjuncts the attack came closest to are the least likely to be proved: last
     const closeness = (k: number) => opts.incumbents?.[r]?.[k]?.value ?? Infinity;
     reg.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(q) - closeness(p)).forEach((k) => jobs.push({ r, k }));
   });
   const rootAt = new Map<number, BabRoot>();
-  const kept = new Map<number, BabFrontier>();
   const budget = opts.keepBytes ?? 256 * 1024 * 1024;
   let keptBytes = 0;
   let noLeaf = '';
-  let turn = jobs.map((_, q) => q);
+  const searchOf = (job: Job): NonNullable<Job['search']> => {
+    if (job.search) return job.search;
+    const region = regions[job.r];
+    const conj = region.unsafe[job.k];
+    let cex: Float64Array | undefined;
+    // the whole region's unsafe set: any disjunct reached is a counterexample
+    const candidate = (x: Float64Array) => {
+      if (replay(net, region, x).disjunct < 0) return false;
+      cex = x;
+      return true;
+    };
+    const rows = Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
+    let root = rootAt.get(job.r);
+    if (!root) { root = rootOf(net, region.lower, region.upper, opts.bounds?.[job.r]); rootAt.set(job.r, root); }
+    const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);
+    if (!leaf.leaf && !noLeaf) { noLeaf = leaf.why; opts.log(`bab: no leaf MILP (${leaf.why}): domains with nothing left to split stay open`); }
+    job.search = { rows, leaf: leaf.leaf ?? undefined, candidate, found: () => cex };
+    return job.search;
+  };
+  let turn = jobs;
   for (let round = 0; turn.length; round++) {
-    const again: number[] = [];
     for (let t = 0; t < turn.length; t++) {
       const left = opts.deadline - Date.now();
-      if (left <= 20) return { closed, counterexample: null, domains, timeS: (performance.now() - t0) / 1000 };
-      const q = turn[t];
-      const { r, k } = jobs[q];
+      if (left <= 20) return finish();
+      const job = turn[t];
+      const { r, k } = job;
       if (!open.open[r][k]) continue;
       const region = regions[r];
-      const conj = region.unsafe[k];
-      const m = open.prop.numOutputs;
-      let cex: Float64Array | undefined;
-      const candidate = (x: Float64Array) => {
-        // the whole region's unsafe set: any disjunct reached is a counterexample
-        if (replay(net, region, x).disjunct < 0) return false;
-        cex = x;
-        return true;
-      };
-      const deadline = Date.now() + left / (turn.length - t);
-      const rows = Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
-      let root = rootAt.get(r);
-      if (!root) { root = rootOf(net, region.lower, region.upper, opts.bounds?.[r]); rootAt.set(r, root); }
-      const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);
-      if (!leaf.leaf && !noLeaf) { noLeaf = leaf.why; opts.log(`bab: no leaf MILP (${leaf.why}): domains with nothing left to split stay open`); }
-      const resume = kept.get(q);
-      if (resume) { kept.delete(q); keptBytes -= resume.bytes; }
+      const { rows, leaf, candidate, found } = searchOf(job);
+      const resume = job.frontier;
+      if (resume) { job.frontier = undefined; keptBytes -= resume.bytes; }
       const res = await generalBab(net, region.lower, region.upper, rows, {
-        deadline, batch: opts.batch, maxDomains: opts.maxDomains, root, candidate, leaf: leaf.leaf ?? undefined, resume, keepBytes: budget - keptBytes,
+        deadline: Date.now() + left / (turn.length - t), batch: opts.batch, maxDomains: opts.maxDomains, root: rootAt.get(r), candidate, leaf, resume, keepBytes: budget - keptBytes,
       });
       domains += res.domains;
-      if (res.frontier) { kept.set(q, res.frontier); keptBytes += res.frontier.bytes; again.push(q); }
+      if (res.frontier) { job.frontier = res.frontier; keptBytes += res.frontier.bytes; }
       const rate = res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0;
       opts.log(`bab: region ${r} disjunct ${k}${resume ? ` (round ${round + 1}, ${resume.domains} open domains resumed)` : ''}: ${res.status}${res.why ? ` (${res.why})` : ''} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf MILPs` : ''}, ${res.timeS.toFixed(1)}s)`);
+      const cex = found();
       if (res.status === 'counterexample' && cex) {
-        const again2 = replay(net, region, cex);
-        if (again2.disjunct >= 0) return { closed, counterexample: { x: cex, y: again2.y }, domains, timeS: (performance.now() - t0) / 1000 };
+        const again = replay(net, region, cex);
+        if (again.disjunct >= 0) return finish({ x: cex, y: again.y });
       }
       if (res.status === 'proved') {
         open.open[r][k] = false;
         closed++;
       }
     }
-    turn = again;
+    turn = turn.filter((job) => job.frontier);
   }
-  return { closed, counterexample: null, domains, timeS: (performance.now() - t0) / 1000 };
+  return finish();
 }
