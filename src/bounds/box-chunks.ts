@@ -8,6 +8,7 @@ import type { Network } from '../network.js';
 import { outputSize } from '../network.js';
 import type { BoundOptions, Spec } from './types.js';
 import { boundNetworkCpu, type CpuBoundOptions } from './bound.js';
+import { claimChunks } from '../claim-chunks.js';
 
 /** What every thread of one call gets (all arrays on SharedArrayBuffers). */
 export interface ChunkJob {
@@ -26,17 +27,12 @@ function specSlice(spec: Spec | undefined, start: number, count: number, m: numb
 
 /** Bounds chunks of the job until none is left; returns how many this thread took. */
 export function boundChunks(net: Network, job: ChunkJob): number {
-  const { inSize: n, chunk, count } = job;
+  const { inSize: n } = job;
   const m = outputSize(net);
-  let taken = 0;
-  for (;;) {
-    const start = Atomics.add(job.next, 0, 1) * chunk;
-    if (start >= count) return taken;
-    const c = Math.min(chunk, count - start);
+  return claimChunks(job.next, job.chunk, job.count, (start, c) => {
     const boxes = { lower: job.lower.subarray(start * n, (start + c) * n), upper: job.upper.subarray(start * n, (start + c) * n), count: c };
     const r = boundNetworkCpu(net, boxes, { ...job.opts, spec: specSlice(job.opts.spec, start, c, m) });
     job.outLower.set(r.lower, start * r.rows);
     job.outUpper.set(r.upper, start * r.rows);
-    taken++;
-  }
+  });
 }

@@ -8,6 +8,7 @@
 // once and, per batch, only the inputs its pairs read. The attack is as costly as the bounds on a
 // large MLP, and before this it ran on one core.
 import { NetThreadPool } from '../net-thread-pool.js';
+import { claimChunks } from '../claim-chunks.js';
 import { defaultThreads } from '../bounds/threads.js';
 import type { Network } from '../network.js';
 import { inputSize } from '../network.js';
@@ -30,12 +31,11 @@ const CHUNKS_PER_THREAD = 6;
 /** Attacks chunks of the job until none is left: per pair of the job, its counterexample where this thread found one, else null. */
 export function attackChunks(net: Network, job: AttackJob): (Float64Array | null)[] {
   const out: (Float64Array | null)[] = new Array(job.pairs.length).fill(null);
-  for (;;) {
-    const start = Atomics.add(job.next, 0, 1) * job.chunk;
-    if (start >= job.pairs.length) return out;
-    const found = attackPairs(net, job.inputs, job.labels, job.pairs.slice(start, start + job.chunk), job.opts);
+  claimChunks(job.next, job.chunk, job.pairs.length, (start, size) => {
+    const found = attackPairs(net, job.inputs, job.labels, job.pairs.slice(start, start + size), job.opts);
     found.forEach((x, k) => { out[start + k] = x; });
-  }
+  });
+  return out;
 }
 
 /** attackPairs split over `threads` threads: the same counterexamples. */
