@@ -130,4 +130,6 @@ test('attack --indices: bad arguments are one line and exit 2, before any work',
   }
 });
 
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 test.run();

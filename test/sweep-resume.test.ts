@@ -174,4 +174,6 @@ test('SIGINT during --complete\'s cascade stops the running call (not after its 
   assert.is(fs.readFileSync(pairs, 'utf8').trim().split('\n').length, 81);
 });
 
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
 test.run();

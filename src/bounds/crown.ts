@@ -64,10 +64,15 @@ const tighten: TightenFn = (st, i, b, mode, n, blockRows, chw) => tightenRows(st
  */
 export const tightenUpperFirst: TightenFn = (st, i, b, mode, n, blockRows, chw) => tightenRows(st, i, b, mode, n, blockRows, chw, true);
 
-function tightenRows(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number, chw: [number, number, number] | undefined, upperFirst: boolean): void {
+/** `tighten` on the boxes b with want[b] = 1 only (the others keep their bounds). */
+export function tightenBoxes(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number, chw: [number, number, number] | undefined, want: Uint8Array): void {
+  tightenRows(st, i, b, mode, n, blockRows, chw, true, want);
+}
+
+function tightenRows(st: BackwardState, i: number, b: LayerBounds, mode: Tighten, n: number, blockRows: number, chw: [number, number, number] | undefined, upperFirst: boolean, want?: Uint8Array): void {
   const pick = (l: number, u: number) => (mode === 'unstable' ? l < 0 && u > 0 : l < u);
   const sel: number[] = [];
-  for (let f = 0; f < st.count * n; f++) if (pick(b.lower[f], b.upper[f])) sel.push(f);
+  for (let f = 0; f < st.count * n; f++) if (pick(b.lower[f], b.upper[f]) && (!want || want[Math.floor(f / n)])) sel.push(f);
   if (sel.length === 0) return;
   if (upperFirst && mode === 'unstable') {
     rowsOf(st, i, b, n, blockRows, chw, sel, [-1]);

@@ -15,13 +15,13 @@ export interface BabTally {
 }
 
 /** Adds one instance's answers to `tally`; nothing when the MILP does not finish in 20 s. */
-export async function babAgainstExact(net: Network, lower: Float64Array, upper: Float64Array, a: Float64Array, thresholds: (min: number) => number[], tally: BabTally, label: string): Promise<void> {
+export async function babAgainstExact(net: Network, lower: Float64Array, upper: Float64Array, a: Float64Array, thresholds: (min: number) => number[], tally: BabTally, label: string, extra: { refresh?: boolean } = {}): Promise<void> {
   const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 20, solver: 'mip' });
   if (exact.status !== 'optimal') return;
   const min = exact.value!;
   for (const b of thresholds(min)) {
     const res = await generalBab(net, lower, upper, [{ a, b }], {
-      deadline: Date.now() + 3000, batch: 8,
+      deadline: Date.now() + 3000, batch: 8, ...extra,
       candidate: (x) => x.every((v, i) => v >= lower[i] && v <= upper[i]) && forward(net, x, 1).reduce((s, v, o) => s + a[o] * v, 0) <= b,
     });
     if (res.status === 'proved') {
