@@ -8,10 +8,14 @@
 //
 // With `refresh` (β-CROWN's per-domain intermediate bounds, here with default slopes and no
 // β of their own), every layer above a domain's lowest split is bounded again on the domain:
-// its interval image from the domain's bounds below, intersected with the root's bounds, then
-// tightened by the engine's one CROWN step (crown.ts tightenBoxes: back-substitution through
-// the domain's own relaxations), then the split bounds again. A split early in a deep network
-// makes later neurons stable on the domain, and their relaxations exact.
+// its interval image from the domain's bounds below, intersected with the root's bounds, then,
+// where ReLUs read it, tightened by the engine's one CROWN step on its unstable neurons
+// (crown.ts tightenBoxes: back-substitution through the domain's own relaxations), then the
+// split bounds again. A split early in a deep network makes later neurons stable on the
+// domain, and their relaxations exact. Layers read by other nonlinear ops (sigmoid, max-pool)
+// get the interval image only: back-substituting every one of their neurons on every domain
+// would cost several times the domain's own bound (ERAN's 6 × 200 sigmoid net: ~400 rows a
+// layer against the spec's 9).
 // Soundness, by induction over the layers, on the domain {x in box : every split holds}: the
 // root's bounds hold on the whole box; the split bounds hold on the domain by definition; an
 // interval image or a back-substitution through relaxations that hold on the domain bounds the
@@ -221,7 +225,7 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
         b.upper[k] = Math.min(b.upper[k], r.upper[k % n]);
       }
       inherit(i, b);
-      if (p.tighten !== 'none') {
+      if (p.tighten === 'unstable') {
         const want = new Uint8Array(D);
         for (let d = 0; d < D; d++) if (lowest[d] < i) { want[d] = 1; refreshed++; }
         const chw = p.rule.patches !== 'dense' ? chwOf(p.outShape) : undefined;

@@ -92,7 +92,7 @@ export interface BabOptions {
   resume?: BabFrontier;
   /** On timeout, hand back the open domains when their parameters take at most this many bytes (default 0: never). */
   keepBytes?: number;
-  /** Bound the layers above each child's splits again on the child (domain-layers.ts refresh). */
+  /** Bound the layers above each child's splits again on the child (domain-layers.ts refresh). Default true. */
   refresh?: boolean;
 }
 
@@ -180,7 +180,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
     return [margin, jm];
   };
   const evaluate = (splits: Split[][], init: (DomainParams | undefined)[], parents: (Float64Array | undefined)[]): { doms: Domain[]; cex?: Float64Array } => {
-    const res = boundDomains(state, c, J, splits, init, { iterations, lr, bounds, input: { lower, upper }, topK: K, refresh: opts.refresh });
+    const res = boundDomains(state, c, J, splits, init, { iterations, lr, bounds, input: { lower, upper }, topK: K, refresh: opts.refresh ?? true });
     domainsBounded += splits.length;
     // a parent's bound holds on its child: keep the better of the two per row
     parents.forEach((lb, d) => { if (lb) for (let j = 0; j < J; j++) res.lb[d * J + j] = Math.max(res.lb[d * J + j], lb[j]); });
