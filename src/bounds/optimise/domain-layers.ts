@@ -195,7 +195,8 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
     if (!at || !o.inherited) return;
     const n = layers[i].outSize, S = at.idx.length;
     o.inherited.forEach((h, d) => {
-      if (!h) return;
+      // packed against other root bounds (a layout of another length): not this root's neurons
+      if (!h || h.bounds.length !== packLen) return;
       for (let t = 0; t < S; t++) meet(b, d * n + at.idx[t], n, h.bounds[at.off + t], h.bounds[at.off + S + t]);
     });
   };
