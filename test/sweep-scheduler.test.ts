@@ -152,7 +152,8 @@ test('adaptive plans per starting upper end: a boundary one below the attack\'s 
   const problem = { net: tinyNet(), inputs: inputsFor(count), labels: new Int32Array(count), count, eps, candidates };
   const hi = Int32Array.from(candidates, h);
   const engine = new FakeEngine(verdict);
-  const run = await runSweep(engine, problem, { method: 'crown', pilot: 80, hi });
+  // equal probe costs: the pilot's measured engine times vary with the machine's load, and the plan with them
+  const run = await runSweep(engine, problem, { method: 'crown', pilot: 80, hi, cost: new Float64Array(E).fill(1) });
   const want = eps.map((e) => candidates.filter((i) => verdict(i, e)).length);
   assert.equal(verifiedCounts(run, count, E), want);
   // after the pilot, each input needs its two neighbouring probes and no more
