@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Network } from '../src/network.js';
-import { INPUT, outputSize } from '../src/network.js';
+import { INPUT, appendLayer, outputSize } from '../src/network.js';
 import { forwardLayers } from '../src/forward.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
@@ -84,6 +84,34 @@ test('proofs agree with the exact MILP minimum; counterexamples replay (dense, c
   }
   const { proved, cexes } = tally;
   assert.ok(proved >= 6 && cexes >= 6, `proved ${proved}, counterexamples ${cexes}`);
+});
+
+test('a row that vanishes on its domain (both output ReLUs split inactive) still gets branching candidates below', () => {
+  // y_0 − y_1 is the constant 0 on the domain: no BaBSR candidate (every coefficient below is 0),
+  // yet the domain is decided only by splits below (or by finding it empty), not by a leaf MILP
+  let tried = 0;
+  for (let seed = 1; seed <= 30 && tried < 8; seed++) {
+    const rng = seededRng(1300 + seed);
+    const net = randomNetwork(rng, { kind: 'dense', depth: 2, width: 6, outputs: 2 });
+    appendLayer(net, { kind: 'relu' });
+    const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.5 });
+    const plan = planOf(net);
+    const { state, bounds } = crownChunk(plan, boxes, 1, 64, false);
+    const last = plan.layers.length - 1, z = bounds[plan.layers[last].inputs[0]];
+    const unstable = (j: number) => { const b = bounds[plan.layers[j].inputs[0]]; return Array.from(b.lower).filter((l, i) => l < 0 && b.upper[i] > 0).length; };
+    // both output ReLUs unstable, and some ReLU below them too
+    if (!(z.lower[0] < 0 && z.upper[0] > 0 && z.lower[1] < 0 && z.upper[1] > 0)) continue;
+    const below = plan.layers.map((p, j) => (p.op.kind === 'relu' && j !== last ? unstable(j) : 0)).reduce((a, b) => a + b, 0);
+    if (below === 0) continue;
+    tried++;
+    const splits: Split[] = [{ layer: last, neuron: 0, active: false }, { layer: last, neuron: 1, active: false }];
+    const res = boundDomains(state, Float64Array.of(1, -1), 1, [splits], [undefined], { iterations: 2, lr: 0.1, bounds, input: boxes, topK: 2 });
+    if (res.lb[0] === Infinity) continue; // found empty: decided without a split
+    assert.ok(res.branchLayer[0] >= 0 && res.branchLayer[0] !== last, `seed ${seed}: no candidate below the output (${res.branchLayer[0]})`);
+    const b = bounds[plan.layers[res.branchLayer[0]].inputs[0]], i = res.branchNeuron[0];
+    assert.ok(b.lower[i] < 0 && b.upper[i] > 0, `seed ${seed}: candidate ${res.branchLayer[0]}:${i} is not unstable`);
+  }
+  assert.ok(tried >= 4, `only ${tried} networks had unstable outputs and neurons below`);
 });
 
 test.run();

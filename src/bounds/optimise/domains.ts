@@ -291,6 +291,30 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       }
     }
   }
+  // a row whose coefficients vanish below its split neurons (every split ReLU on the output
+  // inactive: the row is the constant 0 on the domain, ERAN's mnist_relu_9_200 whose last layer
+  // is a ReLU) has no BaBSR candidate, though unstable neurons are left: only showing the domain
+  // empty proves it, which splits below tighten (refresh). Its candidates: the unsplit unstable
+  // ReLUs of its domain with the largest gap u·(−l)/(u − l), not the leaf MILP of a domain with
+  // hundreds of unstable neurons.
+  for (let r = 0; r < R; r++) {
+    if (branchLayer[r * K] >= 0 || L.empty[box[r]]) continue;
+    const d = box[r];
+    const gap = new Float64Array(K);
+    plan.layers.forEach((p, j) => {
+      if (p.op.kind !== 'relu') return;
+      const b = L.inputOf(j), n = p.outSize, at = reluAt.get(j);
+      for (let i = 0; i < n; i++) {
+        const l = b.lower[d * n + i], u = b.upper[d * n + i];
+        if (!(l < 0 && u > 0) || (at && at[d * n + i])) continue;
+        const v = (u * -l) / (u - l);
+        if (!(v > gap[K - 1])) continue;
+        let q = K - 1;
+        while (q > 0 && v > gap[q - 1]) { gap[q] = gap[q - 1]; branchLayer[r * K + q] = branchLayer[r * K + q - 1]; branchNeuron[r * K + q] = branchNeuron[r * K + q - 1]; q--; }
+        gap[q] = v; branchLayer[r * K + q] = j; branchNeuron[r * K + q] = i;
+      }
+    });
+  }
   const params: DomainParams[] = domains.map((_, d) => {
     const a: (Float64Array | undefined)[] = [];
     alphaLayers.forEach((j, f) => { const n = plan.layers[j].outSize; a[j] = adamA.parameters[f].slice(d * J * n, (d + 1) * J * n); });
