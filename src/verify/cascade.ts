@@ -39,13 +39,14 @@ export interface CascadeOptions {
   /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
   refineMinS?: number;
   /**
-   * Share of the time left after refine that the bab stage gets (default 0.85). In every
-   * competition run so far (mnist_fc 2022 and verivital at 300 s, ERAN and mnist_fc 2021 256x4 at
-   * shortened budgets; 252 instances) the MILP stage after it decided nothing, and on mnist_fc
-   * 2022 it took 920 s of the run's 6,323, where branch and bound was often close (256x4
-   * prop_12 at 0.05: 8 of 9 disjuncts proved, the ninth at margin −0.09 when its time ran out,
-   * then 92 s of MILP on its 156 binaries without an answer). Branch and bound's own leaves are
-   * MILPs of fully split domains.
+   * Share of the time left after refine that the bab stage gets (default 1: the MILP stage gets
+   * what branch and bound leaves, when its searches end early). In every competition run so far
+   * (mnist_fc 2022 and verivital at 300 s, ERAN at 300 s, mnist_fc 2021 256x4 at 60 s; 324
+   * instances), and in the mnist-mlp --complete sweep, the MILP stage after it decided nothing;
+   * on mnist_fc 2022 it took 920 s of the run's 6,323 and on ERAN 239 s, where branch and bound
+   * was often close when its time ran out (2021 256x4 prop_14 at ε 0.03: margins −0.10…−1.03
+   * after 14 s per disjunct, then 22 s of MILP). Branch and bound's own leaves are MILPs of fully
+   * split domains.
    */
   babShare?: number;
   /** Branch and bound bounds every layer above a domain's splits again on the domain (bab/search.ts `refresh`). Default true. */
@@ -154,7 +155,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     if (open.count() === 0) return done('unsat', 'refine');
   }
   if (babNet && timeLeft() > 0) {
-    cex = await bab(opts.babShare ?? 0.85);
+    cex = await bab(opts.babShare ?? 1);
     if (cex && cex !== 'skipped') return done('sat', 'bab', cex);
     if (open.count() === 0) return done('unsat', 'bab');
   }
