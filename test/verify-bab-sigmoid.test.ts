@@ -17,7 +17,7 @@ import { crownChunk } from '../src/bounds/crown.js';
 import { boundDomains, cutPoint, type DomainParams, type Split } from '../src/bounds/optimise/domains.js';
 import { generalBab } from '../src/verify/bab/search.js';
 import { gaussian, randomBoxes, randomNetwork, pointsInBox, seededRng, type Rng } from './helpers/random-network.js';
-import { checkDomainPoints } from './helpers/domain-points.js';
+import { checkDomainPoints, inSplits } from './helpers/domain-points.js';
 
 function instance(rng: Rng, seed: number): { net: Network; lower: Float64Array; upper: Float64Array } {
   let net: Network;
@@ -25,20 +25,6 @@ function instance(rng: Rng, seed: number): { net: Network; lower: Float64Array; 
   while (!net.layers.some((l) => l.op.kind === 'sigmoid'));
   const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.3 + 0.5 * rng() });
   return { net, lower: boxes.lower, upper: boxes.upper };
-}
-
-/** Value of split s's input at point q (acts: every layer's outputs of P points). */
-function splitInput(net: Network, s: Split, pts: Float64Array, acts: Float64Array[], q: number): number {
-  const plan = planOf(net);
-  const src = plan.layers[s.layer].inputs[0], n = plan.layers[s.layer].outSize;
-  return src === INPUT ? pts[q * plan.inSize + s.neuron] : acts[src][q * n + s.neuron];
-}
-
-function inDomain(net: Network, splits: Split[], pts: Float64Array, acts: Float64Array[], q: number): boolean {
-  return splits.every((s) => {
-    const z = splitInput(net, s, pts, acts, q), p = s.point ?? 0;
-    return s.active ? z >= p : z <= p;
-  });
 }
 
 test('domain bounds with sigmoid cuts (nested too), ReLU splits, random α and β hold at sampled and PGD points of each domain', () => {
@@ -79,7 +65,7 @@ test('domain bounds with sigmoid cuts (nested too), ReLU splits, random α and �
       init.push({ alpha, beta: Float64Array.from({ length: J * splits.length }, () => 2 * rng()) });
     }
     const res = boundDomains(state, c, J, domains, init, { iterations: 2, lr: 0.2, bounds, input: { lower, upper } });
-    checked += checkDomainPoints({ net, lower, upper, c, J, domains, lb: res.lb, inDomain: (splits, pts, acts, q) => inDomain(net, splits, pts, acts, q), rng, points: 120, pgdSteps: 6, label: `seed ${seed}` });
+    checked += checkDomainPoints({ net, lower, upper, c, J, domains, lb: res.lb, inDomain: (splits, pts, acts, q) => inSplits(net, splits, pts, acts, q), rng, points: 120, pgdSteps: 6, label: `seed ${seed}` });
   }
   assert.ok(checked > 3000 && cuts > 100, `only ${checked} checks, ${cuts} cuts`);
 });

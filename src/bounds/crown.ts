@@ -17,6 +17,11 @@ import { centreRadius } from './linalg.js';
 import { chwOf, unitPatches, type Coeffs } from './patches.js';
 import type { LiveRows, LiveRun } from './live.js';
 
+/** Backward rows per block for a network (a few coefficient matrices of its widest layer in 64 MiB). */
+export function blockRowsOf(maxWidth: number): number {
+  return Math.max(2, Math.min(2048, Math.floor((64 * 1024 * 1024) / (8 * 3 * maxWidth))));
+}
+
 export interface CrownChunk {
   bounds: LayerBounds[];
   state: BackwardState;

@@ -21,8 +21,6 @@ export interface BabStageOptions {
   maxDomains?: number;
   /** Bytes of open domains kept between rounds, all disjuncts together (default 256 MiB). */
   keepBytes?: number;
-  /** Bound the layers above each domain's splits again on the domain (bab/search.ts). */
-  refresh?: boolean;
   log: (line: string) => void;
 }
 
@@ -95,7 +93,6 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
       if (resume) { job.frontier = undefined; keptBytes -= resume.bytes; }
       const res = await generalBab(net, region.lower, region.upper, rows, {
         deadline: Date.now() + left / (turn.length - t), batch: opts.batch, maxDomains: opts.maxDomains, root: rootAt.get(r), candidate, leaf, resume, keepBytes: budget - keptBytes,
-        refresh: opts.refresh,
       });
       domains += res.domains;
       if (res.frontier) { job.frontier = res.frontier; keptBytes += res.frontier.bytes; }

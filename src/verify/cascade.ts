@@ -49,8 +49,6 @@ export interface CascadeOptions {
    * split domains.
    */
   babShare?: number;
-  /** Branch and bound bounds every layer above a domain's splits again on the domain (bab/search.ts `refresh`). Default true. */
-  babRefresh?: boolean;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -138,7 +136,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
   const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
   const bab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('bab', async () => {
-    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, refresh: opts.babRefresh, log });
+    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
   });
   if (babNet && refining && !skip.has('bab')) {

@@ -3,12 +3,23 @@
 // a domain computed for that row wherever they lie inside the domain's split region.
 import * as assert from 'uvu/assert';
 import type { Network } from '../../src/network.js';
-import { outputSize } from '../../src/network.js';
+import { INPUT, outputSize } from '../../src/network.js';
+import { planOf } from '../../src/bounds/plan.js';
 import { forwardLayers } from '../../src/forward.js';
 import { inputGradient } from '../../src/gradient.js';
 import type { Split } from '../../src/bounds/optimise/domains.js';
 import { pointsInBox, type Rng } from './random-network.js';
 import { tolOf } from './bounds-check.js';
+
+/** Whether point q (acts: every layer's outputs of the points) satisfies every split (ReLU: z ≥ 0 or ≤ 0; a cut: z ≥ p or ≤ p). */
+export function inSplits(net: Network, splits: Split[], pts: Float64Array, acts: Float64Array[], q: number): boolean {
+  const plan = planOf(net);
+  return splits.every((s) => {
+    const src = plan.layers[s.layer].inputs[0], n = plan.layers[s.layer].outSize, p = s.point ?? 0;
+    const z = src === INPUT ? pts[q * plan.inSize + s.neuron] : acts[src][q * n + s.neuron];
+    return s.active ? z >= p : z <= p;
+  });
+}
 
 export interface DomainPointsCase {
   net: Network;

@@ -16,7 +16,7 @@ import type { Network } from '../../network.js';
 import { outputSize } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import { planOf } from '../plan.js';
-import { crownChunk, type Refine } from '../crown.js';
+import { blockRowsOf, crownChunk, type Refine } from '../crown.js';
 import { backwardPass, type BackwardState } from '../backward.js';
 import { chwOf, isPatches, newPatches, unitPatches, type Coeffs } from '../patches.js';
 import { defaultAlpha, hasFree, type LayerParams } from '../relax/types.js';
@@ -151,11 +151,6 @@ export interface AlphaBoxOptions extends OptimiseOptions {
 export interface AlphaBoxResult extends OptimiseResult {
   /** Every layer's bounds (CROWN ∩ IBP, refined by α where asked) over the box. */
   bounds: LayerBounds[];
-}
-
-/** Backward rows per block for a network (a few coefficient matrices of its widest layer in 64 MiB). */
-function blockRowsOf(maxWidth: number): number {
-  return Math.max(2, Math.min(2048, Math.floor((64 * 1024 * 1024) / (8 * 3 * maxWidth))));
 }
 
 /**

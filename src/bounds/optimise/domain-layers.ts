@@ -30,7 +30,7 @@ import { INPUT, type MaxPool2dOp } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { BackwardState } from '../backward.js';
 import { ctxOf } from '../plan.js';
-import { tightenBoxes } from '../crown.js';
+import { blockRowsOf, tightenBoxes } from '../crown.js';
 import { chwOf } from '../patches.js';
 import type { LineRelax, MaxRelax, Relaxation } from '../relax/types.js';
 import type { CurveSide } from '../relax/curve.js';
@@ -108,10 +108,8 @@ function tileBounds(b: LayerBounds, D: number): LayerBounds {
 export interface DomainLayersOptions {
   /** Bound the layers above each domain's lowest split again on the domain (see the header). */
   refresh?: boolean;
-  /** Rows per backward block of the refresh. */
-  blockRows?: number;
   /** Per domain: its parent's `packed` bounds, and how many of its splits the parent had. */
-  inherited?: ({ bounds: Float64Array; splits: number } | undefined)[];
+  inherited?: ({ packed: Float64Array; splits: number } | undefined)[];
 }
 
 /**
@@ -196,28 +194,31 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
     const n = layers[i].outSize, S = at.idx.length;
     o.inherited.forEach((h, d) => {
       // packed against other root bounds (a layout of another length): not this root's neurons
-      if (!h || h.bounds.length !== packLen) return;
-      for (let t = 0; t < S; t++) meet(b, d * n + at.idx[t], n, h.bounds[at.off + t], h.bounds[at.off + S + t]);
+      if (!h || h.packed.length !== packLen) return;
+      for (let t = 0; t < S; t++) meet(b, d * n + at.idx[t], n, h.packed[at.off + t], h.packed[at.off + S + t]);
     });
   };
   for (const { lo, hi } of inputCut.values()) {
-    const n = lo.length / D;
-    for (let k = 0; k < lo.length; k++) {
-      if (lo[k] - hi[k] > TOL * (1 + Math.abs(lo[k]) + Math.abs(hi[k]))) empty[Math.floor(k / n)] = 1;
-      if (lo[k] > hi[k]) [lo[k], hi[k]] = [hi[k], lo[k]];
-    }
+    const b = { lower: lo, upper: hi }, n = lo.length / D;
+    for (let k = 0; k < lo.length; k++) meet(b, k, n, -Infinity, Infinity);
   }
   const tiledInput = tileBounds(input, D);
+  const boundsOf = (src: number): LayerBounds => (src === INPUT ? tiledInput : bounds[src]);
+  // the bounds of layer j's (first) input on each domain, its cuts included
+  const inputOf = (j: number): LayerBounds => {
+    const c = inputCut.get(j);
+    return c ? { lower: c.lo, upper: c.hi } : boundsOf(layers[j].inputs[0]);
+  };
   const st: BackwardState = { plan, count: D, relax: [], inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
   const bounds: LayerBounds[] = [];
   const first = Math.min(...lowest);
-  const blockRows = o.blockRows ?? Math.max(2, Math.min(2048, Math.floor((64 * 1024 * 1024) / (8 * 3 * plan.maxWidth))));
+  const blockRows = blockRowsOf(plan.maxWidth);
   let refreshed = 0;
   layers.forEach((p, i) => {
     const ctx = ctxOf(p, D);
     let b: LayerBounds;
     if (o.refresh && i > first && i !== last) {
-      const ins = p.inputs.map((src) => (src === INPUT ? tiledInput : bounds[src]));
+      const ins = p.inputs.map(boundsOf);
       if (p.rule.relax) st.relax[i] = p.rule.relax(p.op, ins, ctx);
       b = p.rule.interval(p.op, ins, ctx);
       const r = rootBounds[i], n = p.outSize;
@@ -237,7 +238,7 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
       inherit(i, b);
       // the root's lines, unless inherited bounds narrowed this activation's input
       const r = root.relax[i], src = p.inputs[0];
-      if (p.rule.relax && o.inherited && src !== INPUT && keepAt.has(src)) st.relax[i] = p.rule.relax(p.op, p.inputs.map((q) => (q === INPUT ? tiledInput : bounds[q])), ctx);
+      if (p.rule.relax && o.inherited && src !== INPUT && keepAt.has(src)) st.relax[i] = p.rule.relax(p.op, p.inputs.map(boundsOf), ctx);
       else if (r) st.relax[i] = tileRelax(r, D);
     }
     cut(i, b);
@@ -258,22 +259,18 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
     }
     const cutHere = curveCut.get(i);
     if (cutHere) {
-      const c = inputCut.get(i), inB = c ? { lower: c.lo, upper: c.hi } : bounds[p.inputs[0]];
+      const inB = inputOf(i);
       for (const k of cutHere) setSigmoidNeuron(relax as LineRelax, k, inB.lower[k], inB.upper[k]);
     }
     const left = poolLeft.get(i);
     if (left) {
-      const src = p.inputs[0], inB = src === INPUT ? tiledInput : bounds[src], m = p.inSizes[0];
+      const inB = inputOf(i), m = p.inSizes[0];
       for (const [k, cand] of left) {
         const d = Math.floor(k / p.outSize);
         setMaxOutput(relax as MaxRelax, k, cand, inB.lower.subarray(d * m, (d + 1) * m), inB.upper.subarray(d * m, (d + 1) * m));
       }
     }
   });
-  const inputOf = (j: number): LayerBounds => {
-    const src = layers[j].inputs[0], c = inputCut.get(j);
-    return c ? { lower: c.lo, upper: c.hi } : src === INPUT ? tiledInput : bounds[src];
-  };
   const packed = domains.map((_, d) => {
     const out = new Float64Array(packLen);
     for (const { layer, idx } of keep) {

@@ -81,7 +81,7 @@ export interface DomainParams {
   /** J × splits.length multipliers ≥ 0, in split order. */
   beta: Float64Array;
   /** The domain's refreshed layer bounds (domain-layers.ts `packed`) and how many splits it had then: its children start from them. */
-  bounds?: { bounds: Float64Array; splits: number };
+  bounds?: { packed: Float64Array; splits: number };
 }
 
 export interface DomainBounds {
@@ -268,26 +268,28 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const branchLayer = new Int32Array(R * K).fill(-1), branchNeuron = new Int32Array(R * K), branchPoint = new Float64Array(R * K).fill(NaN);
   const branchPair = new Int32Array(R * K * 2).fill(-1);
   const bestScore = new Float64Array(R * K);
+  // row r's sorted list of K: candidate (layer j, neuron i) with score v, a sigmoid's cut point, a pool's pair
+  const offer = (r: number, v: number, j: number, i: number, point: number, pi: number, pk: number) => {
+    if (!(v > bestScore[r * K + K - 1])) return;
+    let p = K - 1;
+    while (p > 0 && v > bestScore[r * K + p - 1]) {
+      bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1];
+      branchNeuron[r * K + p] = branchNeuron[r * K + p - 1]; branchPoint[r * K + p] = branchPoint[r * K + p - 1];
+      branchPair[2 * (r * K + p)] = branchPair[2 * (r * K + p - 1)]; branchPair[2 * (r * K + p) + 1] = branchPair[2 * (r * K + p - 1) + 1];
+      p--;
+    }
+    bestScore[r * K + p] = v; branchLayer[r * K + p] = j; branchNeuron[r * K + p] = i;
+    branchPoint[r * K + p] = point; branchPair[2 * (r * K + p)] = pi; branchPair[2 * (r * K + p) + 1] = pk;
+  };
   for (const [j, sc] of scores) {
     const n = plan.layers[j].outSize, pr = pairs.get(j);
-    const sig = plan.layers[j].op.kind === 'sigmoid' ? L.inputOf(j) : undefined, lo = sig?.lower, hi = sig?.upper;
+    const sig = plan.layers[j].op.kind === 'sigmoid' ? L.inputOf(j) : undefined;
     for (let r = 0; r < R; r++) {
       for (let i = 0; i < n; i++) {
         const v = sc[r * n + i];
         if (!(v > bestScore[r * K + K - 1])) continue;
-        // insert into the row's sorted list of K
-        let p = K - 1;
-        while (p > 0 && v > bestScore[r * K + p - 1]) {
-          bestScore[r * K + p] = bestScore[r * K + p - 1]; branchLayer[r * K + p] = branchLayer[r * K + p - 1];
-          branchNeuron[r * K + p] = branchNeuron[r * K + p - 1]; branchPoint[r * K + p] = branchPoint[r * K + p - 1];
-          branchPair[2 * (r * K + p)] = branchPair[2 * (r * K + p - 1)]; branchPair[2 * (r * K + p) + 1] = branchPair[2 * (r * K + p - 1) + 1];
-          p--;
-        }
-        bestScore[r * K + p] = v; branchLayer[r * K + p] = j; branchNeuron[r * K + p] = i;
         const k = box[r] * n + i;
-        branchPoint[r * K + p] = lo ? cutPoint(lo[k], hi![k]) : NaN;
-        branchPair[2 * (r * K + p)] = pr ? pr[2 * (r * n + i)] : -1;
-        branchPair[2 * (r * K + p) + 1] = pr ? pr[2 * (r * n + i) + 1] : -1;
+        offer(r, v, j, i, sig ? cutPoint(sig.lower[k], sig.upper[k]) : NaN, pr ? pr[2 * (r * n + i)] : -1, pr ? pr[2 * (r * n + i) + 1] : -1);
       }
     }
   }
@@ -300,25 +302,19 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   for (let r = 0; r < R; r++) {
     if (branchLayer[r * K] >= 0 || L.empty[box[r]]) continue;
     const d = box[r];
-    const gap = new Float64Array(K);
     plan.layers.forEach((p, j) => {
       if (p.op.kind !== 'relu') return;
       const b = L.inputOf(j), n = p.outSize, at = reluAt.get(j);
       for (let i = 0; i < n; i++) {
         const l = b.lower[d * n + i], u = b.upper[d * n + i];
-        if (!(l < 0 && u > 0) || (at && at[d * n + i])) continue;
-        const v = (u * -l) / (u - l);
-        if (!(v > gap[K - 1])) continue;
-        let q = K - 1;
-        while (q > 0 && v > gap[q - 1]) { gap[q] = gap[q - 1]; branchLayer[r * K + q] = branchLayer[r * K + q - 1]; branchNeuron[r * K + q] = branchNeuron[r * K + q - 1]; q--; }
-        gap[q] = v; branchLayer[r * K + q] = j; branchNeuron[r * K + q] = i;
+        if (l < 0 && u > 0 && !(at && at[d * n + i])) offer(r, (u * -l) / (u - l), j, i, NaN, -1, -1);
       }
     });
   }
   const params: DomainParams[] = domains.map((_, d) => {
     const a: (Float64Array | undefined)[] = [];
     alphaLayers.forEach((j, f) => { const n = plan.layers[j].outSize; a[j] = adamA.parameters[f].slice(d * J * n, (d + 1) * J * n); });
-    return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]), ...(o.refresh ? { bounds: { bounds: L.packed[d], splits: domains[d].length } } : {}) };
+    return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]), ...(o.refresh ? { bounds: { packed: L.packed[d], splits: domains[d].length } } : {}) };
   });
   return { lb: best, params, branchLayer, branchNeuron, branchPoint, branchPair, topK: K, corner };
 }

@@ -25,7 +25,7 @@ import type { Network } from '../../network.js';
 import { outputSize } from '../../network.js';
 import { forward } from '../../forward.js';
 import { planOf } from '../../bounds/plan.js';
-import { crownChunk } from '../../bounds/crown.js';
+import { blockRowsOf, crownChunk } from '../../bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
 import type { LayerBounds } from '../../bounds/types.js';
 import { Heap } from './heap.js';
@@ -104,10 +104,6 @@ interface Domain {
   params: DomainParams;
   /** Its rows' best lower bounds (J): each holds on its children too (their domains are inside it). */
   lb: Float64Array;
-}
-
-function blockRowsOf(maxWidth: number): number {
-  return Math.max(2, Math.min(2048, Math.floor((64 * 1024 * 1024) / (8 * 3 * maxWidth))));
 }
 
 export type BabRoot = ReturnType<typeof crownChunk>;
@@ -292,7 +288,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
 
 /** Bytes of one domain's parameters (α per layer, β), the bulk of what a kept frontier holds. */
 function domainBytes(d: Domain): number {
-  let n = d.params.beta.length + (d.params.bounds?.bounds.length ?? 0);
+  let n = d.params.beta.length + (d.params.bounds?.packed.length ?? 0);
   for (const a of d.params.alpha) n += a?.length ?? 0;
   return 8 * n + 64 * (d.splits.length + d.branches.length);
 }
