@@ -36,7 +36,14 @@ export interface CascadeOptions {
    * ε 0.04: 1.9 s, against 29 s when the probe had 5% of a 60 s budget and refine ran first).
    */
   babProbeS?: number;
-  /** The refine stage runs only with at least this many seconds left (default 8: its MILPs need seconds to pay off). */
+  /**
+   * The refine stage runs only with at least this many seconds left (default 45: its MILPs need
+   * tens of seconds to pay off). On mnist-mlp at the --complete sweep's budgets they never did: of
+   * 20 (image, ε) pairs that an older build left open at 10 s, the cascade decided 11 with refine
+   * and the same 11 without it, five of them in 2.5–4.7 s instead of 7.5–9.4 s (bab's probe, then
+   * refine's 3–4 s of MILPs, then bab again from its root); at 30 s, 1 of 4 without it and 0 with
+   * it. Competition budgets (120–300 s) leave refine its time.
+   */
   refineMinS?: number;
   /**
    * Share of the time left after refine that the bab stage gets (default 1: the MILP stage gets
@@ -134,7 +141,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // without convolutions: it is measured there (mnist_fc, mnist-mlp); a conv layer has thousands
   // of unstable neurons whose per-neuron MILPs would take branch and bound's time unmeasured.
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
-  const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 8) && !skip.has('refine');
+  const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 45) && !skip.has('refine');
   const bab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('bab', async () => {
     const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
