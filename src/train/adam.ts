@@ -37,6 +37,10 @@ export class Adam {
       const p = this.params[i], g = grads[i], m = this.m[i], v = this.v[i];
       for (let k = 0; k < p.length; k++) {
         const gk = g[k];
+        // a parameter that has only ever had gradient 0 (α of a neuron stable on every domain so
+        // far: most of a convolutional layer's) keeps m = v = 0, so the step would leave it where
+        // it is: skipped (same values; 11% of branch and bound's time on mnist-cnn went here)
+        if (gk === 0 && m[k] === 0 && v[k] === 0 && p[k] >= lo && p[k] <= hi) continue;
         m[k] = b1 * m[k] + (1 - b1) * gk;
         v[k] = b2 * v[k] + (1 - b2) * gk * gk;
         p[k] -= stepSize * m[k] / (Math.sqrt(v[k]) / sqrtC2 + eps);
