@@ -8,7 +8,7 @@
 //     --spec ../shared/benchmarks/mnist_fc/vnnlib2022/prop_7_0.05.vnnlib [--seconds 30] [--refresh both]
 import { parseArgs } from 'node:util';
 import { loadNetwork, readVnnlib } from '../src/index.js';
-import { generalBab, rootOf } from '../src/verify/bab/search.js';
+import { generalBab, rootOf, rowsOfConjunction } from '../src/verify/bab/search.js';
 import { alphaStage } from '../src/verify/bounds-stage.js';
 import { OpenSet } from '../src/verify/open-set.js';
 
@@ -33,8 +33,7 @@ async function main(argv = process.argv.slice(2)): Promise<void> {
       let proved = 0;
       for (let k = 0; k < reg.unsafe.length; k++) {
         if (!open.open[0][k]) continue;
-        const conj = reg.unsafe[k];
-        const rows = Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
+        const rows = rowsOfConjunction(reg.unsafe[k], m);
         const res = await generalBab(net, reg.lower, reg.upper, rows, { deadline: Date.now() + 1000 * Number(values.seconds), root, refresh });
         if (res.status === 'proved') proved++;
         console.log(`refresh ${refresh ? 'on ' : 'off'} disjunct ${k}: ${res.status}, ${res.domains} domains, depth ${res.maxDepth}, margin ${res.rootMargin.toFixed(3)} at the root, ${res.margin.toFixed(3)} at the end (${res.timeS.toFixed(1)} s)`);

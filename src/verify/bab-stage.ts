@@ -6,7 +6,7 @@ import type { Network } from '../network.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import { replay } from '../attack/pgd.js';
-import { generalBab, rootOf, type BabFrontier, type BabRoot, type BabRowSpec } from './bab/search.js';
+import { generalBab, rootOf, rowsOfConjunction, type BabFrontier, type BabRoot, type BabRowSpec } from './bab/search.js';
 import { milpLeaf, type LeafSolver } from './bab/leaf.js';
 import type { LayerBounds } from '../bounds/types.js';
 
@@ -63,7 +63,6 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
   const searchOf = (job: Job): NonNullable<Job['search']> => {
     if (job.search) return job.search;
     const region = regions[job.r];
-    const conj = region.unsafe[job.k];
     let cex: Float64Array | undefined;
     // the whole region's unsafe set: any disjunct reached is a counterexample
     const candidate = (x: Float64Array) => {
@@ -71,7 +70,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
       cex = x;
       return true;
     };
-    const rows = Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
+    const rows = rowsOfConjunction(region.unsafe[job.k], m);
     let root = rootAt.get(job.r);
     if (!root) { root = rootOf(net, region.lower, region.upper, opts.bounds?.[job.r]); rootAt.set(job.r, root); }
     const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);

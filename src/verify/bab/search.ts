@@ -28,6 +28,7 @@ import { planOf } from '../../bounds/plan.js';
 import { blockRowsOf, crownChunk } from '../../bounds/crown.js';
 import { boundDomains, type DomainParams, type Split } from '../../bounds/optimise/domains.js';
 import type { LayerBounds } from '../../bounds/types.js';
+import type { Conjunction } from '../../spec/property.js';
 import { Heap } from './heap.js';
 import { cornerKey, screenCandidates } from './candidates.js';
 import type { LeafSolver } from './leaf.js';
@@ -65,6 +66,11 @@ const frontierHeaps = new WeakMap<BabFrontier, { heap: Heap<Domain>; leaves: Dom
 export interface BabRowSpec {
   a: Float64Array;
   b: number;
+}
+
+/** A conjunction's rows a_r·y ≤ b_r (`m` outputs) as the search takes them. */
+export function rowsOfConjunction(conj: Conjunction, m: number): BabRowSpec[] {
+  return Array.from({ length: conj.rows }, (_, i) => ({ a: conj.a.slice(i * m, (i + 1) * m), b: conj.b[i] }));
 }
 
 export interface BabOptions {
