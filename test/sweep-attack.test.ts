@@ -1,8 +1,9 @@
 // The sweep's attack (sweep/attack.ts, its batched gradients from gradient.ts, falsify.ts): every counterexample lies
 // in the real L∞ ball and flips the decision on the float64 network; results do not depend on
 // how pairs are batched; batched gradients equal one-at-a-time ones; the falsify
-// search returns the smallest eps its attack succeeds at, for inputs a brute-force attack on
-// every eps agrees on. Also PairTable's monotone bookkeeping.
+// search attacks the top eps as the plain attack does, bisects down with each probe starting
+// from the counterexample above it shrunk, and ends within one eps of where the plain attack at
+// every eps first succeeds on most inputs. Also PairTable's monotone bookkeeping.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadTarget } from '../src/sweep/setup.js';
@@ -73,27 +74,43 @@ test('batched gradients (the SIMD GEMM on dense layers) equal one-at-a-time grad
   }
 });
 
-test('falsifyByAttack: the smallest eps where its attack succeeds, on inputs where success is monotone', async () => {
+test('falsifyByAttack: the top eps attacked as the plain attack does, then bisected down; every counterexample replays in its ball', async () => {
   const eps = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1];
+  const E = eps.length;
   const candidates = [...Array(40).keys()];
-  const f = await falsifyByAttack({ net, inputs: data.inputs, labels: data.labels, count: 60, eps, candidates });
-  // brute force: the same attack at every eps
+  const f = await falsifyByAttack({ net, inputs: data.inputs, labels: data.labels, count: 60, eps, candidates }, { threads: 1 });
+  // the first round is the plain attack at the top eps
+  const top = attackPairs(net, data.inputs, data.labels, candidates.map((i) => ({ input: i, eps: eps[E - 1] })));
+  // brute force: the plain attack at every eps
   const all = attackPairs(net, data.inputs, data.labels, candidates.flatMap((i) => eps.map((e) => ({ input: i, eps: e }))));
-  let checked = 0;
+  let below = 0, near = 0;
   for (const i of candidates) {
-    const row = eps.map((_, k) => all[i * eps.length + k] !== null);
-    const first = row.indexOf(true);
-    if (f.hi[i] < eps.length) {
-      assert.ok(f.cex[i], `input ${i} has its counterexample`);
-      assert.ok(Math.min(...marginsOf(forward(net, f.cex[i]!, 1), data.labels[i])) < 0);
-      for (let d = 0; d < n; d++) assert.ok(Math.abs(f.cex[i]![d] - x0(i)[d]) <= eps[f.hi[i]]);
-    }
-    const monotone = first < 0 ? true : row.slice(first).every(Boolean);
-    if (!monotone) continue;
-    checked++;
-    assert.is(f.hi[i], first < 0 ? eps.length : first, `input ${i}: ${row}`);
+    assert.is(f.hi[i] < E, top[i] !== null, `input ${i}: falsified iff the top attack succeeds`);
+    if (f.hi[i] === E) continue;
+    const c = f.cex[i]!;
+    assert.ok(c, `input ${i} has its counterexample`);
+    assert.ok(Math.min(...marginsOf(forward(net, c, 1), data.labels[i])) < 0);
+    for (let d = 0; d < n; d++) assert.ok(Math.abs(c[d] - x0(i)[d]) <= eps[f.hi[i]] && c[d] >= 0 && c[d] <= 1, `input ${i} value ${d} inside the ball`);
+    if (f.hi[i] < E - 1) below++;
+    const first = eps.findIndex((_, e) => all[i * E + e] !== null);
+    if (Math.abs(f.hi[i] - first) <= 1) near++;
   }
-  assert.ok(checked > 30, `${checked} inputs checked`);
+  assert.ok(below > 20, `${below} inputs bisected below the top`);
+  // the warm-started search ends where the plain attack first succeeds, or one eps from it, on most inputs
+  assert.ok(near >= 0.9 * candidates.filter((i) => f.hi[i] < E).length, `${near} inputs within one eps of the plain attack's first success`);
+});
+
+test('falsifyByAttack: below a counterexample the attack starts from it shrunk (with no steps at all, the search still goes down)', async () => {
+  const eps = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1];
+  const E = eps.length;
+  const problem = { net, inputs: data.inputs, labels: data.labels, count: 60, eps, candidates: [...Array(40).keys()] };
+  const warm = await falsifyByAttack(problem, { threads: 1, downSteps: 0 });
+  // the same probes with nothing to start from below the top: 0 steps, the input and a uniform point
+  const cold = await falsifyByAttack(problem, { threads: 1, steps: 0, hi: Int32Array.from(warm.hi, (h) => (h < E ? E - 1 : E)) });
+  const down = problem.candidates.filter((i) => warm.hi[i] < E - 1).length;
+  assert.ok(down > 10, `${down} inputs went below the top with 0 steps per probe there`);
+  const coldDown = problem.candidates.filter((i) => cold.hi[i] < E - 1).length;
+  assert.ok(coldDown < down / 2, `without the shrunk start ${coldDown} inputs go below the top`);
 });
 
 test('PairTable: proofs go down, counterexamples go up, conflicts are counted and lose', () => {

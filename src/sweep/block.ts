@@ -90,8 +90,10 @@ export async function sweepBlock(problem: SweepProblem, table: PairTable, engine
     const progress = bar(todo.length, `sweep attack ${label}`);
     try {
       const hi = Int32Array.from({ length: count }, (_, i) => table.firstFalsified(i));
-      const f = await falsifyByAttack(problem, { inputs: todo, hi, seed: s.seed, seedIds: h.seedIds, threads: h.threads, onRound: (k) => progress.tick(k), shouldStop: h.shouldStop });
-      for (const i of todo) if (f.cex[i]) table.falsified(i, f.hi[i], f.cex[i]!, 'attack', f.timeS[i]);
+      // a known counterexample (an interrupted search's, or --complete's) is where the search goes on from
+      const cex = Array.from({ length: count }, (_, i) => { const c = table.cex.get(i); return c && c.k === hi[i] ? c.x : null; });
+      const f = await falsifyByAttack(problem, { inputs: todo, hi, cex, seed: s.seed, seedIds: h.seedIds, threads: h.threads, onRound: (k) => progress.tick(k), shouldStop: h.shouldStop });
+      for (const i of todo) if (f.hi[i] < hi[i]) table.falsified(i, f.hi[i], f.cex[i]!, 'attack', f.timeS[i]);
       if (!f.interrupted) save(todo.flatMap((i) => [...cexFact(i), { t: 'attacked', index: indices[i], eps: [...eps] } as Fact]));
       else save(todo.flatMap(cexFact));
       attack = { attacks: f.attacks, seconds: f.seconds };
