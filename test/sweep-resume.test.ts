@@ -78,9 +78,9 @@ test('MNIST: a sweep resumed with more samples and more eps equals an uninterrup
   r = veribound('sweep', ...common, '--samples', '30', '--eps', '0.01:0.05:5', '--resume', ck, '--out', resumed);
   assert.is(r.code, 0, r.err);
   const a = json(whole), b = json(resumed);
-  // the same verdicts and deciders; the counterexample points may differ
-  // where the checkpoint's attack stepped down over other eps (falsify.ts starts each step from
-  // the counterexample one eps above), and each lies in its ball
+  // the same verdicts and deciders; the counterexample points may differ where the checkpoint's
+  // attack bisected over other eps (falsify.ts starts each probe from the counterexample above
+  // it, shrunk), and each lies in its ball
   const facts = (pairs: Pair[]) => pairs.map((p) => [p.index, p.eps, p.verdict, p.decidedBy]);
   assert.equal(facts(b.pairs), facts(a.pairs));
   for (const p of b.pairs as Pair[]) {

@@ -36,6 +36,15 @@ export function innerBall(x: ArrayLike<number>, eps: number, domain: BoxDomain =
   return { lower, upper };
 }
 
+/**
+ * x0 + (x − x0)·scale: a counterexample x of a larger ball (|x − x0| ≤ eps_c) shrunk toward x0,
+ * with scale = eps_k/eps_c, lies within eps_k of x0 (up to rounding; attacks project their
+ * start points onto the inner ball, and replayCounterexample checks whatever they report).
+ */
+export function shrunkToward(x0: ArrayLike<number>, x: ArrayLike<number>, scale: number): Float64Array {
+  return Float64Array.from(x0, (v, d) => v + (x[d] - v) * scale);
+}
+
 /** True when every x_i lies in [ball.lower_i, ball.upper_i]. */
 export function insideBall(ball: Ball, x: ArrayLike<number>): boolean {
   for (let i = 0; i < ball.lower.length; i++) if (!(x[i] >= ball.lower[i] && x[i] <= ball.upper[i])) return false;

@@ -34,7 +34,7 @@ import { inputSize, outputSize } from '../network.js';
 import type { Property } from '../spec/property.js';
 import { marginRows, writeMarginRows } from '../spec/margins.js';
 import { buildBoxes } from './boxes.js';
-import { replayCounterexample } from './ball.js';
+import { replayCounterexample, shrunkToward } from './ball.js';
 import type { SweepProblem } from './scheduler.js';
 import type { PairTable } from './pairs.js';
 import { attackPairs, type AttackPair } from './attack.js';
@@ -115,8 +115,7 @@ export async function completePairs(problem: SweepProblem, table: PairTable, opt
       const c = table.cex.get(i);
       const x0 = problem.inputs.subarray(i * n, (i + 1) * n);
       for (const k of band(i)) {
-        // |x − x0| ≤ eps_c, so x0 + (x − x0)·eps_k/eps_c lies within eps_k of x0
-        const start = c ? Float64Array.from(x0, (v, d) => v + (c.x[d] - v) * (eps[k] / eps[c.k])) : undefined;
+        const start = c ? shrunkToward(x0, c.x, eps[k] / eps[c.k]) : undefined;
         pairs.push({ input: i, eps: eps[k], k, start });
       }
     }

@@ -15,6 +15,8 @@ import type { SweepProblem } from './scheduler.js';
 import type { AttackPair, SweepAttackOptions } from './attack.js';
 import { attackPairsThreaded } from './attack-threads.js';
 import { yieldToEventLoop } from './interrupt.js';
+import { shrunkToward } from './ball.js';
+import { inputSize } from '../network.js';
 
 export interface Falsified {
   /** Per input: index of the smallest falsified epsilon (E: none). */
@@ -35,8 +37,8 @@ export interface FalsifyOptions extends SweepAttackOptions {
   lo?: Int32Array;
   /** Per input: first falsified index already known (e.g. from a checkpoint). Default E. */
   hi?: Int32Array;
-  /** Per input: a counterexample at its eps[hi], where known: the search steps down from it as
-   *  from one it found (so a resumed search goes on as the interrupted one would have). */
+  /** Per input: a counterexample at its eps[hi], where known (e.g. a checkpoint's): the probes
+   *  below it start from it as from one the search found. */
   cex?: readonly (Float64Array | null | undefined)[];
   /** Inputs to search (default problem.candidates). */
   inputs?: readonly number[];
@@ -62,7 +64,7 @@ export async function falsifyByAttack(problem: SweepProblem, opts: FalsifyOption
   const a = Int32Array.from(lo);
   let active = (opts.inputs ?? Array.from(problem.candidates)).filter((i) => a[i] < hi[i]);
   const first = new Set(active); // inputs whose top has not been attacked yet
-  const n = problem.inputs.length / problem.count;
+  const n = inputSize(problem.net);
   const batch = Math.max(1, opts.batch ?? 256);
   while (active.length) {
     const probes = active.map((input) => ({ input, k: first.has(input) ? hi[input] - 1 : (a[input] + hi[input]) >> 1 }));
@@ -79,8 +81,7 @@ export async function falsifyByAttack(problem: SweepProblem, opts: FalsifyOption
       const pairs: AttackPair[] = part.map(({ input, k }) => {
         const eps = problem.eps[k], c = res.cex[input];
         if (!c) return { input, eps };
-        const x0 = problem.inputs.subarray(input * n, (input + 1) * n), scale = eps / problem.eps[hi[input]];
-        return { input, eps, start: Float64Array.from(x0, (v, d) => v + (c[d] - v) * scale) };
+        return { input, eps, start: shrunkToward(problem.inputs.subarray(input * n, (input + 1) * n), c, eps / problem.eps[hi[input]]) };
       });
       const ta = performance.now();
       const found: (Float64Array | null)[] = new Array(pairs.length).fill(null);
@@ -110,4 +111,3 @@ export async function falsifyByAttack(problem: SweepProblem, opts: FalsifyOption
   res.seconds = (performance.now() - t0) / 1000;
   return res;
 }
-
