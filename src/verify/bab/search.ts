@@ -78,8 +78,10 @@ export interface BabOptions {
   /** Domains split per step (2× as many children are bounded at once). Default 32. */
   batch?: number;
   maxDomains?: number;
-  /** Joint α,β Adam steps per batch. Default 8. */
+  /** Joint α,β Adam steps per batch, at least (default 8), and at most while they still pay
+   *  (default 24; domains.ts stepsEnough); a batch whose domains are all proved stops earlier. */
   iterations?: number;
+  maxIterations?: number;
   /** Filtered smart branching: the BaBSR candidates per domain whose children get one cheap
    *  bound (no optimisation) before the one with the best worse child is split. 1: BaBSR alone. Default 3. */
   filter?: number;
@@ -131,7 +133,8 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   const c = new Float64Array(J * m);
   rows.forEach((r, j) => c.set(r.a, j * m));
   const batch = Math.max(1, opts.batch ?? 32), maxDomains = opts.maxDomains ?? 200_000, perStep = opts.candidatesPerStep ?? 32;
-  const iterations = opts.iterations ?? 8, lr = opts.lr ?? 0.1;
+  const iterations = opts.iterations ?? 8, maxIterations = opts.maxIterations ?? 24, lr = opts.lr ?? 0.2;
+  const target = Float64Array.from(rows, (r) => r.b);
   const tried = new Set<string>();
   let domainsBounded = 0, maxDepth = 0, rootMargin = -Infinity, lps = 0;
   const result = (status: BabStatus, margin: number, x?: Float64Array, why?: string): BabResult =>
@@ -182,7 +185,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
     return [margin, jm];
   };
   const evaluate = (splits: Split[][], init: (DomainParams | undefined)[], parents: (Float64Array | undefined)[]): { doms: Domain[]; cex?: Float64Array } => {
-    const res = boundDomains(state, c, J, splits, init, { iterations, lr, bounds, input: { lower, upper }, topK: K, refresh: opts.refresh ?? true });
+    const res = boundDomains(state, c, J, splits, init, { iterations, maxIterations, target, lr, bounds, input: { lower, upper }, topK: K, refresh: opts.refresh ?? true });
     domainsBounded += splits.length;
     // a parent's bound holds on its child: keep the better of the two per row
     parents.forEach((lb, d) => { if (lb) for (let j = 0; j < J; j++) res.lb[d * J + j] = Math.max(res.lb[d * J + j], lb[j]); });
