@@ -1,16 +1,16 @@
 // How many joint α,β steps a branch-and-bound batch takes (src/bounds/optimise/domains.ts,
 // `target` and `maxIterations`): a batch whose domains are all proved stops at once; past the
 // minimum it goes on only while the steps still close the open gap; every extra step can only
-// raise a row's best bound (the first steps are the fixed schedule's), and the bounds stay sound.
+// raise a row's best bound (the first steps are the fixed schedule's), and the bounds stay sound
+// (sampled and projected-gradient points in each domain's split region).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { INPUT, outputSize } from '../src/network.js';
-import { forwardLayers } from '../src/forward.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { boundDomains, openGap, stepsEnough, type Split } from '../src/bounds/optimise/domains.js';
-import { gaussian, randomBoxes, randomNetwork, pointsInBox, seededRng } from './helpers/random-network.js';
-import { tolOf } from './helpers/bounds-check.js';
+import { gaussian, randomBoxes, randomNetwork, seededRng } from './helpers/random-network.js';
+import { checkDomainPoints, inSplits } from './helpers/domain-points.js';
 
 test('stepsEnough: the minimum first, then a check every 4 steps of what the last 4 closed', () => {
   const gaps = [10, 9, 8, 7, 6, 5, 4, 3.9, 3.9, 3.9, 3.9, 3.9, 3.9];
@@ -73,27 +73,8 @@ test('with targets: all proved → no step; open → at least the fixed schedule
       assert.ok(more.lb[r] >= fixed.lb[r], `seed ${seed} row ${r}: ${more.lb[r]} below the fixed schedule's ${fixed.lb[r]}`);
       if (more.lb[r] > fixed.lb[r] + 1e-9) raised++;
     }
-    // sound at sampled points that satisfy each domain's splits
-    const P = 150, n = lower.length;
-    const pts = pointsInBox(rng, { lower, upper, count: 1 }, 0, P);
-    const acts = forwardLayers(net, pts, P);
-    const y = acts[acts.length - 1];
-    domains.forEach((splits, d) => {
-      for (let q = 0; q < P; q++) {
-        const inside = splits.every((s) => {
-          const src = plan.layers[s.layer].inputs[0];
-          const z = src === INPUT ? pts[q * n + s.neuron] : acts[src][q * plan.layers[s.layer].outSize + s.neuron];
-          return s.active ? z >= 0 : z <= 0;
-        });
-        if (!inside) continue;
-        for (let j = 0; j < J; j++) {
-          let v = 0;
-          for (let o = 0; o < m; o++) v += c[j * m + o] * y[q * m + o];
-          assert.ok(v >= more.lb[d * J + j] - tolOf(v), `seed ${seed} domain ${d} row ${j}: ${v} below ${more.lb[d * J + j]}`);
-          checked++;
-        }
-      }
-    });
+    // sound at sampled and attacked points that satisfy each domain's splits
+    checked += checkDomainPoints({ net, lower, upper, c, J, domains, lb: more.lb, inDomain: (sp, pts, acts, q) => inSplits(net, sp, pts, acts, q), rng, points: 60, pgdSteps: 3, label: `seed ${seed}` });
   }
   assert.ok(raised > 0, 'the extra steps raised no bound: the schedule is not exercised');
   assert.ok(checked > 300, `only ${checked} checks`);
