@@ -5,12 +5,12 @@
 // (sampled and projected-gradient points in each domain's split region).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INPUT, outputSize } from '../src/network.js';
+import { outputSize } from '../src/network.js';
 import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { boundDomains, openGap, stepsEnough, type Split } from '../src/bounds/optimise/domains.js';
 import { gaussian, randomBoxes, randomNetwork, seededRng } from './helpers/random-network.js';
-import { checkDomainPoints, inSplits } from './helpers/domain-points.js';
+import { checkDomainPoints, inSplits, unstableReLUs } from './helpers/domain-points.js';
 
 test('stepsEnough: the minimum first, then a check every 4 steps of what the last 4 closed', () => {
   const gaps = [10, 9, 8, 7, 6, 5, 4, 3.9, 3.9, 3.9, 3.9, 3.9, 3.9];
@@ -48,12 +48,7 @@ test('with targets: all proved → no step; open → at least the fixed schedule
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
     const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
-    const unstable: [number, number][] = [];
-    plan.layers.forEach((p, j) => {
-      if (p.op.kind !== 'relu') return;
-      const b = p.inputs[0] === INPUT ? { lower, upper } : bounds[p.inputs[0]];
-      for (let i = 0; i < b.lower.length; i++) if (b.lower[i] < 0 && b.upper[i] > 0) unstable.push([j, i]);
-    });
+    const unstable = unstableReLUs(plan, bounds, lower, upper);
     const domains: Split[][] = Array.from({ length: 4 }, () => unstable.filter(() => rng() < 0.3).map(([layer, neuron]) => ({ layer, neuron, active: rng() < 0.5 })));
     const init = domains.map(() => undefined);
     const base = { lr: 0.2, bounds, input: { lower, upper } };

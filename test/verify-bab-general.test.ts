@@ -14,6 +14,7 @@ import { boundDomains, type DomainParams, type Split } from '../src/bounds/optim
 import { gaussian, randomBoxes, randomNetwork, pointsInBox, seededRng, type Rng } from './helpers/random-network.js';
 import { tolOf } from './helpers/bounds-check.js';
 import { babAgainstExact } from './helpers/bab-exact.js';
+import { unstableReLUs } from './helpers/domain-points.js';
 
 function instance(rng: Rng, seed: number): { net: Network; lower: Float64Array; upper: Float64Array } {
   const kinds = ['dense', 'conv', 'residual'] as const;
@@ -33,12 +34,7 @@ test('domain bounds (random splits, random α and β) hold at sampled points sat
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
     const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
-    const unstable: [number, number][] = [];
-    plan.layers.forEach((p, j) => {
-      if (p.op.kind !== 'relu') return;
-      const b = p.inputs[0] === INPUT ? { lower, upper } : bounds[p.inputs[0]];
-      for (let i = 0; i < b.lower.length; i++) if (b.lower[i] < 0 && b.upper[i] > 0) unstable.push([j, i]);
-    });
+    const unstable = unstableReLUs(plan, bounds, lower, upper);
     const domains: Split[][] = [];
     const init: (DomainParams | undefined)[] = [];
     for (let d = 0; d < 4; d++) {
