@@ -48,7 +48,7 @@ test('with targets: all proved → no step; open → at least the fixed schedule
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
     const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
-    const unstable = unstableReLUs(plan, bounds, lower, upper);
+    const unstable = unstableReLUs(plan.layers, bounds, lower, upper);
     const domains: Split[][] = Array.from({ length: 4 }, () => unstable.filter(() => rng() < 0.3).map(([layer, neuron]) => ({ layer, neuron, active: rng() < 0.5 })));
     const init = domains.map(() => undefined);
     const base = { lr: 0.2, bounds, input: { lower, upper } };

@@ -13,6 +13,7 @@ import { crownLayerBounds } from '../src/bounds/index.js';
 import type { Split } from '../src/bounds/optimise/domains.js';
 import { milpFindInSet } from '../src/milp/index.js';
 import { gaussian, pointsInBox, randomBoxes, randomNetwork, seededRng } from './helpers/random-network.js';
+import { unstableReLUs } from './helpers/domain-points.js';
 
 /** The value feeding split s's ReLU at point q of a forwardLayers batch. */
 function preValue(net: Network, acts: ArrayLike<number>[], x: Float64Array, q: number, s: Split): number {
@@ -31,12 +32,7 @@ test('domain MILPs contain every sampled point of the domain, and their points o
     const { boxes } = randomBoxes(rng, net, 1, { maxRadius: 0.3 + 0.3 * rng() });
     const box = { lower: boxes.lower, upper: boxes.upper };
     const bounds = crownLayerBounds(net, { ...box, count: 1 });
-    const unstable: [number, number][] = [];
-    net.layers.forEach((l, j) => {
-      if (l.op.kind !== 'relu') return;
-      const b = l.inputs[0] === INPUT ? box : bounds[l.inputs[0]];
-      for (let i = 0; i < b.lower.length; i++) if (b.lower[i] < 0 && b.upper[i] > 0) unstable.push([j, i]);
-    });
+    const unstable = unstableReLUs(net.layers, bounds, box.lower, box.upper);
     if (!unstable.length) continue;
     const m = outputSize(net), P = 300;
     const pts = pointsInBox(rng, { ...boxes, count: 1 }, 0, P);

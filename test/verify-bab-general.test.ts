@@ -34,7 +34,7 @@ test('domain bounds (random splits, random α and β) hold at sampled points sat
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
     const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
-    const unstable = unstableReLUs(plan, bounds, lower, upper);
+    const unstable = unstableReLUs(plan.layers, bounds, lower, upper);
     const domains: Split[][] = [];
     const init: (DomainParams | undefined)[] = [];
     for (let d = 0; d < 4; d++) {

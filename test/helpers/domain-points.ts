@@ -4,7 +4,7 @@
 import * as assert from 'uvu/assert';
 import type { Network } from '../../src/network.js';
 import { INPUT, outputSize } from '../../src/network.js';
-import { planOf, type NetPlan } from '../../src/bounds/plan.js';
+import { planOf } from '../../src/bounds/plan.js';
 import type { LayerBounds } from '../../src/bounds/types.js';
 import { forwardLayers } from '../../src/forward.js';
 import { inputGradient } from '../../src/gradient.js';
@@ -72,10 +72,13 @@ export function checkDomainPoints(k: DomainPointsCase): number {
   return checked;
 }
 
-/** Every unstable ReLU (l < 0 < u on its input) of a box: [layer, neuron] pairs, the candidates for random splits. */
-export function unstableReLUs(plan: NetPlan, bounds: LayerBounds[], lower: Float64Array, upper: Float64Array): [number, number][] {
+/**
+ * Every unstable ReLU (l < 0 < u on its input) of a box: [layer, neuron] pairs, the candidates
+ * for random splits. `layers`: the network's or its plan's (the same indices).
+ */
+export function unstableReLUs(layers: readonly { op: { kind: string }; inputs: readonly number[] }[], bounds: LayerBounds[], lower: Float64Array, upper: Float64Array): [number, number][] {
   const out: [number, number][] = [];
-  plan.layers.forEach((p, j) => {
+  layers.forEach((p, j) => {
     if (p.op.kind !== 'relu') return;
     const b = p.inputs[0] === INPUT ? { lower, upper } : bounds[p.inputs[0]];
     for (let i = 0; i < b.lower.length; i++) if (b.lower[i] < 0 && b.upper[i] > 0) out.push([j, i]);
