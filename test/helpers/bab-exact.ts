@@ -15,7 +15,7 @@ export interface BabTally {
 }
 
 /** Adds one instance's answers to `tally`; nothing when the MILP does not finish in 20 s. */
-export async function babAgainstExact(net: Network, lower: Float64Array, upper: Float64Array, a: Float64Array, thresholds: (min: number) => number[], tally: BabTally, label: string, extra: { refresh?: boolean } = {}): Promise<void> {
+export async function babAgainstExact(net: Network, lower: Float64Array, upper: Float64Array, a: Float64Array, thresholds: (min: number) => number[], tally: BabTally, label: string, extra: { refresh?: boolean; filter?: number } = {}): Promise<void> {
   const exact = await milpMinimizeLinear(net, { lower, upper }, a, { timeLimitS: 20, solver: 'mip' });
   if (exact.status !== 'optimal') return;
   const min = exact.value!;
