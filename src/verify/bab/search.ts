@@ -125,7 +125,7 @@ export type BabRoot = ReturnType<typeof crownChunk>;
  * children per parent) roughly doubles the cost of a domain and, on ReLU nets, does not buy
  * fewer domains: mnist_fc 256x4 prop_12 at ε 0.05 (classes 3, 5, 6 after refine) 58.7 s and
  * 9,113 domains with it, 21.6 s and 4,131 without; 2021 256x4 prop_14 at ε 0.03 (classes 4, 6)
- * 44.7 s against 32.9 s; mnist-mlp open sweep pairs 1.3–2× faster without; the verivital
+ * 44.7 s against 32.9 s; mnist-mlp open sweep pairs 1.1–2× faster without; the verivital
  * avgpool CNN's two open disjuncts (prop_12 and prop_7 at ε 0.04, 60 s each from α-CROWN) end at
  * −0.314 and −0.246 without it, −0.321 and −0.260 with it. On the ERAN sigmoid
  * net (6 × 200) the look-ahead keeps its place: in the same seconds, the disjuncts closest to a
