@@ -4,7 +4,7 @@
 // {kind: 'job', job, id, ...payload} and its reply {job, ...} is turned into the job's result or
 // error by the pool's `answer`. Idle workers are unref'd, so an idle pool never keeps the process
 // alive; a worker that dies rejects its pending jobs and leaves the pool.
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Network } from './network.js';
 
 interface PoolWorker<R> {
@@ -21,7 +21,7 @@ export class NetThreadPool<Reply extends { job: number }, Result> {
   /** Jobs handed to workers so far (tests check the pool was used). */
   jobsSent = 0;
 
-  constructor(private readonly script: URL, private readonly answer: (reply: Reply) => Result | Error) {}
+  constructor(private readonly script: URL, private readonly answer: (reply: Reply) => Result | Error, private readonly options: WorkerOptions = {}) {}
 
   /** Runs one job on worker i (started on first use), sending it the network first if it lacks it. */
   run(i: number, net: Network, payload: object): Promise<Result> {
@@ -47,7 +47,7 @@ export class NetThreadPool<Reply extends { job: number }, Result> {
 
   private workerAt(i: number): PoolWorker<Result> {
     while (this.workers.length <= i) {
-      const worker = new Worker(this.script);
+      const worker = new Worker(this.script, this.options);
       worker.unref();
       const pw: PoolWorker<Result> = { worker, nets: new WeakSet(), pending: new Map() };
       worker.on('message', (m: Reply) => {

@@ -30,7 +30,10 @@
 // Without a gradient or onLayer (a plain pass), rules with a live-form step (OpRule.backwardLive,
 // live.ts) keep rows per box on the neurons a box's activations do not zero (same bits); rows
 // reach every other rule, and the input, in dense form. The last step, when it reads only the
-// network input, may concretise straight away (OpRule.concretiseInput, same bits).
+// network input, may concretise straight away (OpRule.concretiseInput, same bits). With a
+// gradient, the caller may name the columns that matter (PassParams.needIn, needOut: branch and
+// bound leaves out the ReLUs inactive on its root box), and rules may leave the others 0 (same
+// bits).
 import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
@@ -64,6 +67,14 @@ export interface PassParams {
   corner?: Float64Array;
   /** Called with the coefficients on each nonlinear layer's output as the pass reaches it (read them at once: the pass overwrites them). */
   onLayer?: (j: number, A: Float64Array) => void;
+  /**
+   * Per layer: the output columns the reverse sweep must compute (RuleCtx.needOut), where the
+   * others are read only by a ReLU that is inactive on every box (its lines 0, no free α, no
+   * split): their values change no bound and no derivative. Ignored with st.allColumns.
+   */
+  needOut?: (Int32Array | undefined)[];
+  /** Per layer: the input columns its backward step must compute (RuleCtx.needIn), on the same argument. Ignored with st.allColumns. */
+  needIn?: (Int32Array | undefined)[];
 }
 
 function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array {
@@ -117,7 +128,8 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
     const live = plain ? liveInputs(plan, st.relax, p) : undefined;
     // the ReLU below takes its step inside this Dense step when nothing reshapes it (no α or β there)
     const fuse = live && p.op.kind === 'dense' && !params?.layer?.[p.inputs[0]] ? fusedLines(plan, st.relax, p) : undefined;
-    const ctx = live ? { ...ctxOf(p, st.count), live, ...(fuse ? { fuse } : {}) } : ctxOf(p, st.count);
+    const needIn = live || st.allColumns ? undefined : params?.needIn?.[j];
+    const ctx = live ? { ...ctxOf(p, st.count), live, ...(fuse ? { fuse } : {}) } : needIn ? { ...ctxOf(p, st.count), needIn } : ctxOf(p, st.count);
     if (plain && p.rule.concretiseInput && !param?.beta && pending.size === 0 && !inputA && !patchForm(got) && readsInput(plan, p)) {
       return p.rule.concretiseInput(p.op, got as Float64Array | LiveRows, rows, ctx, st.inMid, st.inRad);
     }
@@ -173,7 +185,8 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined,
       const p = plan.layers[j];
       const gins = p.inputs.map((src) => (src === INPUT ? gIn : G.get(src)!));
       const grad = params.grad?.[j];
-      const ctx = ctxOf(p, st.count), A = tape.get(j);
+      const need = st.allColumns ? undefined : params.needOut?.[j];
+      const ctx = need ? { ...ctxOf(p, st.count), needOut: need } : ctxOf(p, st.count), A = tape.get(j);
       // a β term made the rows dense below this layer, so its input's derivative is dense here
       if (grad?.beta) grad.beta.set(denseOf(gins[0]).subarray(0, rows.n * p.inSizes[0]));
       if (A && isPatches(A)) {

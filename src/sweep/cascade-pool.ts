@@ -9,6 +9,7 @@ import type { Network } from '../network.js';
 import type { Property } from '../spec/property.js';
 import type { VerifyOutcome } from '../verify/outcome.js';
 import type { CascadeRequest } from './cascade-worker.js';
+import { SEARCH_YOUNG_MB } from '../verify/bab/lanes.js';
 
 /** The cascade's answer, or why there is none: stopped (Ctrl-C) or the worker failed (e.g. memory). */
 export type PoolAnswer = { outcome: VerifyOutcome } | { stopped: true } | { error: string };
@@ -31,7 +32,8 @@ export class CascadePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./cascade-worker.js', import.meta.url), { workerData: { net: this.net } });
+    // branch and bound's young generation (bab/lanes.ts SEARCH_YOUNG_MB says why)
+    const worker = new Worker(new URL('./cascade-worker.js', import.meta.url), { workerData: { net: this.net }, resourceLimits: { maxYoungGenerationSizeMb: SEARCH_YOUNG_MB } });
     const slot: Slot = { worker };
     worker.on('message', (msg: { id: number; outcome?: VerifyOutcome; error?: string }) => {
       const p = slot.pending;

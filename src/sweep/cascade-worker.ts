@@ -21,7 +21,7 @@ const engine = createCpuEngine(1);
 
 parentPort!.on('message', async (req: CascadeRequest) => {
   try {
-    const outcome = await verifyProperty(net, req.prop, { timeoutS: req.timeoutS, engine, seed: req.seed, log: () => {} });
+    const outcome = await verifyProperty(net, req.prop, { timeoutS: req.timeoutS, engine, seed: req.seed, log: () => {}, threads: 1 });
     parentPort!.postMessage({ id: req.id, outcome });
   } catch (err) {
     parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });

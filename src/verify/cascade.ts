@@ -56,6 +56,8 @@ export interface CascadeOptions {
    * split domains.
    */
   babShare?: number;
+  /** Disjuncts the bab stage searches at once, each on a worker thread (default: every core; 1: one after another). */
+  threads?: number;
 }
 
 export function checkPropertyFits(net: Network, prop: Property): void {
@@ -143,7 +145,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
   const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 45) && !skip.has('refine');
   const bab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('bab', async () => {
-    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log });
+    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log, threads: opts.threads });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
   });
   if (babNet && refining && !skip.has('bab')) {

@@ -110,6 +110,24 @@ function fullIsCheaper(A: Float64Array, nr: number, m: number, n: number, L: num
   return nr * nz * n < m * L + nr * nz * L;
 }
 
+/** A backward or reverse step computes only the columns it is asked for when they are fewer than this share of them. */
+const NEED_SHARE = 0.75;
+
+/** The rows `rows` of W (each n long; W or its transpose), gathered once per row set and kept (a search asks for the same set every pass; the kernel keeps it resident). */
+const rowsCache = new WeakMap<Float64Array, { rows: Int32Array; sub: Float64Array }[]>();
+function weightRows(W: Float64Array, n: number, rows: Int32Array): Float64Array {
+  let list = rowsCache.get(W);
+  if (!list) rowsCache.set(W, (list = []));
+  const same = (a: Int32Array) => a.length === rows.length && a.every((v, i) => v === rows[i]);
+  const hit = list.find((e) => same(e.rows));
+  if (hit) return hit.sub;
+  const sub = new Float64Array(rows.length * n);
+  rows.forEach((k, t) => sub.set(W.subarray(k * n, (k + 1) * n), t * n));
+  list.unshift({ rows: rows.slice(), sub });
+  if (list.length > 8) list.pop();
+  return sub;
+}
+
 /** Rows per kernel call of concretiseInput (padded; one box's rows may exceed it). */
 const GROUP_ROWS = 64;
 
@@ -130,7 +148,13 @@ export const denseRule: OpRule<DenseOp> = {
   backward(op, A, rows, ctx) {
     const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
     const out = new Float64Array(rows.n * n);
-    matmulRows(A, rows.n, m, transposeOf(W, m, n), n, out);
+    const need = ctx.needIn;
+    if (need && need.length < NEED_SHARE * n) {
+      // only the input columns later steps read: the same sums over the columns of W they use, the rest 0
+      const L = need.length, part = new Float64Array(rows.n * L);
+      if (L) matmulRows(A, rows.n, m, weightRows(transposeOf(W, m, n), m, need), L, part);
+      for (let r = 0; r < rows.n; r++) for (let t = 0; t < L; t++) out[r * n + need[t]] = part[r * L + t];
+    } else matmulRows(A, rows.n, m, transposeOf(W, m, n), n, out);
     addBias(A, rows, m, bias);
     return [out];
   },
@@ -185,10 +209,18 @@ export const denseRule: OpRule<DenseOp> = {
     }
     return res;
   },
-  reverse(op, G, _A, rows) {
+  reverse(op, G, _A, rows, ctx) {
     // linear: the derivative on the output is the forward map of the input's, W·G + b
     const { inFeatures: n, outFeatures: m, weight: W, bias } = op;
     const out = new Float64Array(rows.n * m);
+    const need = ctx.needOut;
+    if (need && need.length < NEED_SHARE * m) {
+      // only the outputs the sweep reads: the same sums over the rows of W they use, the rest 0
+      const L = need.length, part = new Float64Array(rows.n * L);
+      if (L) matmulRows(G, rows.n, n, weightRows(W, n, need), L, part);
+      for (let r = 0; r < rows.n; r++) for (let t = 0; t < L; t++) out[r * m + need[t]] = part[r * L + t] + bias[need[t]];
+      return out;
+    }
     matmulRows(G, rows.n, n, W, m, out);
     for (let r = 0; r < rows.n; r++) for (let k = 0; k < m; k++) out[r * m + k] += bias[k];
     return out;

@@ -53,7 +53,7 @@ export const reluRule: OpRule<ReluOp> = {
     return backwardLinesLive(A, rows, ctx.outSize, relax as LineRelax, param);
   },
   reverse(_op, G, A, rows, ctx, relax, param, grad) {
-    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad);
+    return reverseThroughLines(G, A!, rows, ctx.outSize, relax as LineRelax, param, grad, ctx.needOut);
   },
   // element-wise: the derivative on the input is read on the output's own windows
   reversePatches: (_op, read, P, rows, ctx, relax, param, grad) => reverseThroughLinesPatches(read(P), P, rows, ctx.outSize, relax as LineRelax, param, grad),

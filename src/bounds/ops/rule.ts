@@ -29,6 +29,18 @@ export interface RuleCtx {
    * on the columns `live` gives, for a step that takes the ReLU's step too.
    */
   fuse?: (box: number) => { lines: LiveLines; relax: Relaxation };
+  /**
+   * Reverse sweeps only (../backward.ts PassParams.needOut): the output columns the sweep must
+   * compute; a rule may leave the others +0 (a Dense layer's reach only ReLU lines that are 0 on
+   * every box; such a ReLU's own outputs are +0).
+   */
+  needOut?: Int32Array;
+  /**
+   * Backward steps with a gradient (../backward.ts PassParams.needIn): the columns of input 0
+   * whose coefficients later steps read; a rule may leave the others 0 (they reach only ReLU lines
+   * that are 0 on every box).
+   */
+  needIn?: Int32Array;
 }
 
 /**

@@ -119,6 +119,8 @@ export interface BoundDomainsOptions {
   topK?: number;
   /** Bound every layer above a domain's splits again on the domain (domain-layers.ts). */
   refresh?: boolean;
+  /** The reverse sweep computes every column (the reference the tests compare needOut's bits with). */
+  allColumns?: boolean;
 }
 
 /**
@@ -131,7 +133,8 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const D = domains.length, R = D * J, m = plan.layers[last].outSize, inSize = plan.inSize;
   const L = domainLayers(root, o.bounds, o.input, domains, { refresh: o.refresh, inherited: init.map((p) => p?.bounds) });
   const { relax, reluAt, poolLeft } = L;
-  const st: BackwardState = { plan, count: D, relax, inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
+  const st: BackwardState = { plan, count: D, relax, inMid: tile(root.inMid, D), inRad: tile(root.inRad, D), ...(o.allColumns ? { allColumns: true } : {}) };
+  const { needOut, needIn } = columnNeeds(plan, o.bounds);
   const A0 = new Float64Array(R * m);
   const box = new Int32Array(R);
   for (let r = 0; r < R; r++) { A0.set(c.subarray((r % J) * m, (r % J + 1) * m), r * m); box[r] = Math.floor(r / J); }
@@ -251,7 +254,7 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       scores.set(j, sc);
     } : undefined;
     // the last pass takes no step: no reverse sweep (the corner is read off the input coefficients)
-    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias }, { layer, grad: final ? undefined : grad, corner, onLayer });
+    const lb = backwardPass(st, last, A0.slice(), { n: R, box, bias }, { layer, grad: final ? undefined : grad, corner, onLayer, needOut, needIn });
     for (let r = 0; r < R; r++) if (lb[r] > best[r]) best[r] = lb[r];
     if (final) break;
     if (o.target) {
@@ -333,6 +336,33 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     return { alpha: a, beta: adamB.parameters[0].slice(betaOff[d], betaOff[d] + J * betaLen[d]), ...(o.refresh ? { bounds: { packed: L.packed[d], splits: domains[d].length } } : {}) };
   });
   return { lb: best, params, branchLayer, branchNeuron, branchPoint, branchPair, topK: K, corner };
+}
+
+/**
+ * The columns the pass must compute around a ReLU that reads a Dense layer alone: the ReLU's
+ * neurons not inactive on the root box (upper bound > 0), as the Dense layer's and the ReLU's
+ * outputs in the reverse sweep (needOut; the ReLU's others are +0) and, where one Dense layer
+ * alone reads the ReLU, as that layer's
+ * input columns in the backward step (needIn). A neuron inactive on the root box is inactive on
+ * every domain (a domain's bounds lie inside the root's), never split and never free, so its
+ * lines are 0 on every box: its input's value and its output's coefficient change no bound, no
+ * derivative and no branching score (backward.ts PassParams). On mnist_fc 256x4 after refine,
+ * 191–246 of each layer's 256.
+ */
+function columnNeeds(plan: BackwardState['plan'], bounds: readonly LayerBounds[]): { needOut: (Int32Array | undefined)[]; needIn: (Int32Array | undefined)[] } {
+  const readers = new Map<number, number[]>();
+  plan.layers.forEach((p, k) => { for (const src of p.inputs) readers.set(src, [...(readers.get(src) ?? []), k]); });
+  const needOut: (Int32Array | undefined)[] = [], needIn: (Int32Array | undefined)[] = [];
+  plan.layers.forEach((p, k) => {
+    const j = p.inputs[0];
+    if (p.op.kind !== 'relu' || j < 0 || plan.layers[j].op.kind !== 'dense' || readers.get(j)?.length !== 1) return;
+    const up = bounds[j].upper, cols: number[] = [];
+    for (let i = 0; i < up.length; i++) if (!(up[i] <= 0)) cols.push(i);
+    needOut[j] = needOut[k] = Int32Array.from(cols);
+    const above = readers.get(k);
+    if (above?.length === 1 && plan.layers[above[0]].op.kind === 'dense') needIn[above[0]] = needOut[j];
+  });
+  return { needOut, needIn };
 }
 
 /** Steps between the checks of whether more steps pay, past the minimum. */

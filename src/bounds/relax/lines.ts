@@ -89,15 +89,18 @@ export function stepRow(data: Float64Array, po: number, L: number, ro: number, l
  * row's term a·(s(α)·z + c(α)) has derivative a·(s'(α)·g + c'(α)), g the input's value at the
  * bound's minimiser (G).
  */
-export function reverseThroughLines(G: Float64Array, A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams, grad?: LayerParams): Float64Array {
+export function reverseThroughLines(G: Float64Array, A: Float64Array, rows: Rows, n: number, lines: LineRelax, param?: LayerParams, grad?: LayerParams, cols?: Int32Array): Float64Array {
   const { lowSlope, lowIcpt, upSlope, upIcpt, free, curve } = lines;
   const alpha = free ? param?.alpha : undefined;
   const ga = free ? grad?.alpha : undefined;
   const out = new Float64Array(rows.n * n);
   const line = new Float64Array(4);
+  // cols: the neurons whose lines are not 0 on every box (RuleCtx.needOut); the others give +0 and no gradient
+  const L = cols ? cols.length : n;
   for (let r = 0; r < rows.n; r++) {
     const ao = r * n, ro = rows.box[r] * n;
-    for (let j = 0; j < n; j++) {
+    for (let t = 0; t < L; t++) {
+      const j = cols ? cols[t] : t;
       const a = A[ao + j], g = G[ao + j];
       const isFree = free !== undefined && free[ro + j] === 1;
       if (curve && alpha && isFree) {

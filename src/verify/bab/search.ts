@@ -96,6 +96,8 @@ export interface BabOptions {
   candidatesPerStep?: number;
   /** Decides domains with nothing left to split (leaf.ts); without one they stop the search. */
   leaf?: LeafSolver;
+  /** Stop as on the deadline once this says so (checked before each batch: another search found a counterexample). */
+  stop?: () => boolean;
   /** Stop as on the deadline after this many batches of splits (a budget that does not depend on the machine's speed). */
   maxSteps?: number;
   /** Go on from these open domains of an earlier call on the same rows, box and root (not the root's). */
@@ -264,7 +266,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   let steps = 0;
   const maxSteps = opts.maxSteps ?? Infinity;
   while (heap.size) {
-    if (Date.now() > opts.deadline || steps++ >= maxSteps) return timedOut(heap);
+    if (Date.now() > opts.deadline || opts.stop?.() || steps++ >= maxSteps) return timedOut(heap);
     if (heap.size + batch > maxDomains) return result('limit', heap.peek()!.margin);
     const parents: Domain[] = [];
     while (parents.length < batch && heap.size) parents.push(heap.pop()!);
