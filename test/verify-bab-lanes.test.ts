@@ -1,33 +1,18 @@
 // The bab stage on worker lanes (src/verify/bab/lanes.ts): with two lanes it closes exactly the
 // disjuncts one lane closes (each lane runs the same search, and a domain limit instead of the
 // clock ends the searches here, so both are deterministic), its counterexamples replay, the
-// turns really ran on workers, and a set stop flag ends a search at its first batch.
+// turns really ran on workers, and a set stop flag ends a search at its first batch; scripted
+// lanes check the rounds: the time shares, and each resumed turn on the lane that keeps its domains.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Network } from '../src/network.js';
 import { inputSize } from '../src/network.js';
 import { forward } from '../src/forward.js';
-import { parseVnnlib } from '../src/spec/vnnlib.js';
-import type { Property } from '../src/spec/property.js';
 import { insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { OpenSet } from '../src/verify/open-set.js';
 import { babStage } from '../src/verify/bab-stage.js';
 import { babWorkerJobs, localLane, workerLanes, type BabLane, type LaneContext } from '../src/verify/bab/lanes.js';
 import { randomNetwork, seededRng } from './helpers/random-network.js';
-
-function robustnessProperty(net: Network, x: Float64Array, eps: number): Property {
-  const y = forward(net, x, 1);
-  let label = 0;
-  for (let j = 1; j < y.length; j++) if (y[j] > y[label]) label = j;
-  let text = '';
-  for (let i = 0; i < x.length; i++) text += `(declare-const X_${i} Real)\n`;
-  for (let j = 0; j < y.length; j++) text += `(declare-const Y_${j} Real)\n`;
-  for (let i = 0; i < x.length; i++) text += `(assert (<= X_${i} ${x[i] + eps}))\n(assert (>= X_${i} ${x[i] - eps}))\n`;
-  text += '(assert (or\n';
-  for (let j = 0; j < y.length; j++) if (j !== label) text += `  (and (>= Y_${j} Y_${label}))\n`;
-  text += '))\n';
-  return parseVnnlib(text, 'generated');
-}
+import { robustnessProperty } from './helpers/robustness-property.js';
 
 test('two worker lanes close exactly the disjuncts one lane closes; counterexamples replay', async () => {
   const rng = seededRng(31);

@@ -12,12 +12,11 @@ import { generalBab, rootOf, type BabRowSpec, type BabResult } from '../src/veri
 import { milpLeaf } from '../src/verify/bab/leaf.js';
 import { milpFindInSet, milpMinimizeLinear } from '../src/milp/index.js';
 import { verifyProperty } from '../src/verify/cascade.js';
-import { parseVnnlib } from '../src/spec/vnnlib.js';
-import type { Property } from '../src/spec/property.js';
 import { insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { CpuEngine } from '../src/bounds/index.js';
 import { pgdAttack } from '../src/attack/pgd.js';
 import { gaussian, randomBoxes, randomNetwork, seededRng, type Rng } from './helpers/random-network.js';
+import { robustnessProperty } from './helpers/robustness-property.js';
 
 function box(rng: Rng, n: number, radius: number): { lower: Float64Array; upper: Float64Array } {
   const lower = new Float64Array(n), upper = new Float64Array(n);
@@ -145,20 +144,6 @@ test('leaf MILPs on conv nets with max-pooling (binaries left in the leaf): answ
   assert.ok(decided >= 12, `decided ${decided}`);
   assert.ok(leaves > 0, 'no leaf MILP ran');
 });
-
-function robustnessProperty(net: Network, x: Float64Array, eps: number): Property {
-  const y = forward(net, x, 1);
-  let label = 0;
-  for (let j = 1; j < y.length; j++) if (y[j] > y[label]) label = j;
-  let text = '';
-  for (let i = 0; i < x.length; i++) text += `(declare-const X_${i} Real)\n`;
-  for (let j = 0; j < y.length; j++) text += `(declare-const Y_${j} Real)\n`;
-  for (let i = 0; i < x.length; i++) text += `(assert (<= X_${i} ${x[i] + eps}))\n(assert (>= X_${i} ${x[i] - eps}))\n`;
-  text += '(assert (or\n';
-  for (let j = 0; j < y.length; j++) if (j !== label) text += `  (and (>= Y_${j} Y_${label}))\n`;
-  text += '))\n';
-  return parseVnnlib(text, 'generated');
-}
 
 test('cascade: bab decides properties α-CROWN leaves open (MILP skipped); answers check out', async () => {
   const engine = new CpuEngine();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Network, Op } from '../src/network.js';
 import { INPUT } from '../src/network.js';
 import { loadOnnxFile } from '../src/onnx/load.js';
-import { readVnnlib, parseVnnlib } from '../src/spec/vnnlib.js';
+import { readVnnlib } from '../src/spec/vnnlib.js';
 import type { Property } from '../src/spec/property.js';
 import { insideBox, unsafeDisjunct } from '../src/spec/property.js';
 import { CpuEngine } from '../src/bounds/index.js';
@@ -15,6 +15,7 @@ import { pgdAttack } from '../src/attack/pgd.js';
 import { verifyProperty } from '../src/verify/cascade.js';
 import type { VerifyOutcome } from '../src/verify/outcome.js';
 import { makeRng } from '../src/train/rng.js';
+import { robustnessProperty } from './helpers/robustness-property.js';
 
 /** For the tests that read VNN-COMP files from ../shared (skipped with one line without it). */
 const sharedTest = guard(test, sharedMissing());
@@ -80,21 +81,6 @@ function randomNet(sizes: number[]): Network {
 }
 
 /** A robustness property around x: the unsafe set is "some other class reaches the label's logit". */
-function robustnessProperty(net: Network, x: Float64Array, eps: number): Property {
-  const y = forward(net, x, 1);
-  let label = 0;
-  for (let j = 1; j < y.length; j++) if (y[j] > y[label]) label = j;
-  const n = x.length, m = y.length;
-  let text = '';
-  for (let i = 0; i < n; i++) text += `(declare-const X_${i} Real)\n`;
-  for (let j = 0; j < m; j++) text += `(declare-const Y_${j} Real)\n`;
-  for (let i = 0; i < n; i++) text += `(assert (<= X_${i} ${x[i] + eps}))\n(assert (>= X_${i} ${x[i] - eps}))\n`;
-  text += '(assert (or\n';
-  for (let j = 0; j < m; j++) if (j !== label) text += `  (and (>= Y_${j} Y_${label}))\n`;
-  text += '))\n';
-  return parseVnnlib(text, 'generated');
-}
-
 test('random nets and radii: every answer is decided, sat replays, unsat survives attack and sampling', async () => {
   const answers: Record<string, number> = {};
   for (let trial = 0; trial < 16; trial++) {
