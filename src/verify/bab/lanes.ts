@@ -17,7 +17,7 @@ import { DisjunctSearches } from './disjunct.js';
  * The young generation of a search's worker, MB. A search allocates its pass's arrays afresh on
  * every step, and with V8's default (a few tens of MB) it spends about a quarter of its CPU time
  * in the collector, half of it on helper threads that take the core another lane would use:
- * mnist_fc 256x4 prop_14 (2021) after refine, the same 6,641 domains in 20.9 s wall and 30.8 s of
+ * mnist_fc 256x4 prop_14 (2021) after refine, the same 6,641 domains in 21.0 s wall and 30.7 s of
  * CPU by default, 18.5 s and 24.7 s with 256 MB (in a worker, one lane).
  */
 export const SEARCH_YOUNG_MB = 256;
