@@ -57,7 +57,7 @@ test('scheduling on two lanes: a disjunct that runs out of time goes on where it
       calls.push({ lane, k: t.k, resume: t.resume, share: t.deadline - Date.now() });
       const first = t.resume === undefined && t.k <= 1;
       const res = { status: first ? 'timeout' as const : 'proved' as const, domains: 1, maxDepth: 0, margin: first ? -1 : 1, rootMargin: -1, lps: 0, timeS: 0 };
-      return { res, noLeaf: null, ...(first ? { frontier: { ref: 100 * lane + t.k, bytes: 8 } } : {}) };
+      return { res, noLeaf: null, ...(first ? { frontier: { ref: 100 * lane + t.k, bytes: 8, domains: 1 } } : {}) };
     },
     close: async () => {},
   }));

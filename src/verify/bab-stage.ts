@@ -56,7 +56,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
   const finish = (): BabStageResult => ({ closed, counterexample: found, domains, timeS: (performance.now() - t0) / 1000 });
   const regions = open.prop.regions;
   // one per open disjunct; lane: where its open domains are kept between turns
-  interface Job { r: number; k: number; frontier?: { ref: number; bytes: number; lane: number } }
+  interface Job { r: number; k: number; frontier?: { ref: number; bytes: number; domains: number; lane: number } }
   const jobs: Job[] = [];
   regions.forEach((reg, r) => {
     // disjuncts the attack came closest to are the least likely to be proved: last
@@ -71,7 +71,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
   const budget = (opts.keepBytes ?? 256 * 1024 * 1024) / lanes.length;
   const kept = lanes.map(() => 0);
   let noLeaf = '';
-  const runTurn = async (lane: number, job: Job, deadline: number): Promise<void> => {
+  const runTurn = async (lane: number, job: Job, deadline: number, round = 0): Promise<void> => {
     const { r, k } = job;
     const resume = job.frontier;
     if (resume) { job.frontier = undefined; kept[lane] -= resume.bytes; }
@@ -81,7 +81,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
     if (end.noLeaf && !noLeaf) { noLeaf = end.noLeaf; opts.log(`bab: no leaf MILP (${noLeaf}): domains with nothing left to split stay open`); }
     if (end.frontier) { job.frontier = { ...end.frontier, lane }; kept[lane] += end.frontier.bytes; }
     const rate = res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0;
-    opts.log(`bab: region ${r} disjunct ${k}${resume ? ' (resumed)' : ''}: ${res.status}${res.why ? ` (${res.why})` : ''} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf MILPs` : ''}, ${res.timeS.toFixed(1)}s)`);
+    opts.log(`bab: region ${r} disjunct ${k}${resume ? ` (round ${round + 1}, ${resume.domains} open domains resumed)` : ''}: ${res.status}${res.why ? ` (${res.why})` : ''} (${res.domains} domains, ${rate}/s, depth ${res.maxDepth}, margin ${res.rootMargin.toPrecision(3)} at the root, ${res.margin.toPrecision(3)} at the end${res.lps ? `, ${res.lps} leaf MILPs` : ''}, ${res.timeS.toFixed(1)}s)`);
     if (res.status === 'counterexample' && end.x && !found) {
       const again = replay(net, regions[r], end.x);
       if (again.disjunct >= 0) { found = { x: end.x, y: again.y }; Atomics.store(stop, 0, 1); }
@@ -103,7 +103,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
       }
     }));
     // later rounds: each lane goes round the disjuncts whose open domains it keeps
-    for (;;) {
+    for (let round = 1; ; round++) {
       const again = jobs.filter((job) => job.frontier && isOpen(job));
       if (found || !again.length || opts.deadline - Date.now() <= 20) break;
       // whose domains each lane keeps, read before any turn starts (a turn takes its job's frontier)
@@ -112,7 +112,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
         for (let t = 0; t < mine.length && !found; t++) {
           const left = opts.deadline - Date.now();
           if (left <= 20) return;
-          await runTurn(lane, mine[t], Date.now() + left / (mine.length - t));
+          await runTurn(lane, mine[t], Date.now() + left / (mine.length - t), round);
         }
       }));
     }

@@ -134,7 +134,9 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const L = domainLayers(root, o.bounds, o.input, domains, { refresh: o.refresh, inherited: init.map((p) => p?.bounds) });
   const { relax, reluAt, poolLeft } = L;
   const st: BackwardState = { plan, count: D, relax, inMid: tile(root.inMid, D), inRad: tile(root.inRad, D), ...(o.allColumns ? { allColumns: true } : {}) };
-  const { needOut, needIn } = columnNeeds(plan, o.bounds);
+  let needs = needsOf.get(o.bounds);
+  if (!needs) needsOf.set(o.bounds, (needs = columnNeeds(plan, o.bounds)));
+  const { needOut, needIn } = needs;
   const A0 = new Float64Array(R * m);
   const box = new Int32Array(R);
   for (let r = 0; r < R; r++) { A0.set(c.subarray((r % J) * m, (r % J + 1) * m), r * m); box[r] = Math.floor(r / J); }
@@ -338,12 +340,14 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   return { lb: best, params, branchLayer, branchNeuron, branchPoint, branchPair, topK: K, corner };
 }
 
+/** columnNeeds per root bounds: a search passes the same ones to every batch. */
+const needsOf = new WeakMap<readonly LayerBounds[], ReturnType<typeof columnNeeds>>();
+
 /**
  * The columns the pass must compute around a ReLU that reads a Dense layer alone: the ReLU's
  * neurons not inactive on the root box (upper bound > 0), as the Dense layer's and the ReLU's
  * outputs in the reverse sweep (needOut; the ReLU's others are +0) and, where one Dense layer
- * alone reads the ReLU, as that layer's
- * input columns in the backward step (needIn). A neuron inactive on the root box is inactive on
+ * alone reads the ReLU, as that layer's input columns in the backward step (needIn). A neuron inactive on the root box is inactive on
  * every domain (a domain's bounds lie inside the root's), never split and never free, so its
  * lines are 0 on every box: its input's value and its output's coefficient change no bound, no
  * derivative and no branching score (backward.ts PassParams). On mnist_fc 256x4 after refine,

@@ -7,9 +7,8 @@ import type { Network } from '../../network.js';
 import { outputSize } from '../../network.js';
 import type { InputRegion } from '../../spec/property.js';
 import { replay } from '../../attack/pgd.js';
-import { generalBab, rootOf, rowsOfConjunction, type BabFrontier, type BabResult, type BabRoot } from './search.js';
+import { generalBab, rowsOfConjunction, type BabFrontier, type BabResult, type BabRoot } from './search.js';
 import { milpLeaf } from './leaf.js';
-import type { LayerBounds } from '../../bounds/types.js';
 
 /** What one turn of a disjunct's search is given. */
 export interface DisjunctTurn {
@@ -33,29 +32,19 @@ export interface DisjunctEnd {
   noLeaf: string | null;
 }
 
-/** The searches of one stage call's disjuncts, keeping each region's root (one CROWN pass) for all its disjuncts. */
-export class DisjunctSearches {
-  private readonly roots = new Map<number, BabRoot>();
-
-  constructor(private readonly net: Network) {}
-
-  /** One turn of disjunct k of region r (`bounds`: the region's layer bounds to start from). */
-  async turn(r: number, region: InputRegion, k: number, bounds: LayerBounds[] | undefined, turn: DisjunctTurn): Promise<DisjunctEnd> {
-    const net = this.net;
-    let root = this.roots.get(r);
-    if (!root) this.roots.set(r, (root = rootOf(net, region.lower, region.upper, bounds)));
-    const rows = rowsOfConjunction(region.unsafe[k], outputSize(net));
-    const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);
-    let x: Float64Array | undefined;
-    const candidate = (p: Float64Array) => {
-      if (replay(net, region, p).disjunct < 0) return false;
-      x = p;
-      return true;
-    };
-    const res = await generalBab(net, region.lower, region.upper, rows, {
-      deadline: turn.deadline, batch: turn.batch, maxDomains: turn.maxDomains, root, candidate, leaf: leaf.leaf ?? undefined,
-      resume: turn.resume, keepBytes: turn.keepBytes, stop: turn.stop,
-    });
-    return { res, x: res.status === 'counterexample' ? x : undefined, noLeaf: leaf.leaf ? null : leaf.why };
-  }
+/** One turn of disjunct k of `region` from its root (search.ts rootOf: one CROWN pass per region, shared by its disjuncts). */
+export async function searchDisjunct(net: Network, region: InputRegion, k: number, root: BabRoot, turn: DisjunctTurn): Promise<DisjunctEnd> {
+  const rows = rowsOfConjunction(region.unsafe[k], outputSize(net));
+  const leaf = milpLeaf(net, region.lower, region.upper, rows, root.bounds);
+  let x: Float64Array | undefined;
+  const candidate = (p: Float64Array) => {
+    if (replay(net, region, p).disjunct < 0) return false;
+    x = p;
+    return true;
+  };
+  const res = await generalBab(net, region.lower, region.upper, rows, {
+    deadline: turn.deadline, batch: turn.batch, maxDomains: turn.maxDomains, root, candidate, leaf: leaf.leaf ?? undefined,
+    resume: turn.resume, keepBytes: turn.keepBytes, stop: turn.stop,
+  });
+  return { res, x: res.status === 'counterexample' ? x : undefined, noLeaf: leaf.leaf ? null : leaf.why };
 }

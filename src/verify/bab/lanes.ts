@@ -4,14 +4,14 @@
 // is a worker and this thread only hands out turns (a search in this thread would hold back the
 // workers' replies until it ended). A search that runs out of time leaves its open domains with
 // the lane that ran it (a frontier, named here by `ref`): its next turn goes to that lane.
-// Each lane runs exactly DisjunctSearches.turn, so what a turn can answer does not depend on
+// Each lane runs exactly searchDisjunct (disjunct.ts), so what a turn can answer does not depend on
 // where it runs; only how many disjuncts run at once does.
 import type { Network } from '../../network.js';
 import type { InputRegion } from '../../spec/property.js';
 import type { LayerBounds } from '../../bounds/types.js';
 import { NetThreadPool } from '../../net-thread-pool.js';
-import type { BabFrontier, BabResult } from './search.js';
-import { DisjunctSearches } from './disjunct.js';
+import { rootOf, type BabFrontier, type BabResult, type BabRoot } from './search.js';
+import { searchDisjunct } from './disjunct.js';
 
 /**
  * The young generation of a search's worker, MB. A search allocates its pass's arrays afresh on
@@ -22,12 +22,12 @@ import { DisjunctSearches } from './disjunct.js';
  */
 export const SEARCH_YOUNG_MB = 256;
 
-/** A turn's end as a lane reports it: a kept frontier only by its reference and size. */
+/** A turn's end as a lane reports it: a kept frontier only by its reference, size and open domains. */
 export interface LaneEnd {
   res: Omit<BabResult, 'frontier'>;
   x?: Float64Array;
   noLeaf: string | null;
-  frontier?: { ref: number; bytes: number };
+  frontier?: { ref: number; bytes: number; domains: number };
 }
 
 export interface LaneTurn {
@@ -56,15 +56,13 @@ export interface LaneContext {
   stop: Int32Array;
 }
 
-/** Keeps one stage call's searches and frontiers (in this thread, or in a worker). */
+/** Keeps one stage call's roots (one per region) and the frontiers its turns hand back (in this thread, or in a worker). */
 export class LaneState {
-  private readonly searches: DisjunctSearches;
+  private readonly roots = new Map<number, BabRoot>();
   private readonly frontiers = new Map<number, BabFrontier>();
   private nextRef = 1;
 
-  constructor(net: Network) {
-    this.searches = new DisjunctSearches(net);
-  }
+  constructor(private readonly net: Network) {}
 
   async turn(t: LaneTurn, region: InputRegion, bounds: LayerBounds[] | undefined, opts: { batch?: number; maxDomains?: number; stop: Int32Array }): Promise<LaneEnd> {
     let resume: BabFrontier | undefined;
@@ -73,7 +71,9 @@ export class LaneState {
       this.frontiers.delete(t.resume);
       if (!resume) throw new Error(`bab lane: frontier ${t.resume} is not kept here`);
     }
-    const { res, x, noLeaf } = await this.searches.turn(t.r, region, t.k, bounds, {
+    let root = this.roots.get(t.r);
+    if (!root) this.roots.set(t.r, (root = rootOf(this.net, region.lower, region.upper, bounds)));
+    const { res, x, noLeaf } = await searchDisjunct(this.net, region, t.k, root, {
       deadline: t.deadline, batch: opts.batch, maxDomains: opts.maxDomains, keepBytes: t.keepBytes, resume,
       stop: () => Atomics.load(opts.stop, 0) !== 0,
     });
@@ -81,7 +81,7 @@ export class LaneState {
     if (!frontier) return { res: rest, x, noLeaf };
     const ref = this.nextRef++;
     this.frontiers.set(ref, frontier);
-    return { res: rest, x, noLeaf, frontier: { ref, bytes: frontier.bytes } };
+    return { res: rest, x, noLeaf, frontier: { ref, bytes: frontier.bytes, domains: frontier.domains } };
   }
 }
 
