@@ -34,12 +34,17 @@
 // gradient, the caller may name the columns that matter (PassParams.needIn, needOut: branch and
 // bound leaves out the ReLUs inactive on its root box), and rules may leave the others 0 (same
 // bits).
+//
+// Boxes may share an input box (`inputBox`: branch and bound's domains are one box restricted by
+// splits): the input steps then read that one box, so the SIMD kernels copy it once and see rows
+// of many domains as rows of one box (ops/dense.ts concretiseInput). The values read are the
+// same, so the bounds are the same bits.
 import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
 import { ctxOf } from './plan.js';
 import type { LayerParams, Relaxation } from './relax/types.js';
-import { concretise } from './linalg.js';
+import { concretise, cornerJs } from './linalg.js';
 import type { LayerPlan } from './plan.js';
 import type { Rows, RuleCtx } from './ops/rule.js';
 import { addCoeffs, clonePatches, concretisePatches, denseOf, gatherWindows, inside, isPatches, toDense, withData, type Coeffs, type Patches } from './patches.js';
@@ -54,6 +59,8 @@ export interface BackwardState {
   /** Centre and radius of the input boxes, count × inSize. */
   inMid: Float64Array;
   inRad: Float64Array;
+  /** Per box, the box of inMid/inRad holding its input box (absent: box b's own, b). */
+  inputBox?: Int32Array;
   /** true: no live columns and no fused last step (live.ts): the reference the tests compare with (same bits). */
   allColumns?: boolean;
 }
@@ -109,6 +116,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
   const plain = !wantGrad && !params?.onLayer && !st.allColumns;
   const fromLive = (a: Coeffs | LiveRows): Coeffs => (isLiveRows(a) ? liveToDense(a) : a);
   const patchForm = (a: Coeffs | LiveRows) => !isLiveRows(a) && isPatches(a);
+  const atInput = inputRows(st, rows);
   for (let j = start; j >= 0; j--) {
     const got = pending.get(j);
     if (!got) continue;
@@ -131,7 +139,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
     const needIn = live || st.allColumns ? undefined : params?.needIn?.[j];
     const ctx = live ? { ...ctxOf(p, st.count), live, ...(fuse ? { fuse } : {}) } : needIn ? { ...ctxOf(p, st.count), needIn } : ctxOf(p, st.count);
     if (plain && p.rule.concretiseInput && !param?.beta && pending.size === 0 && !inputA && !patchForm(got) && readsInput(plan, p)) {
-      return p.rule.concretiseInput(p.op, got as Float64Array | LiveRows, rows, ctx, st.inMid, st.inRad);
+      return p.rule.concretiseInput(p.op, inputLive(st, got as Float64Array | LiveRows), atInput, ctx, st.inMid, st.inRad);
     }
     let outs: (Coeffs | LiveRows)[];
     if (plain && p.rule.backwardLive && !param?.beta && !patchForm(got)) {
@@ -151,11 +159,31 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
     });
   }
   const lb = rows.bias.slice(0, rows.n);
-  if (inputA && isPatches(inputA)) concretisePatches(inputA, st.inMid, st.inRad, rows.box, lb);
-  else if (inputA) concretise(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, lb);
-  if (wantGrad) reverseSweep(st, rows, inputA && (params!.corner ? denseOf(inputA) : inputA), visited.reverse(), tape, params!);
-  else if (params?.corner) params.corner.set(cornerOf(st, rows, inputA && denseOf(inputA)));
+  // a gradient starts from the minimising corner, which the concretisation finds on its way
+  let corner: Float64Array | undefined;
+  if (inputA && isPatches(inputA)) concretisePatches(inputA, st.inMid, st.inRad, atInput.box, lb);
+  else if (inputA) {
+    if (wantGrad || params?.corner) corner = new Float64Array(rows.n * inSize);
+    concretise(inputA, rows.n, inSize, st.inMid, st.inRad, atInput.box, lb, corner);
+  }
+  if (wantGrad) reverseSweep(st, rows, atInput, inputA && (params!.corner ? denseOf(inputA) : inputA), corner, visited.reverse(), tape, params!);
+  else if (params?.corner) params.corner.set(corner ?? cornerOf(st, atInput, inputA && denseOf(inputA)));
   return lb;
+}
+
+/** The rows as the input steps see them: each row's box replaced by its input box (st.inputBox). */
+function inputRows(st: BackwardState, rows: Rows): Rows {
+  const map = st.inputBox;
+  if (!map) return rows;
+  const box = new Int32Array(rows.n);
+  for (let r = 0; r < rows.n; r++) box[r] = map[rows.box[r]];
+  return { n: rows.n, box, bias: rows.bias };
+}
+
+/** Live rows with each run's box replaced by its input box (st.inputBox). */
+function inputLive(st: BackwardState, a: Float64Array | LiveRows): Float64Array | LiveRows {
+  const map = st.inputBox;
+  return map && isLiveRows(a) ? { ...a, runs: a.runs.map((run) => ({ ...run, box: map[run.box] })) } : a;
 }
 
 /** The corner minimising patch rows P on the input (centre − sign(a)·radius), on P's windows. */
@@ -177,7 +205,7 @@ function cornerPatches(st: BackwardState, P: Patches, rows: Rows): Patches {
   return withData(P, out);
 }
 
-function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined, order: number[], tape: Map<number, Coeffs>, params: PassParams): void {
+function reverseSweep(st: BackwardState, rows: Rows, atInput: Rows, inputA: Coeffs | undefined, corner: Float64Array | undefined, order: number[], tape: Map<number, Coeffs>, params: PassParams): void {
   const { plan } = st;
   const G = new Map<number, Coeffs>();
   const sweep = (gIn: Coeffs) => {
@@ -206,8 +234,8 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined,
       else G.set(j, applyLayer(plan.net, j, dg, rows.n) as Float64Array);
     }
   };
-  if (inputA && isPatches(inputA)) return sweep(cornerPatches(st, inputA, rows));
-  const gIn = cornerOf(st, rows, inputA);
+  if (inputA && isPatches(inputA)) return sweep(cornerPatches(st, inputA, atInput));
+  const gIn = corner ?? cornerOf(st, atInput, inputA);
   params.corner?.set(gIn);
   sweep(gIn);
 }
@@ -216,14 +244,6 @@ function reverseSweep(st: BackwardState, rows: Rows, inputA: Coeffs | undefined,
 function cornerOf(st: BackwardState, rows: Rows, inputA: Float64Array | undefined): Float64Array {
   const inSize = st.plan.inSize;
   const gIn = new Float64Array(rows.n * inSize);
-  if (inputA) {
-    for (let r = 0; r < rows.n; r++) {
-      const ao = r * inSize, xo = rows.box[r] * inSize;
-      for (let i = 0; i < inSize; i++) {
-        const a = inputA[ao + i];
-        gIn[ao + i] = st.inMid[xo + i] - (a > 0 ? st.inRad[xo + i] : a < 0 ? -st.inRad[xo + i] : 0);
-      }
-    }
-  }
+  if (inputA) cornerJs(inputA, rows.n, inSize, st.inMid, st.inRad, rows.box, gIn);
   return gIn;
 }

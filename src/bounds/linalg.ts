@@ -106,11 +106,27 @@ export function matmulRowsJs(A: Float64Array, n: number, inner: number, WT: Floa
 
 /**
  * CROWN's concretisation over boxes: lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i]
- * for the n rows of A (n × size), summed in increasing i by the SIMD kernel or the JS loop alike.
+ * for the n rows of A (n × size), summed in increasing i by the SIMD kernel or the JS loop alike;
+ * with `corner` (n × size), also the box corner where each row's A·x is least (cornerJs).
  */
-export function concretise(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): void {
-  if (n * size >= WASM_MIN_MACS && concretiseWasm(A, n, size, mid, rad, box, lb)) return;
+export function concretise(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array, corner?: Float64Array): void {
+  if (n * size >= WASM_MIN_MACS && concretiseWasm(A, n, size, mid, rad, box, lb, corner)) return;
   concretiseJs(A, n, size, mid, rad, box, lb);
+  if (corner) cornerJs(A, n, size, mid, rad, box, corner);
+}
+
+/**
+ * The corner of each row's box where its A·x is least: mid − rad where a > 0, mid + rad where
+ * a < 0, mid where a is 0 (the reference the SIMD `corner` kernel is tested against).
+ */
+export function cornerJs(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, out: Float64Array): void {
+  for (let r = 0; r < n; r++) {
+    const ao = r * size, xo = box[r] * size;
+    for (let i = 0; i < size; i++) {
+      const a = A[ao + i];
+      out[ao + i] = mid[xo + i] - (a > 0 ? rad[xo + i] : a < 0 ? -rad[xo + i] : 0);
+    }
+  }
 }
 
 /** The plain JS concretise (the reference the SIMD kernel is tested against). */

@@ -174,29 +174,39 @@ export const denseRule: OpRule<DenseOp> = {
         rows.bias[r0 + r] += s;
       }
     }
-    // the rows in dense form, each box's run starting at a multiple of 4 rows (the kernel's row
-    // block: a block then skips the columns all its rows, of one box, have 0), padding rows 0;
-    // a few boxes per kernel call, so that the product stays in cache for its concretisation
+    // the rows in dense form, the rows of each input box starting at a multiple of 4 rows (the
+    // kernel's row block reads one box; runs of one box, e.g. branch-and-bound domains of one
+    // input box, follow each other unpadded), padding rows 0; a few runs per kernel call, so
+    // that the product stays in cache for its concretisation
     const res = new Float64Array(rows.n);
+    const up4 = (x: number) => (x + 3) & ~3;
     for (let q0 = 0; q0 < runs.length;) {
-      const padded = (q: number) => (runs[q].r1 - runs[q].r0 + 3) & ~3;
-      let q1 = q0 + 1, N = padded(q0);
-      while (q1 < runs.length && N + padded(q1) <= GROUP_ROWS) N += padded(q1++);
+      // where run q starts in a group that began at q0 (after run q − 1, which ended at `end`)
+      const startOf = (q: number, end: number) => (q > q0 && runs[q].box === runs[q - 1].box ? end : up4(end));
+      let q1 = q0 + 1, N = runs[q0].r1 - runs[q0].r0;
+      while (q1 < runs.length) {
+        const e = startOf(q1, N) + runs[q1].r1 - runs[q1].r0;
+        if (up4(e) > GROUP_ROWS) break;
+        N = e;
+        q1++;
+      }
+      N = up4(N);
       const A = new Float64Array(N * m), box = new Int32Array(N), lb = new Float64Array(N);
       const at = new Int32Array(q1 - q0);
       let o = 0;
       for (let q = q0; q < q1; q++) {
         const { box: b, r0, r1, cols, data } = runs[q];
         const nr = r1 - r0;
+        o = startOf(q, o);
         at[q - q0] = o;
-        box.fill(b, o, o + ((nr + 3) & ~3));
+        box.fill(b, o, q + 1 < q1 && runs[q + 1].box === b ? o + nr : up4(o + nr));
         lb.set(rows.bias.subarray(r0, r1), o);
         if (!cols) A.set(data.subarray(0, nr * m), o * m);
         else {
           const L = cols.length;
           for (let r = 0; r < nr; r++) for (let t = 0; t < L; t++) A[(o + r) * m + cols[t]] = data[r * L + t];
         }
-        o += (nr + 3) & ~3;
+        o += nr;
       }
       // W (m × n) is the kernel's inner × cols right factor as it stands
       if (!(N * m * n >= 4096 && gemmConcretiseWasm(A, N, m, W, n, mid, rad, box, lb))) {

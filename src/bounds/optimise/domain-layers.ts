@@ -80,6 +80,16 @@ function kept(plan: BackwardState['plan'], rootBounds: LayerBounds[]): { layer: 
   return out;
 }
 
+/**
+ * The input box of D domains of one root box (count 1): the root's, once, read by every domain
+ * (BackwardState.inputBox: the SIMD kernels then copy it once and see the domains' rows as rows
+ * of one box). A root with several boxes keeps one copy per domain, as tiled.
+ */
+export function domainInput(root: BackwardState, D: number): Pick<BackwardState, 'inMid' | 'inRad' | 'inputBox'> {
+  if (root.inMid.length !== root.plan.inSize || root.inputBox) return { inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
+  return { inMid: root.inMid, inRad: root.inRad, inputBox: new Int32Array(D) };
+}
+
 export function tile<T extends Float64Array | Int32Array | Uint8Array>(a: T, D: number): T {
   const out = new (a.constructor as new (n: number) => T)(a.length * D);
   for (let d = 0; d < D; d++) out.set(a, d * a.length);
@@ -209,7 +219,7 @@ export function domainLayers(root: BackwardState, rootBounds: LayerBounds[], inp
     const c = inputCut.get(j);
     return c ? { lower: c.lo, upper: c.hi } : boundsOf(layers[j].inputs[0]);
   };
-  const st: BackwardState = { plan, count: D, relax: [], inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
+  const st: BackwardState = { plan, count: D, relax: [], ...domainInput(root, D) };
   const bounds: LayerBounds[] = [];
   const first = Math.min(...lowest);
   const blockRows = blockRowsOf(plan.maxWidth);

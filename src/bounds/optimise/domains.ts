@@ -48,7 +48,7 @@ import type { LayerBounds } from '../types.js';
 import { backwardPass, type BackwardState } from '../backward.js';
 import { defaultAlpha, hasFree, type LayerParams, type LineRelax } from '../relax/types.js';
 import { windowsOf } from '../ops/window.js';
-import { domainLayers, tile } from './domain-layers.js';
+import { domainInput, domainLayers } from './domain-layers.js';
 import type { MaxPool2dOp } from '../../network.js';
 import { Adam } from '../../train/adam.js';
 
@@ -133,7 +133,7 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   const D = domains.length, R = D * J, m = plan.layers[last].outSize, inSize = plan.inSize;
   const L = domainLayers(root, o.bounds, o.input, domains, { refresh: o.refresh, inherited: init.map((p) => p?.bounds) });
   const { relax, reluAt, poolLeft } = L;
-  const st: BackwardState = { plan, count: D, relax, inMid: tile(root.inMid, D), inRad: tile(root.inRad, D), ...(o.allColumns ? { allColumns: true } : {}) };
+  const st: BackwardState = { plan, count: D, relax, ...domainInput(root, D), ...(o.allColumns ? { allColumns: true } : {}) };
   let needs = needsOf.get(o.bounds);
   if (!needs) needsOf.set(o.bounds, (needs = columnNeeds(plan, o.bounds)));
   const { needOut, needIn } = needs;

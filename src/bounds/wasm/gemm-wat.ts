@@ -3,7 +3,7 @@
 // `node scripts/build-bounds-wasm.mjs` (wabt, a devDependency: no compiler at run time; a test
 // checks that the committed binary is this text compiled).
 //
-// Four functions, gemm, gemmc (gemm fused with concretise), concretise and lines (below).
+// Five functions, gemm, gemmc (gemm fused with concretise), concretise, corner and lines (below).
 // gemm(a, n, inner, w, cols, out, pack, koff): out (n × cols) = A (n × inner) · W (inner × cols),
 // all row-major float64, arguments are byte addresses. Every output is the plain sum over k in
 // increasing order of A[r][k]·W[k][j] (f64x2 lanes are columns, no FMA), so results are
@@ -108,6 +108,48 @@ const CONCRETISE = `
             (br $cols)))
         (v128.store (i32.add (local.get $lb) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
         (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rows))))`;
+
+// corner(a, n, size, mid, rad, box, out): out[r][i] = mid[box[r]][i] − t, t = rad[box[r]][i] where
+// A[r][i] > 0, −rad where A[r][i] < 0, else +0 (±0 and NaN): the box corner minimising each row's
+// A·x (backward.ts cornerOf). t is or(and(rad, a > 0), and(−rad, a < 0)) lane-wise: rad, −rad
+// (an exact negation) or +0, the JS expression's values, so the same bits. Two columns per
+// f64x2, an odd last column on its own; rows one at a time.
+const CORNER = `
+  (func (export "corner") (param $a i32) (param $n i32) (param $size i32) (param $mid i32) (param $rad i32)
+        (param $box i32) (param $out i32)
+    (local $r i32) (local $stride i32) (local $pairs i32) (local $ar i32) (local $xr i32) (local $or i32) (local $i i32)
+    (local $av v128) (local $q v128) (local $x f64) (local $qs f64)
+    (local.set $stride (i32.shl (local.get $size) (i32.const 3)))
+    (local.set $pairs (i32.and (local.get $stride) (i32.const -16)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $ar (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $or (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $xr (i32.mul (i32.load (i32.add (local.get $box) (i32.shl (local.get $r) (i32.const 2)))) (local.get $stride)))
+        (local.set $i (i32.const 0))
+        (block $row_done
+          (loop $cols
+            (br_if $row_done (i32.ge_u (local.get $i) (local.get $pairs)))
+            (local.set $av (v128.load (i32.add (local.get $ar) (local.get $i))))
+            (local.set $q (v128.load (i32.add (local.get $rad) (i32.add (local.get $xr) (local.get $i)))))
+            (v128.store (i32.add (local.get $or) (local.get $i))
+              (f64x2.sub (v128.load (i32.add (local.get $mid) (i32.add (local.get $xr) (local.get $i))))
+                (v128.or (v128.and (local.get $q) (f64x2.gt (local.get $av) (f64x2.splat (f64.const 0))))
+                         (v128.and (f64x2.neg (local.get $q)) (f64x2.lt (local.get $av) (f64x2.splat (f64.const 0)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $cols)))
+        (if (i32.lt_u (local.get $pairs) (local.get $stride))
+          (then
+            (local.set $x (f64.load (i32.add (local.get $ar) (local.get $pairs))))
+            (local.set $qs (f64.load (i32.add (local.get $rad) (i32.add (local.get $xr) (local.get $pairs)))))
+            (f64.store (i32.add (local.get $or) (local.get $pairs))
+              (f64.sub (f64.load (i32.add (local.get $mid) (i32.add (local.get $xr) (local.get $pairs))))
+                (select (local.get $qs)
+                        (select (f64.neg (local.get $qs)) (f64.const 0) (f64.lt (local.get $x) (f64.const 0)))
+                        (f64.gt (local.get $x) (f64.const 0)))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))`;
 
 // lines(p, n, L, stride, low, up, icpt, sums): the backward step through per-neuron lines
@@ -248,6 +290,7 @@ export function gemmWat(vecs = 2): string {
 ${gemmFunc(vecs, false)}
 ${gemmFunc(vecs, true)}
 ${CONCRETISE}
+${CORNER}
 ${LINES}
 )
 `;

@@ -15,13 +15,14 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 type GemmFn = (a: number, n: number, inner: number, w: number, cols: number, out: number, pack: number, koff: number) => void;
 type ConcretiseFn = (a: number, n: number, size: number, mid: number, rad: number, box: number, lb: number) => void;
 type GemmcFn = (a: number, n: number, inner: number, w: number, cols: number, pack: number, koff: number, mid: number, rad: number, box: number, lb: number) => void;
+type CornerFn = (a: number, n: number, size: number, mid: number, rad: number, box: number, out: number) => void;
 type LinesFn = (p: number, n: number, L: number, stride: number, low: number, up: number, icpt: number, sums: number) => void;
 
 const PAGE = 65536;
 /** Resident factors beyond this many bytes are dropped and reloaded on demand. */
 const RESIDENT_CAP = 256 * 1024 * 1024;
 
-let kernel: { fn: GemmFn; fnc: GemmcFn; concretise: ConcretiseFn; lines: LinesFn; memory: WasmMemory } | null | undefined;
+let kernel: { fn: GemmFn; fnc: GemmcFn; concretise: ConcretiseFn; corner: CornerFn; lines: LinesFn; memory: WasmMemory } | null | undefined;
 /** Address of each resident factor, valid while its epoch is the current one. */
 const resident = new WeakMap<Float64Array, { at: number; epoch: number }>();
 let epoch = 0;
@@ -32,7 +33,7 @@ function load(): typeof kernel {
   try {
     if (!WA || !GEMM_WASM_BASE64) throw new Error('no WebAssembly');
     const inst = new WA.Instance(new WA.Module(Buffer.from(GEMM_WASM_BASE64, 'base64')), {});
-    kernel = { fn: inst.exports.gemm as GemmFn, fnc: inst.exports.gemmc as GemmcFn, concretise: inst.exports.concretise as ConcretiseFn, lines: inst.exports.lines as LinesFn, memory: inst.exports.memory as WasmMemory };
+    kernel = { fn: inst.exports.gemm as GemmFn, fnc: inst.exports.gemmc as GemmcFn, concretise: inst.exports.concretise as ConcretiseFn, corner: inst.exports.corner as CornerFn, lines: inst.exports.lines as LinesFn, memory: inst.exports.memory as WasmMemory };
   } catch {
     kernel = null; // no WebAssembly SIMD here: the JS loops do the work
   }
@@ -221,9 +222,11 @@ function copyBoxes(buf: ArrayBuffer, local: Map<number, number>, mid: Float64Arr
 
 /**
  * lb[r] += Σ_i A[r][i]·mid[box[r]][i] − |A[r][i]|·rad[box[r]][i] (A: n × size; mid, rad: boxes ×
- * size), summed in increasing i like the JS loop. Returns false when WebAssembly is missing.
+ * size), summed in increasing i like the JS loop; with `corner` (n × size), also each row's
+ * minimising corner mid − sign(A)·rad (the `corner` kernel, on the same copy of A). Returns false
+ * when WebAssembly is missing.
  */
-export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array): boolean {
+export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Float64Array, rad: Float64Array, box: Int32Array, lb: Float64Array, corner?: Float64Array): boolean {
   if (!load()) return false;
   // only the boxes these rows read are copied in, renumbered in order of first use
   const { local, idx } = localBoxes(box, n);
@@ -244,5 +247,12 @@ export function concretiseWasm(A: Float64Array, n: number, size: number, mid: Fl
   l.set(lb.subarray(0, n));
   kernel!.concretise(aAt, rows, size, midAt, radAt, boxAt, lbAt);
   lb.set(l.subarray(0, n));
+  if (corner) {
+    // the corner rows above the call's other scratch
+    const outAt = align(lbAt + rows * 8);
+    ensure(outAt + n * size * 8);
+    kernel!.corner(aAt, n, size, midAt, radAt, boxAt, outAt);
+    corner.set(new Float64Array(kernel!.memory.buffer, outAt, n * size));
+  }
   return true;
 }
