@@ -47,40 +47,68 @@ function dense32(op: DenseOp, x: Arr, batch: number): Float32Array {
   return y;
 }
 
-function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Shape, single: boolean): Arr {
+/** Per conv op (and input shape): for each (output position, tap) the input offset it reads, or −1 in the padding. */
+const im2colCache = new WeakMap<Conv2dOp, { key: string; at: Int32Array }>();
+function im2colIndex(op: Conv2dOp, inShape: Shape, outShape: Shape): Int32Array {
+  const key = `${inShape.join('x')}>${outShape.join('x')}`;
+  const hit = im2colCache.get(op);
+  if (hit && hit.key === key) return hit.at;
   const [c, h, wd] = inShape;
-  const [m, oh, ow] = outShape;
+  const [, oh, ow] = outShape;
   const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
-  const y = alloc(x, batch * m * oh * ow);
-  const inSize = c * h * wd, plane = oh * ow, taps = c * kh * kw;
-  // im2col: patch p (an output position) holds the taps.length inputs under the kernel (0
-  // in padding), laid out like a weight row, so each output is one contiguous dot product
-  const patches = alloc(x, plane * taps);
-  const dense: DenseOp = { kind: 'dense', inFeatures: taps, outFeatures: m, weight: op.weight, bias: op.bias };
-  for (let b = 0; b < batch; b++) {
-    const xb = b * inSize;
-    patches.fill(0);
-    for (let r = 0; r < oh; r++) {
-      for (let q = 0; q < ow; q++) {
-        const base = (r * ow + q) * taps;
-        for (let ic = 0; ic < c; ic++) {
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = r * sh - pt + ky;
-            if (iy < 0 || iy >= h) continue;
-            const xr = xb + (ic * h + iy) * wd;
-            const pr = base + (ic * kh + ky) * kw;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = q * sw - pl + kx;
-              if (ix >= 0 && ix < wd) patches[pr + kx] = x[xr + ix];
-            }
+  const taps = c * kh * kw;
+  const at = new Int32Array(oh * ow * taps).fill(-1);
+  for (let r = 0; r < oh; r++) {
+    for (let q = 0; q < ow; q++) {
+      const base = (r * ow + q) * taps;
+      for (let ic = 0; ic < c; ic++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = r * sh - pt + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = q * sw - pl + kx;
+            if (ix >= 0 && ix < wd) at[base + (ic * kh + ky) * kw + kx] = (ic * h + iy) * wd + ix;
           }
         }
       }
     }
+  }
+  im2colCache.set(op, { key, at });
+  return at;
+}
+
+/** Most patch values per product (memory of one call): the batch goes in parts of this many. */
+const IM2COL_MAX = 1 << 22;
+
+function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Shape, single: boolean): Arr {
+  const [c, h, wd] = inShape;
+  const [m, oh, ow] = outShape;
+  const [kh, kw] = op.kernel;
+  const y = alloc(x, batch * m * oh * ow);
+  const inSize = c * h * wd, plane = oh * ow, taps = c * kh * kw;
+  // im2col: patch p (an output position) holds the taps.length inputs under the kernel (0
+  // in padding), laid out like a weight row, so each output is one contiguous dot product;
+  // the patches of several inputs go to one product (the same sums: each output's dot product
+  // is over its own row, in order)
+  const at = im2colIndex(op, inShape, outShape);
+  const dense: DenseOp = { kind: 'dense', inFeatures: taps, outFeatures: m, weight: op.weight, bias: op.bias };
+  const per = single ? 1 : Math.max(1, Math.min(batch, Math.floor(IM2COL_MAX / (plane * taps))));
+  for (let b0 = 0; b0 < batch; b0 += per) {
+    const nb = Math.min(per, batch - b0);
+    const patches = alloc(x, nb * plane * taps);
+    for (let b = 0; b < nb; b++) {
+      const xb = (b0 + b) * inSize, po = b * plane * taps;
+      for (let t = 0; t < plane * taps; t++) {
+        const i = at[t];
+        if (i >= 0) patches[po + t] = x[xb + i];
+      }
+    }
     // patches × weightᵀ gives [position][channel]; outputs are CHW
-    const yp = single ? dense32(dense, patches, plane) : dense64(dense, patches, plane);
-    const yo = b * m * plane;
-    for (let p = 0; p < plane; p++) for (let o = 0; o < m; o++) y[yo + o * plane + p] = yp[p * m + o];
+    const yp = single ? dense32(dense, patches, nb * plane) : dense64(dense, patches, nb * plane);
+    for (let b = 0; b < nb; b++) {
+      const yo = (b0 + b) * m * plane, ypo = b * plane * m;
+      for (let p = 0; p < plane; p++) for (let o = 0; o < m; o++) y[yo + o * plane + p] = yp[ypo + p * m + o];
+    }
   }
   return y;
 }
