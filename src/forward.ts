@@ -4,7 +4,7 @@
 // the GPU does, so tests can tell rounding from bugs.
 import { INPUT, inputSize, layerInputShape } from './network.js';
 import type { Conv2dOp, DenseOp, Layer, Network, Shape } from './network.js';
-import { windowsOf } from './bounds/ops/window.js';
+import { convTaps, windowsOf, type Taps } from './bounds/ops/window.js';
 import { matmulRows } from './bounds/linalg.js';
 
 type Arr = Float64Array | Float32Array;
@@ -47,33 +47,22 @@ function dense32(op: DenseOp, x: Arr, batch: number): Float32Array {
   return y;
 }
 
-/** Per conv op (and input shape): for each (output position, tap) the input offset it reads, or −1 in the padding. */
-const im2colCache = new WeakMap<Conv2dOp, { key: string; at: Int32Array }>();
-function im2colIndex(op: Conv2dOp, inShape: Shape, outShape: Shape): Int32Array {
-  const key = `${inShape.join('x')}>${outShape.join('x')}`;
-  const hit = im2colCache.get(op);
-  if (hit && hit.key === key) return hit.at;
-  const [c, h, wd] = inShape;
-  const [, oh, ow] = outShape;
-  const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
-  const taps = c * kh * kw;
-  const at = new Int32Array(oh * ow * taps).fill(-1);
-  for (let r = 0; r < oh; r++) {
-    for (let q = 0; q < ow; q++) {
-      const base = (r * ow + q) * taps;
-      for (let ic = 0; ic < c; ic++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = r * sh - pt + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = q * sw - pl + kx;
-            if (ix >= 0 && ix < wd) at[base + (ic * kh + ky) * kw + kx] = (ic * h + iy) * wd + ix;
-          }
-        }
+/** Per tap table (one per conv op and shapes) and channel count: the input offset each patch entry reads, over every channel, or −1. */
+const gatherCache = new WeakMap<Taps, { c: number; plane: number; at: Int32Array }>();
+function im2colGather(t: Taps, c: number, inPlane: number): Int32Array {
+  const hit = gatherCache.get(t);
+  if (hit && hit.c === c && hit.plane === inPlane) return hit.at;
+  const { off, taps: kk, positions } = t;
+  const at = new Int32Array(positions * c * kk);
+  for (let p = 0; p < positions; p++) {
+    for (let ic = 0; ic < c; ic++) {
+      for (let q = 0; q < kk; q++) {
+        const i = off[p * kk + q];
+        at[(p * c + ic) * kk + q] = i < 0 ? -1 : ic * inPlane + i;
       }
     }
   }
-  im2colCache.set(op, { key, at });
+  gatherCache.set(t, { c, plane: inPlane, at });
   return at;
 }
 
@@ -82,15 +71,14 @@ const IM2COL_MAX = 1 << 22;
 
 function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Shape, single: boolean): Arr {
   const [c, h, wd] = inShape;
-  const [m, oh, ow] = outShape;
-  const [kh, kw] = op.kernel;
-  const y = alloc(x, batch * m * oh * ow);
-  const inSize = c * h * wd, plane = oh * ow, taps = c * kh * kw;
-  // im2col: patch p (an output position) holds the taps.length inputs under the kernel (0
-  // in padding), laid out like a weight row, so each output is one contiguous dot product;
-  // the patches of several inputs go to one product (the same sums: each output's dot product
-  // is over its own row, in order)
-  const at = im2colIndex(op, inShape, outShape);
+  const m = outShape[0];
+  // im2col: patch p (an output position) holds the taps inputs under the kernel (0 in
+  // padding), laid out like a weight row, so each output is one contiguous dot product; the
+  // patches of several inputs go to one product (the same sums: each output's dot product is
+  // over its own row, in order)
+  const t = convTaps(op, inShape, outShape), plane = t.positions;
+  const inSize = c * h * wd, taps = c * t.taps, at = im2colGather(t, c, h * wd);
+  const y = alloc(x, batch * m * plane);
   const dense: DenseOp = { kind: 'dense', inFeatures: taps, outFeatures: m, weight: op.weight, bias: op.bias };
   const per = single ? 1 : Math.max(1, Math.min(batch, Math.floor(IM2COL_MAX / (plane * taps))));
   for (let b0 = 0; b0 < batch; b0 += per) {
@@ -98,9 +86,9 @@ function conv(op: Conv2dOp, x: Arr, batch: number, inShape: Shape, outShape: Sha
     const patches = alloc(x, nb * plane * taps);
     for (let b = 0; b < nb; b++) {
       const xb = (b0 + b) * inSize, po = b * plane * taps;
-      for (let t = 0; t < plane * taps; t++) {
-        const i = at[t];
-        if (i >= 0) patches[po + t] = x[xb + i];
+      for (let k = 0; k < plane * taps; k++) {
+        const i = at[k];
+        if (i >= 0) patches[po + k] = x[xb + i];
       }
     }
     // patches × weightᵀ gives [position][channel]; outputs are CHW

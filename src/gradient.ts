@@ -4,7 +4,7 @@
 import { forwardLayers } from './forward.js';
 import { INPUT, inputSize, layerInputShape, outputSize } from './network.js';
 import type { Network } from './network.js';
-import { windowsOf } from './bounds/ops/window.js';
+import { convTaps, windowsOf } from './bounds/ops/window.js';
 import { matmulRows, transposeOf } from './bounds/linalg.js';
 
 export interface InputGradient {
@@ -48,26 +48,21 @@ export function inputGradient(net: Network, x: Float64Array, batch: number, c: F
         break;
       }
       case 'conv2d': {
-        const [m, oh, ow] = layer.shape;
-        const [kh, kw] = op.kernel, [sh, sw] = op.stride, [pt, pl] = op.pads;
-        const inSize = c0 * h * wd, outSz = m * oh * ow;
+        // the transposed convolution, over the kernel taps of each output position (convTaps)
+        const m = layer.shape[0];
+        const { off, taps: kk, positions } = convTaps(op, [c0, h, wd], layer.shape);
+        const inSize = c0 * h * wd, outSz = m * positions;
         const gx = new Float64Array(batch * inSize);
         for (let b = 0; b < batch; b++) {
           for (let o = 0; o < m; o++) {
-            for (let r = 0; r < oh; r++) {
-              for (let q = 0; q < ow; q++) {
-                const go = g[b * outSz + (o * oh + r) * ow + q];
-                if (go === 0) continue;
-                for (let ic = 0; ic < c0; ic++) {
-                  for (let ky = 0; ky < kh; ky++) {
-                    const iy = r * sh - pt + ky;
-                    if (iy < 0 || iy >= h) continue;
-                    for (let kx = 0; kx < kw; kx++) {
-                      const ix = q * sw - pl + kx;
-                      if (ix < 0 || ix >= wd) continue;
-                      gx[b * inSize + (ic * h + iy) * wd + ix] += go * op.weight[((o * c0 + ic) * kh + ky) * kw + kx];
-                    }
-                  }
+            for (let p = 0; p < positions; p++) {
+              const go = g[b * outSz + o * positions + p];
+              if (go === 0) continue;
+              for (let ic = 0; ic < c0; ic++) {
+                const xo = b * inSize + ic * h * wd, wo = (o * c0 + ic) * kk;
+                for (let t = 0; t < kk; t++) {
+                  const ix = off[p * kk + t];
+                  if (ix >= 0) gx[xo + ix] += go * op.weight[wo + t];
                 }
               }
             }

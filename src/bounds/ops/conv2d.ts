@@ -8,39 +8,10 @@ import type { Conv2dOp } from '../../network.js';
 import type { OpRule, PatchReverse, PatchStep, RuleCtx } from './rule.js';
 import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
 import { inside, settle, windowBelow } from '../patches.js';
+import { convTaps, type Taps } from './window.js';
 
-/** For each (output position, kernel tap) the input offset within a channel, or −1 (padding). */
-interface Taps {
-  /** [oh*ow][kh*kw] input offsets (iy*w + ix) or −1. */
-  off: Int32Array;
-  taps: number;
-  positions: number;
-}
-const cache = new WeakMap<Conv2dOp, Taps>();
 function tapsOf(op: Conv2dOp, ctx: RuleCtx): Taps {
-  let t = cache.get(op);
-  if (t) return t;
-  const [, h, w] = ctx.inShapes[0];
-  const [, oh, ow] = ctx.outShape;
-  const [kh, kw] = op.kernel;
-  const [sh, sw] = op.stride;
-  const [pt, pl] = op.pads;
-  const off = new Int32Array(oh * ow * kh * kw).fill(-1);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      for (let i = 0; i < kh; i++) {
-        const iy = y * sh - pt + i;
-        if (iy < 0 || iy >= h) continue;
-        for (let j = 0; j < kw; j++) {
-          const ix = x * sw - pl + j;
-          if (ix >= 0 && ix < w) off[((y * ow + x) * kh + i) * kw + j] = iy * w + ix;
-        }
-      }
-    }
-  }
-  t = { off, taps: kh * kw, positions: oh * ow };
-  cache.set(op, t);
-  return t;
+  return convTaps(op, ctx.inShapes[0], ctx.outShape);
 }
 
 /** The weights as [out][kh][kw][in] (channels last, as patch windows are), per weight array. */

@@ -199,7 +199,8 @@ export const denseRule: OpRule<DenseOp> = {
         const nr = r1 - r0;
         o = startOf(q, o);
         at[q - q0] = o;
-        box.fill(b, o, q + 1 < q1 && runs[q + 1].box === b ? o + nr : up4(o + nr));
+        // this box's rows and the padding after them, up to where the next run starts
+        box.fill(b, o, q + 1 < q1 ? startOf(q + 1, o + nr) : up4(o + nr));
         lb.set(rows.bias.subarray(r0, r1), o);
         if (!cols) A.set(data.subarray(0, nr * m), o * m);
         else {

@@ -1,5 +1,7 @@
 // Which input positions each output of a pooling window reads (CHW, padded positions left
-// out), computed once per op and shared by maxpool and avgpool, and their common interval rule.
+// out), computed once per op and shared by maxpool and avgpool, and their common interval rule;
+// and the same geometry for a convolution's kernel taps (convTaps: the conv rule and the forward
+// pass's im2col read it).
 import type { Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { RuleCtx } from './rule.js';
@@ -49,6 +51,44 @@ export function windowsOf(
   const win = { start, idx: Int32Array.from(idx) };
   cache.set(op, { shapes, win });
   return win;
+}
+
+/** For each (output position, kernel tap) the input offset within a channel, or −1 (padding). */
+export interface Taps {
+  /** [oh*ow][kh*kw] input offsets (iy*w + ix) or −1. */
+  off: Int32Array;
+  taps: number;
+  positions: number;
+}
+
+const tapsCache = new WeakMap<object, { shapes: string; taps: Taps }>();
+
+/** The kernel taps of a convolution (stride, zero padding) from inShape to outShape, per op and shapes. */
+export function convTaps(op: Parameters<typeof windowsOf>[0], inShape: Shape, outShape: Shape): Taps {
+  const shapes = `${inShape}|${outShape}`;
+  const hit = tapsCache.get(op);
+  if (hit?.shapes === shapes) return hit.taps;
+  const [, h, w] = inShape;
+  const [, oh, ow] = outShape;
+  const [kh, kw] = op.kernel;
+  const [sh, sw] = op.stride;
+  const [pt, pl] = op.pads;
+  const off = new Int32Array(oh * ow * kh * kw).fill(-1);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      for (let i = 0; i < kh; i++) {
+        const iy = y * sh - pt + i;
+        if (iy < 0 || iy >= h) continue;
+        for (let j = 0; j < kw; j++) {
+          const ix = x * sw - pl + j;
+          if (ix >= 0 && ix < w) off[((y * ow + x) * kh + i) * kw + j] = iy * w + ix;
+        }
+      }
+    }
+  }
+  const taps = { off, taps: kh * kw, positions: oh * ow };
+  tapsCache.set(op, { shapes, taps });
+  return taps;
 }
 
 /**

@@ -86,7 +86,7 @@ function kept(plan: BackwardState['plan'], rootBounds: LayerBounds[]): { layer: 
  * of one box). A root with several boxes keeps one copy per domain, as tiled.
  */
 export function domainInput(root: BackwardState, D: number): Pick<BackwardState, 'inMid' | 'inRad' | 'inputBox'> {
-  if (root.inMid.length !== root.plan.inSize || root.inputBox) return { inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
+  if (root.count !== 1) return { inMid: tile(root.inMid, D), inRad: tile(root.inRad, D) };
   return { inMid: root.inMid, inRad: root.inRad, inputBox: new Int32Array(D) };
 }
 

@@ -346,12 +346,12 @@ const needsOf = new WeakMap<readonly LayerBounds[], ReturnType<typeof columnNeed
 /**
  * The columns the pass must compute around a ReLU that reads a Dense layer alone: the ReLU's
  * neurons not inactive on the root box (upper bound > 0), as the Dense layer's and the ReLU's
- * outputs in the reverse sweep (needOut; the ReLU's others are +0) and, where one Dense layer
- * alone reads the ReLU, as that layer's input columns in the backward step (needIn). A neuron inactive on the root box is inactive on
- * every domain (a domain's bounds lie inside the root's), never split and never free, so its
- * lines are 0 on every box: its input's value and its output's coefficient change no bound, no
- * derivative and no branching score (backward.ts PassParams). On mnist_fc 256x4 after refine,
- * 191–246 of each layer's 256.
+ * outputs in the reverse sweep (needOut; the ReLU's others are +0) and, where one Dense layer alone
+ * reads the ReLU, as that layer's input columns in the backward step (needIn). A neuron inactive on
+ * the root box is inactive on every domain (a domain's bounds lie inside the root's), never split
+ * and never free, so its lines are 0 on every box: its input's value and its output's coefficient
+ * change no bound, no derivative and no branching score (backward.ts PassParams). On mnist_fc 256x4
+ * after refine, 191–246 of each layer's 256.
  */
 function columnNeeds(plan: BackwardState['plan'], bounds: readonly LayerBounds[]): { needOut: (Int32Array | undefined)[]; needIn: (Int32Array | undefined)[] } {
   const readers = new Map<number, number[]>();
