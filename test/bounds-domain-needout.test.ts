@@ -1,7 +1,7 @@
-// The reverse sweep of branch and bound's domain bounds computes a Dense layer's outputs only
-// where a ReLU not inactive on the root box reads them (src/bounds/optimise/domains.ts
-// reverseNeeds, backward.ts PassParams.needOut): the bounds, parameters, minimising corners and
-// branching choices are the same bits as with every column computed (allColumns).
+// The reverse sweep of branch and bound's domain bounds computes a ReLU's outputs, and a Dense
+// layer's under it, only where the ReLU is not inactive on the root box (src/bounds/optimise/
+// domains.ts columnNeeds, backward.ts PassParams.needOut): the bounds, parameters, minimising
+// corners and branching choices are the same bits as with every column computed (allColumns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { outputSize } from '../src/network.js';
@@ -17,7 +17,7 @@ const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
 };
 
 test('needOut: the same bits as every column, on dense, conv and residual nets with inactive ReLUs', () => {
-  let skipped = 0;
+  let skipped = 0, skippedConv = 0;
   for (let seed = 1; seed <= 12; seed++) {
     const rng = seededRng(4100 + seed);
     const net = randomNetwork(rng, { kind: (['dense', 'conv', 'residual'] as const)[seed % 3], depth: 3, width: 24 });
@@ -28,7 +28,10 @@ test('needOut: the same bits as every column, on dense, conv and residual nets w
     const { state, bounds } = crownChunk(plan, { lower, upper }, 1, 64, false);
     plan.layers.forEach((p) => {
       const j = p.inputs[0];
-      if (p.op.kind === 'relu' && j >= 0 && plan.layers[j].op.kind === 'dense') skipped += bounds[j].upper.filter((u) => u <= 0).length;
+      if (p.op.kind !== 'relu' || j < 0) return;
+      const inactive = bounds[j].upper.filter((u) => u <= 0).length;
+      if (plan.layers[j].op.kind === 'dense') skipped += inactive;
+      else skippedConv += inactive;
     });
     const m = outputSize(net), J = 2;
     const c = Float64Array.from({ length: J * m }, () => gaussian(rng));
@@ -49,6 +52,7 @@ test('needOut: the same bits as every column, on dense, conv and residual nets w
     });
   }
   assert.ok(skipped > 20, `only ${skipped} inactive ReLUs behind Dense layers: nothing was left out`);
+  assert.ok(skippedConv > 5, `only ${skippedConv} inactive ReLUs behind other layers: nothing was left out there`);
 });
 
 test.run();

@@ -14,7 +14,7 @@ import { planOf } from '../src/bounds/plan.js';
 import { crownChunk } from '../src/bounds/crown.js';
 import { backwardPass, type BackwardState, type PassParams } from '../src/bounds/backward.js';
 import type { LayerBounds } from '../src/bounds/types.js';
-import { defaultAlpha, type LayerParams, type LineRelax } from '../src/bounds/relax/types.js';
+import { defaultAlpha, type LayerParams, type LineRelax, type SplitTerms } from '../src/bounds/relax/types.js';
 import { ctxOf } from '../src/bounds/plan.js';
 import { forwardLayers } from '../src/forward.js';
 import { inputGradient } from '../src/gradient.js';
@@ -43,9 +43,16 @@ function randomParams(rng: Rng, s: Setup, R: number, withBeta: boolean): (LayerP
     const param: LayerParams = {};
     const relax = s.state.relax[j];
     if (relax?.free) param.alpha = Float64Array.from({ length: R * p.outSize }, () => rng());
-    if (withBeta) param.beta = Float64Array.from({ length: R * p.inSizes[0] }, () => 2 * rng() - 1); // never exactly 0: a zero coefficient is a kink
+    if (withBeta) param.beta = everyInput(R, p.inSizes[0], () => 2 * rng() - 1); // never exactly 0: a zero coefficient is a kink
     return param;
   });
+}
+
+/** Split terms on every (row, input) of an n-wide layer, row by row, values from `value`. */
+function everyInput(R: number, n: number, value: () => number): SplitTerms {
+  const row = new Int32Array(R * n), at = new Int32Array(R * n);
+  for (let q = 0; q < R * n; q++) { row[q] = Math.floor(q / n); at[q] = q % n; }
+  return { row, at, value: Float64Array.from({ length: R * n }, value) };
 }
 
 function bound(s: Setup, A0: Float64Array, R: number, params?: PassParams): Float64Array {
@@ -61,13 +68,13 @@ for (const kind of RANDOM_NET_KINDS) {
       const R = 3, m = outputSize(s.net);
       const A0 = randomRows(rng, R, m);
       const layer = randomParams(rng, s, R, true);
-      const grad = layer.map((p) => p && { alpha: p.alpha && new Float64Array(p.alpha.length), beta: p.beta && new Float64Array(p.beta.length) });
+      const grad = layer.map((p) => p && { alpha: p.alpha && new Float64Array(p.alpha.length), beta: p.beta && { ...p.beta, value: new Float64Array(p.beta.value.length) } });
       bound(s, A0, R, { layer, grad });
       const h = 1e-6;
       layer.forEach((p, j) => {
         if (!p) return;
         for (const key of ['alpha', 'beta'] as const) {
-          const v = p[key], g = grad[j]![key];
+          const v = key === 'alpha' ? p.alpha : p.beta?.value, g = key === 'alpha' ? grad[j]!.alpha : grad[j]!.beta?.value;
           if (!v || !g) continue;
           for (let q = 0; q < v.length; q++) {
             if (key === 'alpha' && !(s.state.relax[j] as LineRelax).free![q % (v.length / R)]) continue;
@@ -140,8 +147,8 @@ for (const kind of RANDOM_NET_KINDS) {
         const b = { lower: src.lower.slice(), upper: src.upper.slice() };
         if (split.sign > 0) b.lower[split.i] = 0; else b.upper[split.i] = 0;
         s.state.relax[split.j] = p.rule.relax!(p.op, [b], ctxOf(p, 1));
-        const beta = new Float64Array(R * p.inSizes[0]);
-        for (let r = 0; r < R; r++) beta[r * p.inSizes[0] + split.i] = -split.sign * 3 * rng(); // g = −s·z ≤ 0
+        const beta: SplitTerms = { row: Int32Array.from({ length: R }, (_, r) => r), at: new Int32Array(R).fill(split.i), value: new Float64Array(R) };
+        for (let r = 0; r < R; r++) beta.value[r] = -split.sign * 3 * rng(); // g = −s·z ≤ 0
         layer[split.j] = { ...(layer[split.j] ?? {}), beta };
         // the relaxation changed: α must only touch neurons it marks free
         const relax = s.state.relax[split.j] as LineRelax;

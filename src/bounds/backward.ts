@@ -43,7 +43,7 @@ import { INPUT } from '../network.js';
 import { applyLayer } from '../forward.js';
 import type { NetPlan } from './plan.js';
 import { ctxOf } from './plan.js';
-import type { LayerParams, Relaxation } from './relax/types.js';
+import type { LayerParams, Relaxation, SplitTerms } from './relax/types.js';
 import { concretise, cornerJs } from './linalg.js';
 import type { LayerPlan } from './plan.js';
 import type { Rows, RuleCtx } from './ops/rule.js';
@@ -84,9 +84,10 @@ export interface PassParams {
   needIn?: (Int32Array | undefined)[];
 }
 
-function addInto(acc: Float64Array, a: Float64Array, len: number): Float64Array {
-  for (let i = 0; i < len; i++) acc[i] += a[i];
-  return acc;
+/** The split terms added to the rows' coefficients on the split layer's input (n wide), in place. */
+function addTerms(A: Float64Array, t: SplitTerms, n: number): Float64Array {
+  for (let k = 0; k < t.row.length; k++) A[t.row[k] * n + t.at[k]] += t.value[k];
+  return A;
 }
 
 /** One op's backward step on dense or patch rows (a rule without a patch step gets dense rows). */
@@ -147,7 +148,7 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
     } else {
       const A = fromLive(got);
       outs = step(p, A, rows, ctx, st.relax[j], param);
-      if (param?.beta) outs[0] = addInto(denseOf(outs[0] as Coeffs), param.beta, rows.n * p.inSizes[0]);
+      if (param?.beta) outs[0] = addTerms(denseOf(outs[0] as Coeffs), param.beta, p.inSizes[0]);
     }
     p.inputs.forEach((src, k) => {
       const a = outs[k];
@@ -169,6 +170,30 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
   if (wantGrad) reverseSweep(st, rows, atInput, inputA && (params!.corner ? denseOf(inputA) : inputA), corner, visited.reverse(), tape, params!);
   else if (params?.corner) params.corner.set(corner ?? cornerOf(st, atInput, inputA && denseOf(inputA)));
   return lb;
+}
+
+/**
+ * The linear layers from `start` down to the first nonlinear one, while they form a chain (each
+ * reads one layer, not the input): their steps, on dense rows A0, adding their intercepts to
+ * rows.bias. A pass from the layer this returns, with the coefficients it returns and rows.bias
+ * as its start, takes the remaining steps of a pass from `start` with A0 (the same steps, with
+ * the same columns: `needIn` as the pass gets it), so it bounds the rows alike. A caller with
+ * constants of its own adds these intercepts to them: the same sums as a whole pass where one
+ * layer of the head has a bias (where several have, the order of their additions differs).
+ * Callers that bound the same rows again and again (branch and bound's
+ * Adam steps: the head of a CNN, average pooling and a dense layer, was 10% of them) take these
+ * steps once. Returns `start` and A0 itself when that layer is nonlinear.
+ */
+export function linearHead(st: BackwardState, start: number, A0: Float64Array, rows: Rows, needIn?: (Int32Array | undefined)[]): { layer: number; A: Float64Array } {
+  let j = start, A = A0;
+  for (;;) {
+    const p = st.plan.layers[j];
+    if (p.rule.nonlinear || p.inputs.length !== 1 || p.inputs[0] === INPUT) return { layer: j, A };
+    const cols = st.allColumns ? undefined : needIn?.[j];
+    const ctx = cols ? { ...ctxOf(p, st.count), needIn: cols } : ctxOf(p, st.count);
+    A = denseOf(step(p, A, rows, ctx, st.relax[j], undefined)[0]);
+    j = p.inputs[0];
+  }
 }
 
 /** The rows as the input steps see them: each row's box replaced by its input box (st.inputBox). */
@@ -216,7 +241,10 @@ function reverseSweep(st: BackwardState, rows: Rows, atInput: Rows, inputA: Coef
       const need = st.allColumns ? undefined : params.needOut?.[j];
       const ctx = need ? { ...ctxOf(p, st.count), needOut: need } : ctxOf(p, st.count), A = tape.get(j);
       // a β term made the rows dense below this layer, so its input's derivative is dense here
-      if (grad?.beta) grad.beta.set(denseOf(gins[0]).subarray(0, rows.n * p.inSizes[0]));
+      if (grad?.beta) {
+        const g = denseOf(gins[0]), n = p.inSizes[0], t = grad.beta;
+        for (let k = 0; k < t.row.length; k++) t.value[k] = g[t.row[k] * n + t.at[k]];
+      }
       if (A && isPatches(A)) {
         if (p.rule.reversePatches) {
           G.set(j, withData(A, p.rule.reversePatches(p.op, (Q) => gatherWindows(Q, gins[0]), A, rows, ctx, st.relax[j], params.layer?.[j], grad)));

@@ -130,12 +130,13 @@ export const conv2dRule: OpRule<Conv2dOp> = {
           const a = A[r * m + c * positions + p];
           if (a === 0) continue;
           bsum += a * bias[c];
-          for (let k = 0; k < ci; k++) {
-            const oo = r * n + k * plane, wo = (c * ci + k) * taps;
-            for (let q = 0; q < taps; q++) {
-              const i = off[p * taps + q];
-              if (i >= 0) out[oo + i] += a * W[wo + q];
-            }
+          // tap by tap, then input channel: each input coefficient still receives one term per
+          // (c, p), in the loops' order, so the order of the loops inside does not change a sum
+          for (let q = 0; q < taps; q++) {
+            const i = off[p * taps + q];
+            if (i < 0) continue;
+            if (ci === 1) out[r * n + i] += a * W[c * taps + q];
+            else for (let k = 0, oi = r * n + i, wi = c * ci * taps + q; k < ci; k++, oi += plane, wi += taps) out[oi] += a * W[wi];
           }
         }
       }

@@ -62,14 +62,26 @@ export interface MaxRelax {
 export type Relaxation = LineRelax | MaxRelax;
 
 /**
- * Free parameters of one layer for a block of backward rows (both rows.n × the layer's size):
- * alpha: lower slopes on the neurons the relaxation marks free (values outside [0, 1] are the
- * caller's bug: they are unsound); beta: a coefficient added to the row's coefficient on the
- * layer's input, ±β for a split constraint (see ../backward.ts for the argument).
+ * Free parameters of one layer for a block of backward rows: alpha (rows.n × the layer's size):
+ * lower slopes on the neurons the relaxation marks free (values outside [0, 1] are the caller's
+ * bug: they are unsound); beta: coefficients added to rows' coefficients on the layer's input,
+ * ±β for split constraints (see ../backward.ts for the argument), as a list of terms: a domain
+ * has a few splits, and a dense rows.n × input array of them cost more than the layer's step.
  */
 export interface LayerParams {
   alpha?: Float64Array;
-  beta?: Float64Array;
+  beta?: SplitTerms;
+}
+
+/**
+ * Term t adds value[t] to row row[t]'s coefficient on input at[t]; no two terms share a
+ * position. As a gradient (PassParams.grad), value[t] receives d bound / d coefficient there:
+ * the input's value at the bound's minimiser.
+ */
+export interface SplitTerms {
+  row: Int32Array;
+  at: Int32Array;
+  value: Float64Array;
 }
 
 /** The α that gives a relaxation's default lines, per neuron (or max output) of every box. */
