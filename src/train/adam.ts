@@ -9,6 +9,12 @@ export interface AdamStep {
   /** Clamp every parameter into [lo, hi] after the step (projected Adam). */
   lo?: number;
   hi?: number;
+  /**
+   * Per parameter array, the only entries whose gradient can be non-zero (ascending), or
+   * undefined for all: the others keep m = v = 0 and are skipped as below, so the step is the
+   * same without visiting them (α-CROWN's α of the neurons a domain leaves unstable).
+   */
+  only?: readonly (Int32Array | undefined)[];
 }
 
 export class Adam {
@@ -34,8 +40,10 @@ export class Adam {
     const lo = how.lo ?? -Infinity, hi = how.hi ?? Infinity;
     const clamp = how.lo !== undefined || how.hi !== undefined;
     for (let i = 0; i < this.params.length; i++) {
-      const p = this.params[i], g = grads[i], m = this.m[i], v = this.v[i];
-      for (let k = 0; k < p.length; k++) {
+      const p = this.params[i], g = grads[i], m = this.m[i], v = this.v[i], at = how.only?.[i];
+      const count = at ? at.length : p.length;
+      for (let t = 0; t < count; t++) {
+        const k = at ? at[t] : t;
         const gk = g[k];
         // a parameter that has only ever had gradient 0 (α of a neuron stable on every domain so
         // far: most of a convolutional layer's) keeps m = v = 0, so the step would leave it where

@@ -166,6 +166,15 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     const Sp = given ? given.length / J : 0;
     if (given && Sp <= s.length) for (let jj = 0; jj < J; jj++) betaFlat.set(given.subarray(jj * Sp, (jj + 1) * Sp), betaOff[d] + jj * s.length);
   });
+  // the α entries that can move: a free neuron of the row's domain (any other has gradient 0)
+  const alphaAt = alphaLayers.map((j) => {
+    const n = plan.layers[j].outSize, free = relax[j]!.free!;
+    let count = 0;
+    for (let r = 0; r < R; r++) for (let i = 0, f = box[r] * n; i < n; i++) count += free[f + i];
+    const at = new Int32Array(count);
+    for (let r = 0, t = 0; r < R; r++) for (let i = 0, f = box[r] * n; i < n; i++) if (free[f + i] === 1) at[t++] = r * n + i;
+    return at;
+  });
   const adamA = new Adam(alpha);
   const adamB = new Adam([betaFlat]);
   // the β terms of the pass (relax/types.ts SplitTerms): per split layer, one term per distinct
@@ -303,7 +312,7 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
       gaps.push(gap);
     }
     final = it + 1 >= maxIt || stepsEnough(gaps, it + 1, o.iterations);
-    if (alphaLayers.length) adamA.step(alphaLayers.map((j) => grad[j]!.alpha!), o.lr, { ascend: true, lo: 0, hi: 1 });
+    if (alphaLayers.length) adamA.step(alphaLayers.map((j) => grad[j]!.alpha!), o.lr, { ascend: true, lo: 0, hi: 1, only: alphaAt });
     if (betaTotal) {
       // d bound / d β_t = g_t at the minimiser: sign·z (grad.beta: the value of z) + the cut's constant
       const gb = new Float64Array(betaTotal);
