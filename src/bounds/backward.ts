@@ -180,9 +180,9 @@ export function backwardPass(st: BackwardState, start: number, A0: Coeffs | Live
  * the same columns: `needIn` as the pass gets it), so it bounds the rows alike. A caller with
  * constants of its own adds these intercepts to them: the same sums as a whole pass where one
  * layer of the head has a bias (where several have, the order of their additions differs).
- * Callers that bound the same rows again and again (branch and bound's
- * Adam steps: the head of a CNN, average pooling and a dense layer, was 10% of them) take these
- * steps once. Returns `start` and A0 itself when that layer is nonlinear.
+ * Callers that bound the same rows again and again (branch and bound's Adam steps; a CNN's head
+ * of average pooling and a dense layer was 10% of them) take these steps once. Returns `start`
+ * and A0 itself when that layer is nonlinear.
  */
 export function linearHead(st: BackwardState, start: number, A0: Float64Array, rows: Rows, needIn?: (Int32Array | undefined)[]): { layer: number; A: Float64Array } {
   let j = start, A = A0;
