@@ -176,6 +176,9 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
     return at;
   });
   const adamA = new Adam(alpha);
+  // d bound / d α, written by every pass wherever Adam reads it (alphaAt: free neurons are never
+  // inactive on the root, so their columns are computed), so one array per layer serves every step
+  const gradAlpha = alpha.map((a) => new Float64Array(a.length));
   const adamB = new Adam([betaFlat]);
   // the β terms of the pass (relax/types.ts SplitTerms): per split layer, one term per distinct
   // (row, input) that splits constrain; multiplier q (betaFlat's index) goes to term termA[q]
@@ -228,7 +231,7 @@ export function boundDomains(root: BackwardState, c: Float64Array, J: number, do
   for (let it = 0; ; it++) {
     const layer: (LayerParams | undefined)[] = [];
     const grad: (LayerParams | undefined)[] = [];
-    alphaLayers.forEach((j, f) => { layer[j] = { alpha: adamA.parameters[f] }; grad[j] = { alpha: new Float64Array(adamA.parameters[f].length) }; });
+    alphaLayers.forEach((j, f) => { layer[j] = { alpha: adamA.parameters[f] }; grad[j] = { alpha: gradAlpha[f] }; });
     const bf = adamB.parameters[0];
     const bias = new Float64Array(R);
     for (const { j, row, at } of termAt) {
