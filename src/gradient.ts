@@ -4,7 +4,7 @@
 import { forwardLayers } from './forward.js';
 import { INPUT, inputSize, layerInputShape, outputSize } from './network.js';
 import type { Network } from './network.js';
-import { convTaps, windowsOf } from './bounds/ops/window.js';
+import { convTaps, transposedConv, windowsOf } from './bounds/ops/window.js';
 import { matmulRows, transposeOf } from './bounds/linalg.js';
 
 export interface InputGradient {
@@ -48,26 +48,10 @@ export function inputGradient(net: Network, x: Float64Array, batch: number, c: F
         break;
       }
       case 'conv2d': {
-        // the transposed convolution, over the kernel taps of each output position (convTaps)
-        const m = layer.shape[0];
-        const { off, taps: kk, positions } = convTaps(op, [c0, h, wd], layer.shape);
-        const inSize = c0 * h * wd, outSz = m * positions;
-        const gx = new Float64Array(batch * inSize);
-        for (let b = 0; b < batch; b++) {
-          for (let o = 0; o < m; o++) {
-            for (let p = 0; p < positions; p++) {
-              const go = g[b * outSz + o * positions + p];
-              if (go === 0) continue;
-              for (let ic = 0; ic < c0; ic++) {
-                const xo = b * inSize + ic * h * wd, wo = (o * c0 + ic) * kk;
-                for (let t = 0; t < kk; t++) {
-                  const ix = off[p * kk + t];
-                  if (ix >= 0) gx[xo + ix] += go * op.weight[wo + t];
-                }
-              }
-            }
-          }
-        }
+        // the transposed convolution (the conv rule's backward step without the bias)
+        const t = convTaps(op, [c0, h, wd], layer.shape);
+        const gx = new Float64Array(batch * c0 * h * wd);
+        transposedConv(op, t, g, batch, c0 * h * wd, layer.shape[0] * t.positions, gx);
         push(src, gx);
         break;
       }

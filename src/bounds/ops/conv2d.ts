@@ -8,7 +8,7 @@ import type { Conv2dOp } from '../../network.js';
 import type { OpRule, PatchReverse, PatchStep, RuleCtx } from './rule.js';
 import { absOf, centreRadius, fromCentreRadius } from '../linalg.js';
 import { inside, settle, windowBelow } from '../patches.js';
-import { convTaps, type Taps } from './window.js';
+import { convTaps, transposedConv, type Taps } from './window.js';
 
 function tapsOf(op: Conv2dOp, ctx: RuleCtx): Taps {
   return convTaps(op, ctx.inShapes[0], ctx.outShape);
@@ -119,29 +119,21 @@ export const conv2dRule: OpRule<Conv2dOp> = {
     return fromCentreRadius(omid, orad);
   },
   backward(op, A, rows, ctx) {
-    const { off, taps, positions } = tapsOf(op, ctx);
-    const { inChannels: ci, outChannels: co, weight: W, bias } = op;
-    const n = ctx.inSizes[0], m = ctx.outSize, plane = n / ci;
+    const t = tapsOf(op, ctx);
+    const { outChannels: co, bias } = op;
+    const n = ctx.inSizes[0], m = ctx.outSize, positions = t.positions;
     const out = new Float64Array(rows.n * n);
     for (let r = 0; r < rows.n; r++) {
       let bsum = 0;
       for (let c = 0; c < co; c++) {
         for (let p = 0; p < positions; p++) {
           const a = A[r * m + c * positions + p];
-          if (a === 0) continue;
-          bsum += a * bias[c];
-          // tap by tap, then input channel: each input coefficient still receives one term per
-          // (c, p), in the loops' order, so the order of the loops inside does not change a sum
-          for (let q = 0; q < taps; q++) {
-            const i = off[p * taps + q];
-            if (i < 0) continue;
-            if (ci === 1) out[r * n + i] += a * W[c * taps + q];
-            else for (let k = 0, oi = r * n + i, wi = c * ci * taps + q; k < ci; k++, oi += plane, wi += taps) out[oi] += a * W[wi];
-          }
+          if (a !== 0) bsum += a * bias[c];
         }
       }
       rows.bias[r] += bsum;
     }
+    transposedConv(op, t, A, rows.n, n, m, out);
     return [out];
   },
 };

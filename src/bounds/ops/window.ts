@@ -2,7 +2,7 @@
 // out), computed once per op and shared by maxpool and avgpool, and their common interval rule;
 // and the same geometry for a convolution's kernel taps (convTaps: the conv rule and the forward
 // pass's im2col read it).
-import type { Shape } from '../../network.js';
+import type { Conv2dOp, Shape } from '../../network.js';
 import type { LayerBounds } from '../types.js';
 import type { RuleCtx } from './rule.js';
 
@@ -89,6 +89,33 @@ export function convTaps(op: Parameters<typeof windowsOf>[0], inShape: Shape, ou
   const taps = { off, taps: kh * kw, positions: oh * ow };
   tapsCache.set(op, { shapes, taps });
   return taps;
+}
+
+/**
+ * The transposed convolution of R rows (each m = outChannels × positions wide) into `out` (R × n,
+ * n = inChannels × the input plane, added to): every coefficient goes to the inputs its kernel
+ * taps read. Zero coefficients are skipped; each input receives one term per (output channel,
+ * position), in that order. The conv rule's backward step and the attack's input gradient.
+ */
+export function transposedConv(op: Conv2dOp, t: Taps, A: Float64Array, R: number, n: number, m: number, out: Float64Array): void {
+  const { off, taps, positions } = t;
+  const { inChannels: ci, outChannels: co, weight: W } = op;
+  const plane = n / ci;
+  for (let r = 0; r < R; r++) {
+    for (let c = 0; c < co; c++) {
+      for (let p = 0; p < positions; p++) {
+        const a = A[r * m + c * positions + p];
+        if (a === 0) continue;
+        // tap by tap, then input channel: the order inside changes no sum (one term per (c, p) each)
+        for (let q = 0; q < taps; q++) {
+          const i = off[p * taps + q];
+          if (i < 0) continue;
+          if (ci === 1) out[r * n + i] += a * W[c * taps + q];
+          else for (let k = 0, oi = r * n + i, wi = c * ci * taps + q; k < ci; k++, oi += plane, wi += taps) out[oi] += a * W[wi];
+        }
+      }
+    }
+  }
 }
 
 /**
