@@ -1,11 +1,14 @@
-// A network uploaded for the GPU: weights rounded to nearest f32 (the kernels' error terms
-// account for |W − fl32(W)| ≤ u|W|), Dense weights also split in two f32 parts for the error-free
-// products of back_gemm (splitWeights), index maps for Permute/Pad, which layers CROWN tightens
-// and with which rows, and what each method supports.
+// A network uploaded for the GPU: each op's rule (ops/) uploads what its kernels read — weights
+// rounded to nearest f32 (the kernels' error terms account for |W − fl32(W)| ≤ u|W|), Dense and
+// Conv2d weights also split in two f32 parts for the error-free backward products
+// (splitWeights), index maps for Permute/Pad — and this file decides which layers CROWN
+// tightens, with which rows, and what each method supports (ops the registry leaves to the CPU
+// engine, networks that are not chains).
 import type { Network, Layer, Shape } from '../network.js';
 import { INPUT, size, isSequential, layerInputShape } from '../network.js';
 import { planOf, type Tighten } from '../bounds/plan.js';
 import type { GpuRuntime } from './runtime.js';
+import { gpuRuleFor, isCpuOnly } from './ops/index.js';
 
 export interface GpuLayer {
   layer: Layer;
@@ -40,29 +43,6 @@ export interface GpuNet {
   buffers: GPUBuffer[];
 }
 
-const IBP_OPS = new Set(['dense', 'conv2d', 'relu', 'sigmoid', 'maxpool2d', 'avgpool2d', 'pad', 'affine', 'permute', 'reshape']);
-// Residual adds (non-chains) are the one case left to the CPU engine.
-const CROWN_OPS = new Set(['dense', 'conv2d', 'relu', 'sigmoid', 'maxpool2d', 'avgpool2d', 'affine', 'permute', 'reshape', 'pad']);
-
-function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; back: Int32Array } {
-  const [c, h, w] = inShape;
-  const [pt, pl, pb, pr] = pads;
-  const oh = h + pt + pb, ow = w + pl + pr;
-  const fwd = new Int32Array(c * oh * ow).fill(-1);
-  const back = new Int32Array(c * h * w);
-  for (let ch = 0; ch < c; ch++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const o = (ch * oh + y + pt) * ow + x + pl;
-        const i = (ch * h + y) * w + x;
-        fwd[o] = i;
-        back[i] = o;
-      }
-    }
-  }
-  return { fwd, back };
-}
-
 /**
  * W as two f32 parts for back_gemm: hi = fl32(W) cut to its top 12 significant bits (so that its
  * products with 12-bit parts of Λ are exact in f32), lo = fl32(W − hi) (|lo| ≤ 2^-10.9|W|), so
@@ -88,56 +68,18 @@ export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
     const inShape = layerInputShape(net, i);
     const src = layer.inputs[0];
     const fromCoords = layer.inputs.length === 1 && (src === INPUT || coordwise[src]);
-    coordwise[i] = fromCoords && ['reshape', 'permute', 'pad', 'affine'].includes(layer.op.kind);
-    const exact = fromCoords && ['dense', 'conv2d', 'avgpool2d'].includes(layer.op.kind);
+    const rule = gpuRuleFor(layer.op);
+    const form = isCpuOnly(rule) ? undefined : rule.form;
+    coordwise[i] = fromCoords && form === 'coordinatewise';
+    const exact = fromCoords && form === 'linear';
     const tighten = exact || coordwise[i] ? 'none' : plan.layers[i].tighten;
     const g: GpuLayer = { layer, inShape, inSize: size(inShape), outSize: size(layer.shape), tighten };
-    const op = layer.op;
-    if (!IBP_OPS.has(op.kind)) ibpUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
-    if (!CROWN_OPS.has(op.kind)) crownUnsupported ??= `layer ${i} '${layer.name}' (${op.kind})`;
-    if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1)) return g;
-    switch (op.kind) {
-      case 'dense': {
-        g.weight = f32(op.weight);
-        const { hi, lo } = splitWeights(op.weight);
-        g.weightHi = keep(rt.upload(hi));
-        g.weightLo = keep(rt.upload(lo));
-        g.bias = f32(op.bias);
-        break;
-      }
-      case 'conv2d': {
-        g.weight = f32(op.weight);
-        const { hi, lo } = splitWeights(op.weight);
-        g.weightHi = keep(rt.upload(hi));
-        g.weightLo = keep(rt.upload(lo));
-        g.bias = f32(op.bias);
-        // per output element, for the backward pass's constant (rowops reads a bias per column)
-        const plane = g.outSize / op.outChannels;
-        g.biasFull = f32(Float64Array.from({ length: g.outSize }, (_, e) => op.bias[Math.floor(e / plane)]));
-        break;
-      }
-      case 'avgpool2d':
-        g.biasFull = keep(rt.upload(new Float32Array(g.outSize)));
-        break;
-      case 'affine':
-        g.weight = f32(op.scale);
-        g.bias = f32(op.shift);
-        break;
-      case 'permute': {
-        const back = new Int32Array(op.perm.length);
-        op.perm.forEach((src, j) => { back[src] = j; });
-        g.fwdIdx = keep(rt.upload(op.perm));
-        g.backIdx = keep(rt.upload(back));
-        break;
-      }
-      case 'pad': {
-        const { fwd, back } = padMaps(inShape, op.pads);
-        g.fwdIdx = keep(rt.upload(fwd));
-        g.backIdx = keep(rt.upload(back));
-        break;
-      }
-      default:
+    if (isCpuOnly(rule)) {
+      ibpUnsupported ??= `layer ${i} '${layer.name}' (${layer.op.kind}: ${rule.cpuOnly})`;
+      crownUnsupported ??= ibpUnsupported;
     }
+    if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1) || isCpuOnly(rule)) return g;
+    rule.upload?.(layer.op, { rt, g, f32, keep });
     return g;
   });
   return { net, layers, ibpUnsupported, crownUnsupported, buffers };
