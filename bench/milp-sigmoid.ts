@@ -34,7 +34,7 @@ for (const f of files) {
     const data = enc.builder.data();
     process.stdout.write(`${f}: ${data.numCols} columns, ${data.numRows} rows, ${data.values.length} entries, ${enc.sigmoid.relaxed} sigmoids, ${enc.sigmoid.rows} line rows, ${DEFAULT_TANGENTS} tangent points\n`);
     // the stage's path for networks without binaries: one warm-started LP for every disjunct
-    const res = await lpFindEach(net, box, region.unsafe, { deadline: performance.now() + Number(values.timeout) * 1000, layerBounds });
+    const res = await lpFindEach(net, box, region.unsafe, { deadline: Date.now() + Number(values.timeout) * 1000, layerBounds });
     for (let k = 0; k < region.unsafe.length; k++) {
       const d = res.perDisjunct[k];
       total++;

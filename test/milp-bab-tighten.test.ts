@@ -44,7 +44,7 @@ test('tightened models contain every real point and tighten the second ReLU laye
     try {
       model.options.set({ output_flag: false, presolve: 'off' });
       const lo = new Float64Array(bins.length), hi = new Float64Array(bins.length).fill(1);
-      const t = tightenRoot(model, work, relus.filter((q) => !q.first), lo, hi, performance.now() + 10_000, highs.constants.modelStatus.optimal);
+      const t = tightenRoot(model, work, relus.filter((q) => !q.first), lo, hi, Date.now() + 10_000, highs.constants.modelStatus.optimal);
       changed += t.tightened + t.stabilised;
       // the model HiGHS holds is the one we track
       const held = model.getLp('csr');

@@ -76,7 +76,7 @@ const RADII = [0.01, 0.03, 0.1, 0.3, 1];
 
 export async function minimalAdversarial(net0: Network, x: Float64Array, label: number, opts: AdversarialOptions): Promise<AdversarialResult> {
   const t0 = performance.now();
-  const deadline = t0 + opts.timeLimitS * 1000;
+  const deadline = Date.now() + opts.timeLimitS * 1000;
   const net = logitNetwork(net0);
   checkLabel(net, label);
   const out = outputSize(net);
@@ -97,7 +97,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
   let radii = opts.radius !== undefined ? [cap] : [...RADII.filter((r) => r < cap), cap];
   if (opts.bracket !== false) {
     // an attack's example bounds the optimum, so the box can shrink to its distance
-    const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: t0 + opts.timeLimitS * 400 });
+    const br = bracketDistance(net, x, label, { norm: opts.norm, delta, target: opts.target, cap, domain: [dLo, dHi], deadline: deadline - opts.timeLimitS * 600 });
     base.lowerBound = br.lower;
     opts.onProgress?.({ lowerBound: br.lower, best: br.point ? br.upper : undefined, phase: 'attack and CROWN bracket' });
     if (br.upper !== undefined && br.point) {
@@ -136,7 +136,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     return done({ status, lowerBound, ...found });
   }
   for (let k = 0; k < radii.length; k++) {
-    if (performance.now() > deadline) return done({ status: 'timeout' });
+    if (Date.now() > deadline) return done({ status: 'timeout' });
     const r = radii[k];
     const s = await solveAt(net, x, label, r, delta, [dLo, dHi], opts, incumbent, base.lowerBound, deadline);
     base.solves.push({ radius: r, status: s.status, binaries: s.binaries, timeS: s.timeS });
@@ -218,7 +218,7 @@ async function solveAt(
   let open: 'timeout' | 'unknown' | undefined;
   const messages: string[] = [];
   for (const j of classes) {
-    if (performance.now() > deadline) { open = 'timeout'; bound = Math.min(bound, lowerBound); break; }
+    if (Date.now() > deadline) { open = 'timeout'; bound = Math.min(bound, lowerBound); break; }
     // the best example so far starts every class (any adversarial point bounds the minimum)
     const s = await one(j, Number.isFinite(bestD) ? bestD : undefined, best?.adv ?? incumbent);
     binaries = Math.max(binaries, s.binaries);

@@ -17,7 +17,7 @@ export interface BracketOptions {
   /** Largest per-value change allowed. */
   cap: number;
   domain: [number, number];
-  /** performance.now() time to stop by. */
+  /** Date.now() value to stop by. */
   deadline: number;
 }
 
@@ -55,7 +55,7 @@ export function bracketDistance(net: Network, x: Float64Array, label: number, o:
     return s;
   };
   const attack = (eps: number): Float64Array | undefined => {
-    const r = pgdAttack(net, region(eps), { restarts: 4, steps: 40, deadline: Date.now() + Math.max(0, o.deadline - performance.now()) });
+    const r = pgdAttack(net, region(eps), { restarts: 4, steps: 40, deadline: o.deadline });
     return r.counterexample?.x;
   };
   const verified = (eps: number): boolean => {
@@ -66,7 +66,7 @@ export function bracketDistance(net: Network, x: Float64Array, label: number, o:
 
   let lo = 0, hi = o.cap;
   let point: Float64Array | undefined;
-  for (let eps = Math.min(0.005, o.cap); performance.now() < o.deadline; eps = Math.min(eps * 2, o.cap)) {
+  for (let eps = Math.min(0.005, o.cap); Date.now() < o.deadline; eps = Math.min(eps * 2, o.cap)) {
     const p = attack(eps);
     if (p) { point = p; hi = eps; break; }
     lo = eps;
@@ -74,13 +74,13 @@ export function bracketDistance(net: Network, x: Float64Array, label: number, o:
   }
   // tighten: PGD between the last failure and the success, CROWN below
   let crownLo = 0, crownHi = point ? hi : o.cap;
-  for (let k = 0; k < 8 && performance.now() < o.deadline; k++) {
+  for (let k = 0; k < 8 && Date.now() < o.deadline; k++) {
     const mid = (crownLo + crownHi) / 2;
     if (verified(mid)) crownLo = mid; else crownHi = mid;
   }
   if (point) {
     let a = Math.max(lo, crownLo), b = hi;
-    for (let k = 0; k < 4 && performance.now() < o.deadline; k++) {
+    for (let k = 0; k < 4 && Date.now() < o.deadline; k++) {
       const mid = (a + b) / 2;
       const p = attack(mid);
       if (p) { b = mid; if (dist(p) < dist(point)) point = p; } else a = mid;

@@ -94,7 +94,7 @@ export class Brancher {
       for (const c of top) {
         let g0: number, g1: number;
         const reliable = this.cnt[0][c.k] >= RELIABLE && this.cnt[1][c.k] >= RELIABLE;
-        if (!reliable && strongLeft > 0 && performance.now() < n.deadline) {
+        if (!reliable && strongLeft > 0 && Date.now() < n.deadline) {
           if (!basis) {
             basis = n.model.getBasis();
             n.model.options.set({ simplex_iteration_limit: STRONG_ITERS });

@@ -21,7 +21,7 @@ export interface FindResult {
 
 export async function milpFindInSet(net: Network, box: Box, constraints: readonly Conjunction[], opts: QueryOptions): Promise<FindResult> {
   const t0 = performance.now();
-  const deadline = t0 + opts.timeLimitS * 1000;
+  const deadline = Date.now() + opts.timeLimitS * 1000;
   const solver = opts.pool ?? localSolver;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const messages: string[] = [];

@@ -82,7 +82,7 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
     return r;
   }
   const t0 = performance.now();
-  const deadline = t0 + opts.timeLimitS * 1000;
+  const deadline = Date.now() + opts.timeLimitS * 1000;
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const stop = opts.stop ?? {};
   let reason: SolveStatus | undefined;
@@ -114,7 +114,7 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
     model.zeroAllClocks(); // time_limit accumulates over runs otherwise
     const guard = (ev: { interrupt(): void }): undefined => {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) reason = 'cancelled';
-      else if (performance.now() > deadline) reason = 'timeout';
+      else if (Date.now() > deadline) reason = 'timeout';
       if (reason) ev.interrupt();
       return undefined;
     };

@@ -33,7 +33,7 @@ import { lagrangianBound } from './lp-bound.js';
 import { inputOf, insideBox, prepare, replay } from './problem.js';
 
 export interface LpFindOptions {
-  /** performance.now() time by which to stop. */
+  /** Date.now() value by which to stop. */
   deadline: number;
   layerBounds?: readonly (LayerBounds | undefined)[];
   /** Disjuncts to solve, in this order (default all, in order). */
@@ -87,7 +87,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
     const C = highs.constants.callbackType;
     let late = false;
     const guard = (ev: { interrupt(): void }): undefined => {
-      if (performance.now() > opts.deadline) { late = true; ev.interrupt(); }
+      if (Date.now() > opts.deadline) { late = true; ev.interrupt(); }
       return undefined;
     };
     const all = { kind: 'range' as const, from: 0, to: data.numCols - 1 };
@@ -101,7 +101,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       model.changeColsCost(all, cost);
       // one solve: warm (the previous basis) unless `cold`; large cold ones by the interior-point method
       const solve = (cold: boolean): { status: number; ipm: boolean } => {
-        model!.options.set({ time_limit: Math.max((opts.deadline - performance.now()) / 1000, 0.001) });
+        model!.options.set({ time_limit: Math.max((opts.deadline - Date.now()) / 1000, 0.001) });
         model!.zeroAllClocks();
         if (cold) model!.setLogicalBasis();
         const ipm = (cold || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;

@@ -113,7 +113,7 @@ export function checkLabel(net: Network, label: number): void {
   if (!Number.isInteger(label) || label < 0 || label >= classes) throw new UserError(`label ${label} is out of range for ${net.name} (${classes} classes)`);
 }
 
-/** Seconds left before `deadline` (performance.now() ms), at least a millisecond. */
+/** Seconds left before `deadline` (a Date.now() value), at least a millisecond. */
 export function remaining(deadline: number): number {
-  return Math.max((deadline - performance.now()) / 1000, 0.001);
+  return Math.max((deadline - Date.now()) / 1000, 0.001);
 }

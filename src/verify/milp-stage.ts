@@ -66,7 +66,7 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
       const regionsLeft = open.prop.regions.filter((_, q) => q >= r && open.regionOpen(q)).length;
       const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
       const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
-      const res = await lpFindEach(net, box, region.unsafe, { deadline: performance.now() + left / regionsLeft, layerBounds, order: pending });
+      const res = await lpFindEach(net, box, region.unsafe, { deadline: Date.now() + left / regionsLeft, layerBounds, order: pending });
       let unreached = 0;
       for (const k of pending) {
         const d = res.perDisjunct[k];
