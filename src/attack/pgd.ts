@@ -10,6 +10,7 @@ import { inputGradient } from '../gradient.js';
 import { makeRng } from '../train/rng.js';
 import type { InputRegion } from '../spec/property.js';
 import { insideBox, unsafeDisjunct } from '../spec/property.js';
+import { now } from '../clock.js';
 
 export interface PgdOptions {
   /** Start points per disjunct (the first one of each is the box centre). Default 8. */
@@ -17,7 +18,7 @@ export interface PgdOptions {
   /** Gradient steps per start. Default 50. */
   steps?: number;
   seed?: number;
-  /** Stop (with what was found so far) after this Date.now() value. */
+  /** Stop (with what was found so far) after this now() value. */
   deadline?: number;
   /** Upper bound on rows per gradient call (memory). Default 256. */
   maxBatch?: number;
@@ -60,7 +61,7 @@ export function pgdAttack(net: Network, region: InputRegion, opts: PgdOptions = 
   for (let s = 0; s < restarts; s++) for (let k = 0; k < unsafe.length; k++) jobs.push({ disjunct: k, start: s });
 
   for (let j0 = 0; j0 < jobs.length; j0 += maxBatch) {
-    if (Date.now() > deadline) break;
+    if (now() > deadline) break;
     const chunk = jobs.slice(j0, j0 + maxBatch);
     const B = chunk.length;
     const x = new Float64Array(B * n);
@@ -74,7 +75,7 @@ export function pgdAttack(net: Network, region: InputRegion, opts: PgdOptions = 
     let found = scan(forward(net, x, B) as Float64Array);
     // one gradient call per step; its output (at the point before the step) picks the next
     // step's active rows, one step late, which only matters for multi-row conjunctions
-    for (let t = 0; t < steps && !found && Date.now() <= deadline; t++) {
+    for (let t = 0; t < steps && !found && now() <= deadline; t++) {
       const { output, grad } = inputGradient(net, x, B, c);
       evaluations += B;
       if (t > 0 && (found = scan(output))) break;
@@ -89,7 +90,7 @@ export function pgdAttack(net: Network, region: InputRegion, opts: PgdOptions = 
         }
       }
     }
-    if (!found && Date.now() <= deadline) found = scan(forward(net, x, B) as Float64Array);
+    if (!found && now() <= deadline) found = scan(forward(net, x, B) as Float64Array);
     if (found) return found;
 
     // fills c from ys; returns a replayed counterexample if some row is in its unsafe set

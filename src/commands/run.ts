@@ -20,6 +20,7 @@ import { checkJsonOut, jsonDoc, printJson, writeJsonOut } from '../json-doc.js';
 import { claimOutput } from '../output-lock.js';
 import { installInterruptHandler, onInterrupt } from '../interrupt.js';
 import { writeFileAtomic } from '../outputs.js';
+import { now } from '../clock.js';
 
 export const summary = 'run a VNN-COMP instances CSV through verify, one process per instance';
 
@@ -115,7 +116,7 @@ export function runOne(inst: Instance, root: string, backend: string, keepDir: s
   for (const f of Object.values(files)) fs.rmSync(f, { force: true }); // an earlier attempt's
   const args = [cliPath, 'verify', '--net', path.resolve(root, inst.onnx), '--spec', path.resolve(root, inst.vnnlib),
     '--timeout', String(inst.timeoutS), '--result', files.result, '--out', files.summary, '--backend', backend];
-  const started = Date.now();
+  const started = now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const forget = onInterrupt(() => { child.kill('SIGKILL'); });
@@ -127,7 +128,7 @@ export function runOne(inst: Instance, root: string, backend: string, keepDir: s
     child.on('close', (code) => {
       clearTimeout(timer);
       forget();
-      const timeS = (Date.now() - started) / 1000;
+      const timeS = (now() - started) / 1000;
       fs.writeFileSync(files.log, stderr);
       if (killed) return resolve({ result: 'timeout', timeS, decidedBy: null, stages: [], error: 'killed after its timeout' });
       const answer = stdout.split('\n')[0].trim();
@@ -212,7 +213,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const done: { inst: Instance; r: RowResult }[] = [];
   const results: RowResult[] = [];
-  const t0 = Date.now();
+  const t0 = now();
   const bar = createProgress(todo.length, 'instances');
   for (const [i, inst] of todo.entries()) {
     const r = await runOne(inst, root, backend, keepDir);
@@ -223,7 +224,7 @@ export async function run(argv: string[]): Promise<number> {
     say(rowLine(i + 1, todo.length, inst, r));
   }
   bar.stop();
-  const total = (Date.now() - t0) / 1000;
+  const total = (now() - t0) / 1000;
   const { counts, decided, stageTime } = runTally(results);
   say(runSummaryText(todo.length, total, { counts, decided, stageTime }, csv, keepDir));
   const doc = jsonDoc(runDocBody({ rows: done, resumed: rows.length - todo.length, csv, resultsDir: keepDir, root, timeS: total }), { engine: backend });

@@ -9,6 +9,7 @@ import { loadNetwork } from '../models.js';
 import { readVnnlib } from '../spec/vnnlib.js';
 import { checkPropertyFits, verifyProperty } from '../verify/cascade.js';
 import { writeResultFile } from '../verify/result-file.js';
+import { now } from '../clock.js';
 
 export const summary = 'verify a VNN-LIB property of an ONNX network (attack, bounds, alpha-CROWN, MILP)';
 
@@ -33,7 +34,7 @@ checked (and claimed against a second run) before the work starts; Ctrl-C exits 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const started = Date.now();
+  const started = now();
   const { values } = parseOptions('verify', argv, {
     net: { type: 'string' },
     spec: { type: 'string' },

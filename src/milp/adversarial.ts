@@ -17,6 +17,7 @@ import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, remaining, r
 import { marginVector } from './verify.js';
 import { bracketDistance } from './bracket.js';
 import { bisectLinfDistance } from './bisect-distance.js';
+import { now } from '../clock.js';
 
 export interface AdversarialOptions {
   norm: 'linf' | 'l1';
@@ -76,7 +77,7 @@ const RADII = [0.01, 0.03, 0.1, 0.3, 1];
 
 export async function minimalAdversarial(net0: Network, x: Float64Array, label: number, opts: AdversarialOptions): Promise<AdversarialResult> {
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   const net = logitNetwork(net0);
   checkLabel(net, label);
   const out = outputSize(net);
@@ -136,7 +137,7 @@ export async function minimalAdversarial(net0: Network, x: Float64Array, label: 
     return done({ status, lowerBound, ...found });
   }
   for (let k = 0; k < radii.length; k++) {
-    if (Date.now() > deadline) return done({ status: 'timeout' });
+    if (now() > deadline) return done({ status: 'timeout' });
     const r = radii[k];
     const s = await solveAt(net, x, label, r, delta, [dLo, dHi], opts, incumbent, base.lowerBound, deadline);
     base.solves.push({ radius: r, status: s.status, binaries: s.binaries, timeS: s.timeS });
@@ -218,7 +219,7 @@ async function solveAt(
   let open: 'timeout' | 'unknown' | undefined;
   const messages: string[] = [];
   for (const j of classes) {
-    if (Date.now() > deadline) { open = 'timeout'; bound = Math.min(bound, lowerBound); break; }
+    if (now() > deadline) { open = 'timeout'; bound = Math.min(bound, lowerBound); break; }
     // the best example so far starts every class (any adversarial point bounds the minimum)
     const s = await one(j, Number.isFinite(bestD) ? bestD : undefined, best?.adv ?? incumbent);
     binaries = Math.max(binaries, s.binaries);

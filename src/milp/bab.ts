@@ -17,6 +17,7 @@ import { clipInput, replayValue } from './replay-spec.js';
 import { lagrangianBound } from './lp-bound.js';
 import { findRelus, tightenedDiff, tightenRoot } from './tighten.js';
 import { Brancher, rowsOfBinaries } from './branching.js';
+import { now } from '../clock.js';
 
 interface Node {
   /** Fixed binaries: (position in `bins`) · 2 + value. */
@@ -33,7 +34,7 @@ const IPM_ABOVE_NNZ = 20_000;
 
 export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): SolveResult {
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const stop = opts.stop ?? {};
   const absGap = opts.absGap ?? 1e-7, relGap = opts.relGap ?? 1e-7;
@@ -92,7 +93,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
     const C = highs.constants.callbackType;
     const guard = (ev: { interrupt(): void }): undefined => {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) reason = 'cancelled';
-      else if (Date.now() > deadline) reason = 'timeout';
+      else if (now() > deadline) reason = 'timeout';
       if (reason) ev.interrupt();
       return undefined;
     };
@@ -105,7 +106,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       if (!relus.length) return;
       const tt = performance.now();
       const cancelled = (): boolean => opts.cancel !== undefined && Atomics.load(opts.cancel, 0) !== 0;
-      const t = tightenRoot(model!, work, relus, rootLo, rootHi, Math.min(deadline, Date.now() + share * opts.timeLimitS * 1000), S.optimal, cancelled);
+      const t = tightenRoot(model!, work, relus, rootLo, rootHi, Math.min(deadline, now() + share * opts.timeLimitS * 1000), S.optimal, cancelled);
       prof.tightenMs = performance.now() - tt;
       prof.stabilised = t.stabilised;
       prof.tightened = t.tightened;
@@ -113,7 +114,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
     const stack: Node[] = [{ fixes: new Int32Array(0), bound: -Infinity }];
     while (stack.length && !refuted()) {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) { reason = 'cancelled'; break; }
-      if (Date.now() > deadline) { reason = 'timeout'; break; }
+      if (now() > deadline) { reason = 'timeout'; break; }
       if (!tightened && nodes > 0) tighten();
       const node = opts.bestFirst ? popLowest(stack) : stack.pop()!;
       if (pruned(node.bound)) { closedBound = Math.min(closedBound, node.bound); continue; }
@@ -122,7 +123,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       for (const f of node.fixes) { const k = f >> 1, v = f & 1; binLo[k] = v; binHi[k] = v; }
       for (let k = 0; k < bins.length; k++) { colLo[bins[k]] = binLo[k]; colHi[bins[k]] = binHi[k]; }
       if (bins.length) model.changeColsBounds(binSel, binLo, binHi);
-      model.options.set({ time_limit: Math.max((deadline - Date.now()) / 1000, 0.001) });
+      model.options.set({ time_limit: Math.max((deadline - now()) / 1000, 0.001) });
       model.zeroAllClocks();
       const tA = performance.now();
       // the root LP from scratch: the interior-point method (with crossover, so the children

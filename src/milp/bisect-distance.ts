@@ -18,13 +18,14 @@ import { adversarialSet } from './bracket.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
 import { babStage } from '../verify/bab-stage.js';
+import { now } from '../clock.js';
 
 export interface BisectOptions {
   delta: number;
   domain: [number, number];
   /** Stop when the bracket is this narrow. */
   tolerance: number;
-  /** Date.now() value to stop by. */
+  /** now() value to stop by. */
   deadline: number;
   boundsFor?: (box: Box) => readonly (LayerBounds | undefined)[] | undefined;
   pool?: MilpSolver;
@@ -61,7 +62,7 @@ export async function bisectLinfDistance(
   while (hi - lo > o.tolerance) {
     // a turn of the event loop between steps, so that a Ctrl-C (a signal handler) can run
     await new Promise((resolve) => setImmediate(resolve));
-    if (Date.now() >= o.deadline || probeHi - lo <= o.tolerance) return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'timeout' };
+    if (now() >= o.deadline || probeHi - lo <= o.tolerance) return { lower: lo, upper: point ? hi : undefined, point, steps, binaries, stopped: 'timeout' };
     const r = (lo + probeHi) / 2;
     const t0 = performance.now();
     const box: Box = { lower: x.map((v) => Math.max(o.domain[0], v - r)), upper: x.map((v) => Math.min(o.domain[1], v + r)) };
@@ -77,7 +78,7 @@ export async function bisectLinfDistance(
     else if (hasRelu) {
       // the ReLU-split branch and bound first (the engine's β-CROWN search, any network with
       // ReLUs: dense, CNNs, residual); the MILP gets what it leaves open
-      const b = await babDecide(net, box, label, others, crown, classes, o.delta, Date.now() + 0.9 * budgetS * 1000);
+      const b = await babDecide(net, box, label, others, crown, classes, o.delta, now() + 0.9 * budgetS * 1000);
       const asked = classes.length;
       if (b.point) { decided = 'falsified'; found = b.point; }
       else if (!b.open.length) decided = 'verified';
@@ -125,7 +126,7 @@ async function babDecide(
   const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
   open.open[0] = others.map((j) => classes.includes(j));
-  const start = Date.now(), until = deadline;
+  const start = now(), until = deadline;
   // α-optimised intermediate bounds from the engine (no spec rows to optimise: the ReLU inputs only)
   const { bounds } = alphaBox(net, box.lower, box.upper, new Float64Array(out), 1, {
     iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },

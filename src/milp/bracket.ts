@@ -9,6 +9,7 @@ import { boundNetworkCpu } from '../bounds/index.js';
 import { marginSpec } from '../spec/margins.js';
 import type { Conjunction } from '../spec/property.js';
 import { marginVector } from './verify.js';
+import { now } from '../clock.js';
 
 export interface BracketOptions {
   norm: 'linf' | 'l1';
@@ -17,7 +18,7 @@ export interface BracketOptions {
   /** Largest per-value change allowed. */
   cap: number;
   domain: [number, number];
-  /** Date.now() value to stop by. */
+  /** now() value to stop by. */
   deadline: number;
 }
 
@@ -66,7 +67,7 @@ export function bracketDistance(net: Network, x: Float64Array, label: number, o:
 
   let lo = 0, hi = o.cap;
   let point: Float64Array | undefined;
-  for (let eps = Math.min(0.005, o.cap); Date.now() < o.deadline; eps = Math.min(eps * 2, o.cap)) {
+  for (let eps = Math.min(0.005, o.cap); now() < o.deadline; eps = Math.min(eps * 2, o.cap)) {
     const p = attack(eps);
     if (p) { point = p; hi = eps; break; }
     lo = eps;
@@ -74,13 +75,13 @@ export function bracketDistance(net: Network, x: Float64Array, label: number, o:
   }
   // tighten: PGD between the last failure and the success, CROWN below
   let crownLo = 0, crownHi = point ? hi : o.cap;
-  for (let k = 0; k < 8 && Date.now() < o.deadline; k++) {
+  for (let k = 0; k < 8 && now() < o.deadline; k++) {
     const mid = (crownLo + crownHi) / 2;
     if (verified(mid)) crownLo = mid; else crownHi = mid;
   }
   if (point) {
     let a = Math.max(lo, crownLo), b = hi;
-    for (let k = 0; k < 4 && Date.now() < o.deadline; k++) {
+    for (let k = 0; k < 4 && now() < o.deadline; k++) {
       const mid = (a + b) / 2;
       const p = attack(mid);
       if (p) { b = mid; if (dist(p) < dist(point)) point = p; } else a = mid;

@@ -9,6 +9,7 @@
 // shrinks the tree. Only the choice uses LP objective values: bounds stay the Lagrangian ones.
 import type { Highs, Model } from 'highs';
 import type { MilpData } from './builder.js';
+import { now } from '../clock.js';
 
 export interface Branch { k: number; order: [number, number] }
 
@@ -94,7 +95,7 @@ export class Brancher {
       for (const c of top) {
         let g0: number, g1: number;
         const reliable = this.cnt[0][c.k] >= RELIABLE && this.cnt[1][c.k] >= RELIABLE;
-        if (!reliable && strongLeft > 0 && Date.now() < n.deadline) {
+        if (!reliable && strongLeft > 0 && now() < n.deadline) {
           if (!basis) {
             basis = n.model.getBasis();
             n.model.options.set({ simplex_iteration_limit: STRONG_ITERS });

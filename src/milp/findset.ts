@@ -9,6 +9,7 @@ import { conjunctionViolation } from '../spec/property.js';
 import type { Box } from './encode/input.js';
 import type { QueryOptions } from './problem.js';
 import { DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { now } from '../clock.js';
 
 export interface FindResult {
   status: 'infeasible' | 'found' | 'timeout' | 'unknown';
@@ -21,7 +22,7 @@ export interface FindResult {
 
 export async function milpFindInSet(net: Network, box: Box, constraints: readonly Conjunction[], opts: QueryOptions): Promise<FindResult> {
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   const solver = opts.pool ?? localSolver;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const messages: string[] = [];

@@ -9,6 +9,7 @@ import type { ReplaySpec } from './replay-spec.js';
 import type { TightenedBounds } from './tighten.js';
 import { babWith } from './bab.js';
 import { lagrangianBound } from './lp-bound.js';
+import { now } from '../clock.js';
 
 export interface StopRule {
   /** Stop as soon as the proven lower bound exceeds this (the minimum is known to be above it). */
@@ -82,7 +83,7 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
     return r;
   }
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const stop = opts.stop ?? {};
   let reason: SolveStatus | undefined;
@@ -114,7 +115,7 @@ export function solveWith(highs: Highs, data: MilpData, opts: SolveOptions): Sol
     model.zeroAllClocks(); // time_limit accumulates over runs otherwise
     const guard = (ev: { interrupt(): void }): undefined => {
       if (opts.cancel && Atomics.load(opts.cancel, 0) !== 0) reason = 'cancelled';
-      else if (Date.now() > deadline) reason = 'timeout';
+      else if (now() > deadline) reason = 'timeout';
       if (reason) ev.interrupt();
       return undefined;
     };

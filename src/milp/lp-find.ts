@@ -31,9 +31,10 @@ import type { FindResult } from './findset.js';
 import { loadHighs } from './highs.js';
 import { lagrangianBound } from './lp-bound.js';
 import { inputOf, insideBox, prepare, replay } from './problem.js';
+import { now } from '../clock.js';
 
 export interface LpFindOptions {
-  /** Date.now() value by which to stop. */
+  /** now() value by which to stop. */
   deadline: number;
   layerBounds?: readonly (LayerBounds | undefined)[];
   /** Disjuncts to solve, in this order (default all, in order). */
@@ -87,7 +88,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
     const C = highs.constants.callbackType;
     let late = false;
     const guard = (ev: { interrupt(): void }): undefined => {
-      if (Date.now() > opts.deadline) { late = true; ev.interrupt(); }
+      if (now() > opts.deadline) { late = true; ev.interrupt(); }
       return undefined;
     };
     const all = { kind: 'range' as const, from: 0, to: data.numCols - 1 };
@@ -101,7 +102,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       model.changeColsCost(all, cost);
       // one solve: warm (the previous basis) unless `cold`; large cold ones by the interior-point method
       const solve = (cold: boolean): { status: number; ipm: boolean } => {
-        model!.options.set({ time_limit: Math.max((opts.deadline - Date.now()) / 1000, 0.001) });
+        model!.options.set({ time_limit: Math.max((opts.deadline - now()) / 1000, 0.001) });
         model!.zeroAllClocks();
         if (cold) model!.setLogicalBasis();
         const ipm = (cold || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;

@@ -11,6 +11,7 @@ import { forward } from '../forward.js';
 import { predictedClass } from '../spec/margins.js';
 import { milpMinimizeLinear, marginVector } from './verify.js';
 import type { QueryOptions } from './problem.js';
+import { now } from '../clock.js';
 
 export interface PushOptions extends Omit<QueryOptions, 'layerBounds'> {
   /** L∞ budget: every value may move by at most this much (clipped to the domain). */
@@ -63,12 +64,12 @@ export async function pushWithinBudget(net0: Network, x: Float64Array, label: nu
   const layerBounds = crownLayerBounds(net, { lower, upper, count: 1 });
   const classes = opts.target !== undefined ? [opts.target] : m === 1 ? [1 - label] : [...Array(m).keys()].filter((j) => j !== label);
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   const result: PushResult = { label, perClass: [], binaries: 0, timeS: 0 };
   for (let k = 0; k < classes.length; k++) {
     const j = classes[k];
     // an equal share of what is left for each class still to do
-    const share = Math.max(0.05, (deadline - Date.now()) / 1000 / (classes.length - k));
+    const share = Math.max(0.05, (deadline - now()) / 1000 / (classes.length - k));
     const res = await milpMinimizeLinear(net, box, marginVector(m, label, j), { ...opts, timeLimitS: share, layerBounds });
     result.binaries = Math.max(result.binaries, res.binaries);
     result.perClass.push({ j, status: res.status, margin: res.value, bound: res.bound, timeS: res.timeS });

@@ -36,9 +36,10 @@ import { encodeNetwork } from './encode/network.js';
 import { milpSupport } from './encode/ops/index.js';
 import type { MilpData } from './builder.js';
 import { localSolver, type MilpSolver } from './problem.js';
+import { now } from '../clock.js';
 
 export interface RefineOptions {
-  /** Stop by this Date.now() value (layers not reached keep their bounds). */
+  /** Stop by this now() value (layers not reached keep their bounds). */
   deadline: number;
   /** Most time for one neuron's MILP (each side), seconds (default 5); a layer's time is spread
    *  evenly over its unstable neurons' MILPs, at least 0.2 s each (the most impactful get theirs first). */
@@ -107,9 +108,9 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
   for (const { p } of todo) stats.unstableBefore += unstable(p);
 
   for (let t = 0; t < todo.length; t++) {
-    if (Date.now() >= opts.deadline || opts.stop?.()) break;
+    if (now() >= opts.deadline || opts.stop?.()) break;
     const { i, p } = todo[t];
-    const layerDeadline = t === todo.length - 1 ? opts.deadline : Date.now() + (opts.layerShare ?? 0.5) * (opts.deadline - Date.now());
+    const layerDeadline = t === todo.length - 1 ? opts.deadline : now() + (opts.layerShare ?? 0.5) * (opts.deadline - now());
     const prefix: Network = { ...net, layers: net.layers.slice(0, p + 1) };
     const enc = encodeNetwork(prefix, box, { layerBounds: cur });
     const lo = Float64Array.from(cur[p].lower), hi = Float64Array.from(cur[p].upper);
@@ -133,19 +134,19 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
     const milpData: MilpData = { ...base, integrality: integerColumns(net, prefix, box, cur, base, window, maxBinaries) };
     // each neuron's two sides, most impactful neuron first, `parallel` at a time
     const jobs = order.flatMap((k) => [{ k, sign: 1 }, { k, sign: -1 }]);
-    const perNeuronS = Math.min(maxPerNeuronS, Math.max(0.2, ((layerDeadline - Date.now()) / 1000) * parallel / Math.max(1, jobs.length)));
+    const perNeuronS = Math.min(maxPerNeuronS, Math.max(0.2, ((layerDeadline - now()) / 1000) * parallel / Math.max(1, jobs.length)));
     let next0 = 0;
     // the ReLU gaps u·(−l)/(u − l) of the neurons asked so far (0 once stable), before and now:
     // a layer that stops paying is left
-    const layerStart = Date.now(), minGain = opts.minGain ?? 0.03;
+    const layerStart = now(), minGain = opts.minGain ?? 0.03;
     const gap = (k: number) => (lo[k] < 0 && hi[k] > 0 ? (hi[k] * -lo[k]) / (hi[k] - lo[k]) : 0);
     const asked = new Set<number>();
     let gapAsked = 0, stopped = false;
     const unproductive = (): boolean => {
-      if (!(minGain > 0) || asked.size < 8 || Date.now() - layerStart < 0.25 * (layerDeadline - layerStart)) return false;
-      let now = 0;
-      for (const k of asked) now += gap(k);
-      return gapAsked - now < minGain * gapAsked;
+      if (!(minGain > 0) || asked.size < 8 || now() - layerStart < 0.25 * (layerDeadline - layerStart)) return false;
+      let gapNow = 0;
+      for (const k of asked) gapNow += gap(k);
+      return gapAsked - gapNow < minGain * gapAsked;
     };
     const worker = async (): Promise<void> => {
       while (next0 < jobs.length) {
@@ -155,7 +156,7 @@ export async function refineBounds(net: Network, lower: Float64Array, upper: Flo
         }
         if (stopped) return;
         const { k, sign } = jobs[next0++];
-        const leftS = (layerDeadline - Date.now()) / 1000;
+        const leftS = (layerDeadline - now()) / 1000;
         if (leftS <= 0.05 || opts.stop?.()) return;
         if (!asked.has(k)) { asked.add(k); gapAsked += gap(k); }
         if (!(lo[k] < 0 && hi[k] > 0)) continue; // the other side proved it stable

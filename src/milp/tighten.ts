@@ -6,6 +6,7 @@
 import type { Model } from 'highs';
 import type { MilpData } from './builder.js';
 import { lagrangianBound } from './lp-bound.js';
+import { now } from '../clock.js';
 
 /** An unstable ReLU as the encoder writes it (relu.ts): columns x, s, z and its two big-M rows. */
 export interface ReluCols {
@@ -72,7 +73,7 @@ export interface TightenResult { tightened: number; stabilised: number; lps: num
 
 /**
  * Tightens `work` (a copy of the model data, kept equal to what HiGHS holds) and the model in
- * place; fixes binaries it decides in rootLo/rootHi. Stops at `deadline` (a Date.now() value).
+ * place; fixes binaries it decides in rootLo/rootHi. Stops at `deadline` (a now() value).
  */
 export function tightenRoot(
   model: Model, work: MilpData, relus: readonly ReluCols[], rootLo: Float64Array, rootHi: Float64Array,
@@ -88,7 +89,7 @@ export function tightenRoot(
     work.offset = 0;
     for (const q of relus) {
       if (q.first || rootLo[q.k] === rootHi[q.k]) continue;
-      if (Date.now() > deadline || cancelled()) break;
+      if (now() > deadline || cancelled()) break;
       const u = work.values[q.entU], l = work.values[q.entL];
       const pre = (sign: number): number => {
         const c = zero.slice();
@@ -96,7 +97,7 @@ export function tightenRoot(
         model.changeColsCost(all, c);
         work.colCost = c;
         // each LP within what is left (HiGHS's clock accumulates over runs otherwise)
-        model.options.set({ time_limit: Math.max((deadline - Date.now()) / 1000, 0.001) });
+        model.options.set({ time_limit: Math.max((deadline - now()) / 1000, 0.001) });
         model.zeroAllClocks();
         model.run();
         res.lps++;

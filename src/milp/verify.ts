@@ -8,6 +8,7 @@ import type { Box } from './encode/input.js';
 import type { SolveResult } from './highs.js';
 import type { MilpSolver, Prepared, QueryOptions } from './problem.js';
 import { checkLabel, DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { now } from '../clock.js';
 
 export type { QueryOptions } from './problem.js';
 
@@ -99,7 +100,7 @@ const REFUTE = -1e-7;
 
 export async function milpVerify(net: Network, box: Box, label: number, opts: VerifyOptions): Promise<VerifyResult> {
   const t0 = performance.now();
-  const deadline = Date.now() + opts.timeLimitS * 1000;
+  const deadline = now() + opts.timeLimitS * 1000;
   checkLabel(net, label);
   const p = prepare(net, box, opts.layerBounds);
   const out = outputSize(p.net);

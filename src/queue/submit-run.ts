@@ -16,6 +16,7 @@ import { instanceFiles } from '../verify/instance-files.js';
 import { readBlob } from './blobs.js';
 import type { BlobRef, VerifyJob } from './jobs.js';
 import { describeSeconds, secondsStats, submitJobs, type Timing } from './submit.js';
+import { now } from '../clock.js';
 
 /** What a worker sends back for a verify job. */
 export interface VerifyJobResult {
@@ -45,7 +46,7 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
   const all: RowResult[] = [];
   const byIndex: RowResult[] = new Array(rows.length);
   const timings: Timing[] = [];
-  const t0 = Date.now();
+  const t0 = now();
   const bar = createProgress(rows.length, 'instances (queue)');
   const keep = (i: number, ext: 'result' | 'summary' | 'log', text: string | null) => { if (text !== null) fs.writeFileSync(instanceFiles(o.keepDir, rows[i].onnx, rows[i].vnnlib)[ext], text); };
   const code = await submitJobs<VerifyJobResult>({
@@ -74,7 +75,7 @@ export async function submitRun(rows: Instance[], o: { queue: string; resume: bo
   });
   bar.stop();
   if (code !== 0) return code;
-  const timeS = (Date.now() - t0) / 1000;
+  const timeS = (now() - t0) / 1000;
   say(runSummaryText(all.length, timeS, runTally(all), o.out, o.keepDir));
   say(`queue: enqueued → taken ${describeSeconds(timings.map((t) => t.waitS))}; finished → written ${describeSeconds(timings.map((t) => t.collectS))}; ` +
     `worker's job time beyond the instance's ${describeSeconds(timings.map((t) => t.workS))}\n`);

@@ -15,6 +15,7 @@ import { commandLine, veriboundVersion } from './provenance.js';
 import { pgdAttack } from '../attack/pgd.js';
 import type { Conjunction } from '../spec/property.js';
 import { marginVector } from '../milp/verify.js';
+import { now } from '../clock.js';
 
 export interface SweepHtmlOptions {
   /** The inputs the sweep ran on (report.samples × inputSize(net)). */
@@ -162,7 +163,7 @@ function attackUnverified(
     const classes = out === 1 ? [1 - s.label] : [...Array(out).keys()].filter((j) => j !== s.label);
     const unsafe: Conjunction[] = classes.map((j) => ({ a: marginVector(out, s.label, j), b: new Float64Array(1), rows: 1 }));
     const region = { lower: x0.map((v) => Math.max(0, v - eps)), upper: x0.map((v) => Math.min(1, v + eps)), unsafe };
-    const r = pgdAttack(net, region, { restarts: 4, steps: 40, seed: s.index + 1, deadline: Date.now() + 2000 });
+    const r = pgdAttack(net, region, { restarts: 4, steps: 40, seed: s.index + 1, deadline: now() + 2000 });
     if (r.counterexample) found.push({ s, eps, x: r.counterexample.x, cls: classes[r.counterexample.disjunct] });
   }
   return found;

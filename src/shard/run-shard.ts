@@ -10,6 +10,7 @@ import { createProgress } from '../progress.js';
 import type { Shard } from './shard.js';
 import { parseShard, shardItems } from './shard.js';
 import { printRunSummary, resultLine, rowLine, rowsHash } from './run-rows.js';
+import { now } from '../clock.js';
 
 export const RUN_SHARD_MAGIC = '# veribound run shard';
 
@@ -25,7 +26,7 @@ export async function runShard(rows: Instance[], opts: { shard: Shard; root: str
     throw new UserError(`run: cannot write ${opts.out}: ${(err as Error).message}`);
   }
   process.stdout.write(`shard ${opts.shard.k}/${opts.shard.n}: ${mine.length} of ${rows.length} instances\n`);
-  const t0 = Date.now();
+  const t0 = now();
   const results: RowResult[] = [];
   const bar = createProgress(mine.length, `instances (shard ${opts.shard.k}/${opts.shard.n})`);
   for (const [j, i] of mine.entries()) {
@@ -36,7 +37,7 @@ export async function runShard(rows: Instance[], opts: { shard: Shard; root: str
     process.stdout.write(rowLine(j + 1, mine.length, rows[i], r));
   }
   bar.stop();
-  printRunSummary(results, (Date.now() - t0) / 1000, opts.out, opts.keepDir);
+  printRunSummary(results, (now() - t0) / 1000, opts.out, opts.keepDir);
   process.stdout.write(`merge the ${opts.shard.n} shard files with: veribound merge --csv results.csv SHARD_FILES...\n`);
   return 0;
 }

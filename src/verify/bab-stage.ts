@@ -9,9 +9,10 @@ import { replay } from '../attack/pgd.js';
 import { localLane, workerLanes, type BabLane, type LaneContext } from './bab/lanes.js';
 import { defaultThreads } from '../bounds/threads.js';
 import type { LayerBounds } from '../bounds/types.js';
+import { now } from '../clock.js';
 
 export interface BabStageOptions {
-  /** Date.now() value to stop by. */
+  /** now() value to stop by. */
   deadline: number;
   /** The α stage's layer bounds per region (the search starts from them). */
   bounds?: (LayerBounds[] | undefined)[];
@@ -67,7 +68,7 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const ctx: LaneContext = { net, regions, bounds: opts.bounds, batch: opts.batch, maxDomains: opts.maxDomains, stop };
   const L = Math.min(Math.max(1, opts.threads ?? defaultThreads()), jobs.length);
-  const lanes = opts.lanes?.(ctx) ?? (L > 1 && opts.deadline - Date.now() >= MIN_LANES_MS ? workerLanes(ctx, L) : [localLane(ctx)]);
+  const lanes = opts.lanes?.(ctx) ?? (L > 1 && opts.deadline - now() >= MIN_LANES_MS ? workerLanes(ctx, L) : [localLane(ctx)]);
   const budget = (opts.keepBytes ?? 256 * 1024 * 1024) / lanes.length;
   const kept = lanes.map(() => 0);
   let noLeaf = '';
@@ -96,23 +97,23 @@ export async function babStage(net: Network, open: OpenSet, opts: BabStageOption
     const queue = jobs.slice();
     await Promise.all(lanes.map(async (_, lane) => {
       for (let job = queue.shift(); job && !found; job = queue.shift()) {
-        const left = opts.deadline - Date.now();
+        const left = opts.deadline - now();
         if (left <= 20) return;
         if (!isOpen(job)) continue;
-        await runTurn(lane, job, Date.now() + Math.min(left, (left * lanes.length) / (queue.length + lanes.length)));
+        await runTurn(lane, job, now() + Math.min(left, (left * lanes.length) / (queue.length + lanes.length)));
       }
     }));
     // later rounds: each lane goes round the disjuncts whose open domains it keeps
     for (let round = 1; ; round++) {
       const again = jobs.filter((job) => job.frontier && isOpen(job));
-      if (found || !again.length || opts.deadline - Date.now() <= 20) break;
+      if (found || !again.length || opts.deadline - now() <= 20) break;
       // whose domains each lane keeps, read before any turn starts (a turn takes its job's frontier)
       const held = lanes.map((_, lane) => again.filter((job) => job.frontier!.lane === lane));
       await Promise.all(held.map(async (mine, lane) => {
         for (let t = 0; t < mine.length && !found; t++) {
-          const left = opts.deadline - Date.now();
+          const left = opts.deadline - now();
           if (left <= 20) return;
-          await runTurn(lane, mine[t], Date.now() + left / (mine.length - t), round);
+          await runTurn(lane, mine[t], now() + left / (mine.length - t), round);
         }
       }));
     }

@@ -6,6 +6,7 @@ import type { Network } from '../network.js';
 import type { BoundEngine, BoundMethod, LayerBounds } from '../bounds/types.js';
 import type { OpenSet } from './open-set.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
+import { now } from '../clock.js';
 
 export async function engineStage(engine: BoundEngine, net: Network, open: OpenSet, method: BoundMethod): Promise<number> {
   let closed = 0;
@@ -50,19 +51,19 @@ export function alphaStage(net: Network, open: OpenSet, opts: AlphaStageOptions)
     const { lower, upper } = open.prop.regions[r];
     let pending = 0;
     for (let q = r; q < regions; q++) if (open.regionOpen(q)) pending++;
-    const share = (opts.deadline - Date.now()) / Math.max(1, pending);
-    const regionDeadline = Date.now() + share;
+    const share = (opts.deadline - now()) / Math.max(1, pending);
+    const regionDeadline = now() + share;
     const inter = opts.intermediateIterations ?? 0;
     const res = alphaBox(net, lower, upper, rows.c, rows.rows, {
-      iterations: opts.iterations, lr: 0.1, deadline: inter > 0 ? Date.now() + 0.25 * share : regionDeadline, stopAbove: rows.b,
+      iterations: opts.iterations, lr: 0.1, deadline: inter > 0 ? now() + 0.25 * share : regionDeadline, stopAbove: rows.b,
     });
     bounds[r] = res.bounds;
     closed += open.closeByLowerBounds(r, rows, res.best);
     const left = open.rows(r);
-    if (inter <= 0 || !left || Date.now() >= regionDeadline) continue;
+    if (inter <= 0 || !left || now() >= regionDeadline) continue;
     const again = alphaBox(net, lower, upper, left.c, left.rows, {
       iterations: opts.iterations, lr: 0.1, deadline: regionDeadline, stopAbove: left.b,
-      intermediate: { iterations: inter, deadline: Date.now() + 0.5 * (regionDeadline - Date.now()), crown: res.bounds },
+      intermediate: { iterations: inter, deadline: now() + 0.5 * (regionDeadline - now()), crown: res.bounds },
     });
     bounds[r] = again.bounds;
     closed += open.closeByLowerBounds(r, left, again.best);

@@ -14,6 +14,7 @@ import { alphaStage, engineStage } from './bounds-stage.js';
 import { milpStage } from './milp-stage.js';
 import { babStage } from './bab-stage.js';
 import { refineStage, refineSupported } from './refine-stage.js';
+import { now } from '../clock.js';
 
 export interface CascadeOptions {
   timeoutS: number;
@@ -67,14 +68,14 @@ export function checkPropertyFits(net: Network, prop: Property): void {
 
 export async function verifyProperty(net: Network, prop: Property, opts: CascadeOptions): Promise<VerifyOutcome> {
   checkPropertyFits(net, prop);
-  const t0 = opts.startedAt ?? Date.now();
+  const t0 = opts.startedAt ?? now();
   const deadline = t0 + opts.timeoutS * 1000;
   const log = opts.log ?? ((line: string) => process.stderr.write(`veribound: ${line}\n`));
   const skip = new Set(opts.skip ?? []);
   const open = new OpenSet(prop);
   const stages: StageRecord[] = [];
   const done = (answer: Answer, decidedBy: StageName | null, counterexample?: Counterexample): VerifyOutcome =>
-    ({ answer, decidedBy, counterexample, stages, timeS: (Date.now() - t0) / 1000 });
+    ({ answer, decidedBy, counterexample, stages, timeS: (now() - t0) / 1000 });
 
   // runs one stage, records and logs it; true when the property is now decided
   const stage = async (name: StageName, body: () => Promise<{ note: string; cex?: Counterexample | null }>): Promise<Counterexample | null | 'skipped'> => {
@@ -91,12 +92,12 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   };
   const total = open.count();
   if (total === 0) return done('unsat', 'ibp'); // no region admits an input: nothing to reach
-  const timeLeft = () => deadline - Date.now();
+  const timeLeft = () => deadline - now();
 
   // (a) box centre + a short attack
   let attack: AttackStageResult | undefined;
   let cex = await stage('attack', async () => {
-    attack = attackStage(net, open, { restarts: 2, steps: 25, seed: opts.seed ?? 1, deadline: Date.now() + Math.max(500, 0.02 * timeLeft()) });
+    attack = attackStage(net, open, { restarts: 2, steps: 25, seed: opts.seed ?? 1, deadline: now() + Math.max(500, 0.02 * timeLeft()) });
     return { note: `${attack.evaluations} gradient evaluations`, cex: attack.counterexample };
   });
   if (cex && cex !== 'skipped') return done('sat', 'attack', cex);
@@ -118,7 +119,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
     // sigmoid gains little), so α-CROWN gets the larger share there
     const alphaShare = net.layers.some((l) => l.op.kind === 'sigmoid') ? 0.6 : 0.3;
     await stage('alpha-crown', async () => {
-      const res = alphaStage(net, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: Date.now() + alphaShare * timeLeft() });
+      const res = alphaStage(net, open, { iterations: opts.alphaIterations ?? 60, intermediateIterations: opts.alphaIntermediateIterations ?? 20, deadline: now() + alphaShare * timeLeft() });
       alphaBounds = res.bounds;
       return { note: '' };
     });
@@ -128,7 +129,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   // a longer attack on what is left, before the MILP spends the rest of the time
   if (timeLeft() > 0 && !skip.has('attack')) {
     cex = await stage('attack', async () => {
-      const again = attackStage(net, open, { restarts: 16, steps: 60, seed: (opts.seed ?? 1) + 1, deadline: Date.now() + 0.1 * timeLeft() }, attack);
+      const again = attackStage(net, open, { restarts: 16, steps: 60, seed: (opts.seed ?? 1) + 1, deadline: now() + 0.1 * timeLeft() }, attack);
       attack = again;
       return { note: `${again.evaluations} gradient evaluations`, cex: again.counterexample };
     });
@@ -145,7 +146,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   const babNet = net.layers.some((l) => l.op.kind === 'relu' || l.op.kind === 'sigmoid' || l.op.kind === 'maxpool2d');
   const refining = refineSupported(net) && !net.layers.some((l) => l.op.kind === 'conv2d') && alphaBounds.some((b) => b) && timeLeft() >= 1000 * (opts.refineMinS ?? 45) && !skip.has('refine');
   const bab = async (share: number): Promise<Counterexample | null | 'skipped'> => stage('bab', async () => {
-    const res = await babStage(net, open, { deadline: Date.now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log, threads: opts.threads });
+    const res = await babStage(net, open, { deadline: now() + share * timeLeft(), bounds: alphaBounds, incumbents: attack?.perDisjunct, log, threads: opts.threads });
     return { note: `${res.domains} domains, ${res.timeS > 0 ? Math.round(res.domains / res.timeS) : 0}/s`, cex: res.counterexample };
   });
   if (babNet && refining && !skip.has('bab')) {
@@ -155,7 +156,7 @@ export async function verifyProperty(net: Network, prop: Property, opts: Cascade
   }
   if (refining && timeLeft() > 0) {
     await stage('refine', async () => {
-      const res = await refineStage(net, open, { deadline: Date.now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
+      const res = await refineStage(net, open, { deadline: now() + (opts.refineShare ?? 0.5) * timeLeft(), bounds: alphaBounds, log });
       alphaBounds = alphaBounds.map((b, r) => res.bounds[r] ?? b);
       return { note: res.note };
     });

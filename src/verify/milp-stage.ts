@@ -15,6 +15,7 @@ import { lpFindEach } from '../milp/lp-find.js';
 import type { OpenSet } from './open-set.js';
 import type { Counterexample } from './outcome.js';
 import { replay } from '../attack/pgd.js';
+import { now } from '../clock.js';
 
 export interface MilpStageOptions {
   deadline: number;
@@ -61,12 +62,12 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     const box = { lower: region.lower, upper: region.upper };
     const layerBounds = layerBoundsFor(net, region.lower, region.upper, opts.bounds[r]);
     if (lpOnly) {
-      const left = opts.deadline - Date.now();
+      const left = opts.deadline - now();
       if (left <= 50) { timedOut = true; break; }
       const regionsLeft = open.prop.regions.filter((_, q) => q >= r && open.regionOpen(q)).length;
       const closeness = (k: number) => opts.incumbents[r]?.[k]?.value ?? Infinity;
       const pending = region.unsafe.map((_, k) => k).filter((k) => open.open[r][k]).sort((p, q) => closeness(p) - closeness(q));
-      const res = await lpFindEach(net, box, region.unsafe, { deadline: Date.now() + left / regionsLeft, layerBounds, order: pending });
+      const res = await lpFindEach(net, box, region.unsafe, { deadline: now() + left / regionsLeft, layerBounds, order: pending });
       let unreached = 0;
       for (const k of pending) {
         const d = res.perDisjunct[k];
@@ -93,7 +94,7 @@ export async function milpStage(net: Network, open: OpenSet, opts: MilpStageOpti
     // disjuncts that ran out of their share get a second go with the time others left over
     const firstPass = pending.length;
     for (let q = 0; q < pending.length; q++) {
-      const left = (opts.deadline - Date.now()) / 1000;
+      const left = (opts.deadline - now()) / 1000;
       if (left <= 0.05) { timedOut = true; break; }
       const k = pending[q];
       // an equal share of the regions' remaining disjuncts (later regions get what is left)

@@ -14,9 +14,10 @@ import { alphaBox } from '../bounds/optimise/alpha.js';
 import { MilpPool } from '../milp/pool.js';
 import { refineBounds, refineSupported } from '../milp/refine-bounds.js';
 import type { OpenSet } from './open-set.js';
+import { now } from '../clock.js';
 
 export interface RefineStageOptions {
-  /** Date.now() value to stop by. */
+  /** now() value to stop by. */
   deadline: number;
   /** The α stage's layer bounds per region (refined from there; a region without them is skipped). */
   bounds: (LayerBounds[] | undefined)[];
@@ -49,16 +50,16 @@ export async function refineStage(net: Network, open: OpenSet, opts: RefineStage
       if (!open.regionOpen(r) || !given) continue;
       let pending = 0;
       for (let q = r; q < regions.length; q++) if (open.regionOpen(q) && opts.bounds[q]) pending++;
-      const regionDeadline = Date.now() + (opts.deadline - Date.now()) / Math.max(1, pending);
+      const regionDeadline = now() + (opts.deadline - now()) / Math.max(1, pending);
       const { lower, upper } = regions[r];
       // after each refined layer: α-CROWN over the new bounds for the layers above and the spec rows
       const rederive = (b: LayerBounds[]): LayerBounds[] => {
         const rows = open.rows(r);
         if (!rows) return b;
-        const now = Date.now();
+        const tNow = now();
         const res = alphaBox(net, lower, upper, rows.c, rows.rows, {
-          iterations: 30, lr: 0.1, deadline: now + 4000, stopAbove: rows.b,
-          intermediate: { iterations: 10, deadline: now + 3000, crown: b },
+          iterations: 30, lr: 0.1, deadline: tNow + 4000, stopAbove: rows.b,
+          intermediate: { iterations: 10, deadline: tNow + 3000, crown: b },
         });
         closed += open.closeByLowerBounds(r, rows, res.best);
         return res.bounds;

@@ -21,13 +21,14 @@ import { backwardPass, type BackwardState } from '../backward.js';
 import { chwOf, isPatches, newPatches, unitPatches, type Coeffs } from '../patches.js';
 import { defaultAlpha, hasFree, type LayerParams } from '../relax/types.js';
 import { Adam } from '../../train/adam.js';
+import { now } from '../../clock.js';
 
 export interface OptimiseOptions {
   /** Adam steps. */
   iterations: number;
   /** Adam learning rate on α. */
   lr: number;
-  /** Stop after this Date.now() value. */
+  /** Stop after this now() value. */
   deadline: number;
   /** Rows whose bound exceeds stopAbove[r] stop being optimised. */
   stopAbove?: Float64Array;
@@ -86,7 +87,7 @@ export function optimiseRows(st: BackwardState, start: number, A0: Coeffs, R: nu
   const adam = new Adam(init);
   let rows = [...Array(R).keys()];
   let it = 0;
-  for (; it <= opts.iterations && rows.length && Date.now() <= opts.deadline; it++) {
+  for (; it <= opts.iterations && rows.length && now() <= opts.deadline; it++) {
     const Rr = rows.length;
     const A = pickRows(A0, rows, size);
     const bx = new Int32Array(Rr);
@@ -129,7 +130,7 @@ export interface IntermediateOptions {
    *  sigmoid net 5 steps at 0.3 tighten its layers as much as 20 at 0.1, which the cascade's
    *  time share does not fit). */
   lr?: number;
-  /** Stop refining after this Date.now() value (layers not reached keep CROWN's bounds). */
+  /** Stop refining after this now() value (layers not reached keep CROWN's bounds). */
   deadline: number;
   /** Most rows optimised at once (memory: rows × layer widths). Default 256. */
   batch?: number;
@@ -170,10 +171,10 @@ export function alphaBox(net: Network, lower: Float64Array, upper: Float64Array,
       const c = inter.crown?.[i];
       if (c) for (let k = 0; k < b.lower.length; k++) { b.lower[k] = Math.max(b.lower[k], c.lower[k]); b.upper[k] = Math.min(b.upper[k], c.upper[k]); }
       const pos = refined.indexOf(i);
-      if (pos < 0 || Date.now() > inter.deadline || !freeLayers(st, i).length) return;
+      if (pos < 0 || now() > inter.deadline || !freeLayers(st, i).length) return;
       let weights = 0;
       for (let q = pos; q < refined.length; q++) weights += q + 1;
-      const layerDeadline = Math.min(inter.deadline, Date.now() + (inter.deadline - Date.now()) * (pos + 1) / weights);
+      const layerDeadline = Math.min(inter.deadline, now() + (inter.deadline - now()) * (pos + 1) / weights);
       refineLayer(st, i, b, { ...inter, deadline: layerDeadline });
     };
   }
@@ -197,8 +198,8 @@ function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: Intermedia
   const perBatch = Math.max(1, Math.floor((o.batch ?? 256) / 2));
   const batches = Math.ceil(unstable.length / perBatch);
   for (let t = 0; t < batches; t++) {
-    const now = Date.now();
-    if (now > o.deadline) break;
+    const tNow = now();
+    if (tNow > o.deadline) break;
     const neurons = unstable.slice(t * perBatch, (t + 1) * perBatch);
     const R = 2 * neurons.length;
     // rows 2q: +e_k (lower bound of z_k); 2q+1: −e_k (minus its upper bound); 1 × 1 windows where the layer has them
@@ -213,7 +214,7 @@ function refineLayer(st: BackwardState, i: number, b: LayerBounds, o: Intermedia
       A0 = D;
     }
     // a row whose bound passes 0 has made its ReLU stable: no need to push it further
-    const res = optimiseRows(st, i, A0, R, { iterations: o.iterations, lr: o.lr ?? (onlyUnstable ? 0.1 : 0.3), deadline: now + (o.deadline - now) / (batches - t), stopAbove: onlyUnstable ? new Float64Array(R) : undefined });
+    const res = optimiseRows(st, i, A0, R, { iterations: o.iterations, lr: o.lr ?? (onlyUnstable ? 0.1 : 0.3), deadline: tNow + (o.deadline - tNow) / (batches - t), stopAbove: onlyUnstable ? new Float64Array(R) : undefined });
     neurons.forEach((k, q) => {
       if (res.best[2 * q] > b.lower[k]) b.lower[k] = res.best[2 * q];
       if (-res.best[2 * q + 1] < b.upper[k]) b.upper[k] = -res.best[2 * q + 1];

@@ -9,10 +9,11 @@ import type { InputRegion } from '../../spec/property.js';
 import { replay } from '../../attack/pgd.js';
 import { generalBab, rowsOfConjunction, type BabFrontier, type BabResult, type BabRoot } from './search.js';
 import { milpLeaf } from './leaf.js';
+import { now } from '../../clock.js';
 
 /** What one turn of a disjunct's search is given. */
 export interface DisjunctTurn {
-  /** Date.now() value the turn stops by. */
+  /** now() value the turn stops by. */
   deadline: number;
   batch?: number;
   maxDomains?: number;

@@ -17,10 +17,11 @@ import type { LayerBounds } from '../../bounds/types.js';
 import type { Split } from '../../bounds/optimise/domains.js';
 import { milpSupport } from '../../milp/encode/ops/index.js';
 import { milpFindInSet } from '../../milp/findset.js';
+import { now } from '../../clock.js';
 
 export type LeafVerdict = { status: 'proved' } | { status: 'point'; x: Float64Array } | { status: 'timeout' } | { status: 'stuck'; why: string };
 
-/** Decides one domain of the conjunction a_j·y ≤ b_j; `deadline` a Date.now() value. */
+/** Decides one domain of the conjunction a_j·y ≤ b_j; `deadline` a now() value. */
 export type LeafSolver = (splits: readonly Split[], deadline: number) => Promise<LeafVerdict>;
 
 /**
@@ -37,7 +38,7 @@ export function milpLeaf(net: Network, lower: Float64Array, upper: Float64Array,
   rows.forEach((r, j) => conj.a.set(r.a, j * m));
   return {
     leaf: async (splits, deadline) => {
-      const timeLimitS = (deadline - Date.now()) / 1000;
+      const timeLimitS = (deadline - now()) / 1000;
       if (timeLimitS <= 0.01) return { status: 'timeout' };
       const res = await milpFindInSet(net, { lower, upper }, [conj], { timeLimitS, layerBounds: bounds, splits });
       if (res.status === 'infeasible') return { status: 'proved' };

@@ -33,6 +33,7 @@ import type { Conjunction } from '../../spec/property.js';
 import { Heap } from './heap.js';
 import { cornerKey, screenCandidates } from './candidates.js';
 import type { LeafSolver } from './leaf.js';
+import { now } from '../../clock.js';
 
 export type BabStatus = 'proved' | 'counterexample' | 'timeout' | 'limit' | 'stuck';
 
@@ -266,7 +267,7 @@ export async function generalBab(net: Network, lower: Float64Array, upper: Float
   let steps = 0;
   const maxSteps = opts.maxSteps ?? Infinity;
   while (heap.size) {
-    if (Date.now() > opts.deadline || opts.stop?.() || steps++ >= maxSteps) return timedOut(heap);
+    if (now() > opts.deadline || opts.stop?.() || steps++ >= maxSteps) return timedOut(heap);
     if (heap.size + batch > maxDomains) return result('limit', heap.peek()!.margin);
     const parents: Domain[] = [];
     while (parents.length < batch && heap.size) parents.push(heap.pop()!);
