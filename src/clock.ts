@@ -7,3 +7,8 @@
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** Seconds left before `deadline` (a now() value), at least a millisecond: a solver's time limit. */
+export function secondsLeft(deadline: number): number {
+  return Math.max((deadline - now()) / 1000, 0.001);
+}

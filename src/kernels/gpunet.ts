@@ -77,8 +77,9 @@ export function uploadNetwork(rt: GpuRuntime, net: Network): GpuNet {
     if (isCpuOnly(rule)) {
       ibpUnsupported ??= `layer ${i} '${layer.name}' (${layer.op.kind}: ${rule.cpuOnly})`;
       crownUnsupported ??= ibpUnsupported;
+      return g;
     }
-    if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1) || isCpuOnly(rule)) return g;
+    if (layer.inputs[0] !== (i === 0 ? INPUT : i - 1)) return g;
     rule.upload?.(layer.op, { rt, g, f32, keep });
     return g;
   });

@@ -7,17 +7,15 @@
 // most `blockRows`, so memory stays bounded however many neurons are selected.
 import type { Spec, BoundMethod } from '../bounds/types.js';
 import type { GpuRuntime } from './runtime.js';
-import { params } from './runtime.js';
+import { groups, params } from './runtime.js';
 import type { GpuNet, GpuLayer } from './gpunet.js';
 import { backwardPass, type Bounds, type Relax, type PassCtx } from './backward.js';
 import { gpuRuleFor, isCpuOnly } from './ops/index.js';
 
 export interface SpecBuf { buf: GPUBuffer; shared: boolean }
 
-const WG = 256;
 /** shaders/crown_init.wgsl's modes (its MODE constant): the spec's rows C shared by every box or per box, or ±e_j of selected neurons. */
 const CROWN_INIT = { sharedSpec: 1, perBoxSpec: 2, selected: 3 } as const;
-const groups = (total: number) => Math.ceil(total / WG);
 
 export class ChunkRun implements PassCtx {
   private bounds: Bounds[] = [];

@@ -203,6 +203,9 @@ export class GpuRuntime {
   }
 }
 
+/** Workgroups for one thread per element of `total`, for the kernels with @workgroup_size(256). */
+export const groups = (total: number) => Math.ceil(total / 256);
+
 /** Packs parameter words: integers as u32, `{ f: x }` as an f32 bit pattern. */
 export function params(...words: (number | { f: number })[]): ArrayBuffer {
   const buf = new ArrayBuffer(Math.max(16, Math.ceil(words.length / 4) * 16));

@@ -13,11 +13,11 @@ import type { Expr } from './builder.js';
 import type { Box } from './encode/input.js';
 import type { MilpSolver, Prepared } from './problem.js';
 import type { SolveStatus } from './highs.js';
-import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
+import { checkLabel, DEFAULT_SOLVER, inputOf, localSolver, prepare, replay, startFrom, warnNoReplay } from './problem.js';
 import { marginVector } from './verify.js';
 import { bracketDistance } from './bracket.js';
 import { bisectLinfDistance } from './bisect-distance.js';
-import { now } from '../clock.js';
+import { now, secondsLeft } from '../clock.js';
 
 export interface AdversarialOptions {
   norm: 'linf' | 'l1';
@@ -276,7 +276,7 @@ async function solveOne(
   const c = new Float64Array(b.numCols);
   for (const j of costIdx) c[j] = 1;
   const res = await (opts.pool ?? localSolver).solve(b.data(c, 0), {
-    timeLimitS: remaining(deadline), incumbent: startFrom(p, incumbent), method: opts.solver ?? DEFAULT_SOLVER,
+    timeLimitS: secondsLeft(deadline), incumbent: startFrom(p, incumbent), method: opts.solver ?? DEFAULT_SOLVER,
     stop: cutoff !== undefined ? { proveAbove: cutoff } : undefined,
     replay: { kind: 'distance', net, box, x0: x, norm: opts.norm, label, delta, target: opts.target },
   });

@@ -17,7 +17,7 @@ import { clipInput, replayValue } from './replay-spec.js';
 import { lagrangianBound } from './lp-bound.js';
 import { findRelus, tightenedDiff, tightenRoot } from './tighten.js';
 import { Brancher, rowsOfBinaries } from './branching.js';
-import { now } from '../clock.js';
+import { now, secondsLeft } from '../clock.js';
 
 interface Node {
   /** Fixed binaries: (position in `bins`) · 2 + value. */
@@ -123,7 +123,7 @@ export function babWith(highs: Highs, data: MilpData, opts: SolveOptions): Solve
       for (const f of node.fixes) { const k = f >> 1, v = f & 1; binLo[k] = v; binHi[k] = v; }
       for (let k = 0; k < bins.length; k++) { colLo[bins[k]] = binLo[k]; colHi[bins[k]] = binHi[k]; }
       if (bins.length) model.changeColsBounds(binSel, binLo, binHi);
-      model.options.set({ time_limit: Math.max((deadline - now()) / 1000, 0.001) });
+      model.options.set({ time_limit: secondsLeft(deadline) });
       model.zeroAllClocks();
       const tA = performance.now();
       // the root LP from scratch: the interior-point method (with crossover, so the children

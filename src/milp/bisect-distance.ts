@@ -12,13 +12,12 @@ import { boundNetworkCpu } from '../bounds/index.js';
 import { marginSpec } from '../spec/margins.js';
 import type { Box } from './encode/input.js';
 import type { MilpSolver } from './problem.js';
-import { remaining } from './problem.js';
 import { milpVerify } from './verify.js';
 import { adversarialSet } from './bracket.js';
 import { alphaBox } from '../bounds/optimise/alpha.js';
 import { OpenSet } from '../verify/open-set.js';
 import { babStage } from '../verify/bab-stage.js';
-import { now } from '../clock.js';
+import { now, secondsLeft } from '../clock.js';
 
 export interface BisectOptions {
   delta: number;
@@ -72,7 +71,7 @@ export async function bisectLinfDistance(
     // easiest first: time a class does not use rolls over to the harder ones after it
     const classes = others.map((j, k) => ({ j, lb: crown[k] })).filter((c) => !(c.lb > -o.delta)).sort((p, q) => q.lb - p.lb).map((c) => c.j);
     // a third of what is left (at least 5 s), so a hard radius leaves time to probe easier ones
-    const budgetS = Math.min(remaining(o.deadline), Math.max(5, remaining(o.deadline) / 3));
+    const budgetS = Math.min(secondsLeft(o.deadline), Math.max(5, secondsLeft(o.deadline) / 3));
     let decided: 'verified' | 'falsified' | 'timeout' | 'unknown' | undefined, by = '', found: Float64Array | undefined, used = 0;
     if (!classes.length) { decided = 'verified'; by = ' (CROWN)'; }
     else if (hasRelu) {
@@ -126,14 +125,14 @@ async function babDecide(
   const region = { lower: box.lower, upper: box.upper, unsafe: adversarialSet(out, label, delta) };
   const open = new OpenSet({ source: 'bisection', numInputs: box.lower.length, numOutputs: out, regions: [region] });
   open.open[0] = others.map((j) => classes.includes(j));
-  const start = now(), until = deadline;
+  const start = now();
   // α-optimised intermediate bounds from the engine (no spec rows to optimise: the ReLU inputs only)
   const { bounds } = alphaBox(net, box.lower, box.upper, new Float64Array(out), 1, {
-    iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (until - start) },
+    iterations: 0, lr: 0.1, deadline: Infinity, intermediate: { iterations: 20, deadline: start + 0.25 * (deadline - start) },
   });
   // the stage goes from the largest violation bound down: CROWN's margin bound + δ, easiest first
   const res = await babStage(net, open, {
-    deadline: until, bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], log: () => {},
+    deadline, bounds: [bounds], incumbents: [others.map((_, k) => ({ value: crown[k] + delta }))], log: () => {},
   });
   return { point: res.counterexample?.x, open: others.filter((_, k) => open.open[0][k]), domains: res.domains };
 }

@@ -8,8 +8,8 @@ import type { Conjunction } from '../spec/property.js';
 import { conjunctionViolation } from '../spec/property.js';
 import type { Box } from './encode/input.js';
 import type { QueryOptions } from './problem.js';
-import { DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
-import { now } from '../clock.js';
+import { DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, prepare, replay, startFrom, warnNoReplay } from './problem.js';
+import { now, secondsLeft } from '../clock.js';
 
 export interface FindResult {
   status: 'infeasible' | 'found' | 'timeout' | 'unknown';
@@ -52,7 +52,7 @@ export async function milpFindInSet(net: Network, box: Box, constraints: readonl
     const cost = new Float64Array(b.numCols);
     cost[s] = -1;
     const r = await solveSharing(solver, b.data(cost, 0), {
-      timeLimitS: remaining(deadline), incumbent: startFrom(p, opts.incumbent), stop: { proveAbove: 0, refuteBelow: -1e-7 }, cancel,
+      timeLimitS: secondsLeft(deadline), incumbent: startFrom(p, opts.incumbent), stop: { proveAbove: 0, refuteBelow: -1e-7 }, cancel,
       method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'violation', net: p.net, box, conj },
     }, tightening);
     const timeS = (performance.now() - tk) / 1000;

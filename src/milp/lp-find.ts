@@ -31,7 +31,7 @@ import type { FindResult } from './findset.js';
 import { loadHighs } from './highs.js';
 import { lagrangianBound } from './lp-bound.js';
 import { inputOf, insideBox, prepare, replay } from './problem.js';
-import { now } from '../clock.js';
+import { now, secondsLeft } from '../clock.js';
 
 export interface LpFindOptions {
   /** now() value by which to stop. */
@@ -102,7 +102,7 @@ export async function lpFindEach(net: Network, box: Box, conjs: readonly Conjunc
       model.changeColsCost(all, cost);
       // one solve: warm (the previous basis) unless `cold`; large cold ones by the interior-point method
       const solve = (cold: boolean): { status: number; ipm: boolean } => {
-        model!.options.set({ time_limit: Math.max((opts.deadline - now()) / 1000, 0.001) });
+        model!.options.set({ time_limit: secondsLeft(opts.deadline) });
         model!.zeroAllClocks();
         if (cold) model!.setLogicalBasis();
         const ipm = (cold || IPM_EVERY) && data.values.length > IPM_ABOVE_NNZ;

@@ -14,7 +14,6 @@ import type { SolveOptions, SolveResult } from './highs.js';
 import { solveMilp } from './highs.js';
 import type { TightenedBounds } from './tighten.js';
 import { applyTightened } from './tighten.js';
-import { now } from '../clock.js';
 
 /** Anything that solves a model: this thread's HiGHS or a MilpPool. */
 export interface MilpSolver {
@@ -114,7 +113,3 @@ export function checkLabel(net: Network, label: number): void {
   if (!Number.isInteger(label) || label < 0 || label >= classes) throw new UserError(`label ${label} is out of range for ${net.name} (${classes} classes)`);
 }
 
-/** Seconds left before `deadline` (a now() value), at least a millisecond. */
-export function remaining(deadline: number): number {
-  return Math.max((deadline - now()) / 1000, 0.001);
-}

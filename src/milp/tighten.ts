@@ -6,7 +6,7 @@
 import type { Model } from 'highs';
 import type { MilpData } from './builder.js';
 import { lagrangianBound } from './lp-bound.js';
-import { now } from '../clock.js';
+import { now, secondsLeft } from '../clock.js';
 
 /** An unstable ReLU as the encoder writes it (relu.ts): columns x, s, z and its two big-M rows. */
 export interface ReluCols {
@@ -97,7 +97,7 @@ export function tightenRoot(
         model.changeColsCost(all, c);
         work.colCost = c;
         // each LP within what is left (HiGHS's clock accumulates over runs otherwise)
-        model.options.set({ time_limit: Math.max((deadline - now()) / 1000, 0.001) });
+        model.options.set({ time_limit: secondsLeft(deadline) });
         model.zeroAllClocks();
         model.run();
         res.lps++;

@@ -7,8 +7,8 @@ import { UserError } from '../errors.js';
 import type { Box } from './encode/input.js';
 import type { SolveResult } from './highs.js';
 import type { MilpSolver, Prepared, QueryOptions } from './problem.js';
-import { checkLabel, DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, objectiveModel, prepare, remaining, replay, startFrom, warnNoReplay } from './problem.js';
-import { now } from '../clock.js';
+import { checkLabel, DEFAULT_SOLVER, solveSharing, inputOf, insideBox, localSolver, objectiveModel, prepare, replay, startFrom, warnNoReplay } from './problem.js';
+import { now, secondsLeft } from '../clock.js';
 
 export type { QueryOptions } from './problem.js';
 
@@ -125,7 +125,7 @@ export async function milpVerify(net: Network, box: Box, label: number, opts: Ve
     if (lo > -delta) return { j, status: 'verified', bound: lo, timeS: 0 }; // the bounds settle it
     if (found) return { j, status: 'unknown', timeS: 0 };
     const r = await solveSharing(solver, objectiveModel(p, c), {
-      timeLimitS: remaining(deadline), incumbent: start, stop: { proveAbove: -delta, refuteBelow: delta > 0 ? -delta : REFUTE }, cancel,
+      timeLimitS: secondsLeft(deadline), incumbent: start, stop: { proveAbove: -delta, refuteBelow: delta > 0 ? -delta : REFUTE }, cancel,
       method: opts.solver ?? DEFAULT_SOLVER, replay: { kind: 'linear', net: p.net, box: p.box, c },
     }, tightening);
     return { j, ...classify(p, r, label, j, c, delta, messages, (x, y) => { found ??= { x, y }; Atomics.store(cancel, 0, 1); }), timeS: (performance.now() - tj) / 1000 };

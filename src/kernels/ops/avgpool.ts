@@ -3,7 +3,8 @@
 import type { AvgPool2dOp } from '../../network.js';
 import { dotError, U32R } from '../fp.js';
 import type { GpuOpRule } from './rule.js';
-import { poolBack, poolInterval, windowTerms } from './pool.js';
+import { poolBack, poolInterval } from './pool.js';
+import { windowTerms } from './window.js';
 
 export const avgpoolRule: GpuOpRule<AvgPool2dOp> = {
   form: 'linear',

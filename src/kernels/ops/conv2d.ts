@@ -2,11 +2,11 @@
 // element (biasFull), then each input element gathers its ≤ OC·⌈KH/SH⌉·⌈KW/SW⌉ terms by
 // error-free products (conv_back, as back_gemm), then the stored Λ's rounding (rounded).
 import type { Conv2dOp } from '../../network.js';
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import { exactDotError, U32R } from '../fp.js';
 import type { GpuOpRule } from './rule.js';
 import { gemmInterval, uploadWeights } from './linear.js';
-import { groups, windowParams } from './window.js';
+import { windowParams, windowTerms } from './window.js';
 
 export const conv2dRule: GpuOpRule<Conv2dOp> = {
   form: 'linear',
@@ -20,7 +20,7 @@ export const conv2dRule: GpuOpRule<Conv2dOp> = {
   backward(op, c) {
     const { rt, L, R, x } = c;
     const [ch, h, w, oh, ow, kh, kw, sh, sw, pt, pl] = windowParams(L);
-    const terms = op.outChannels * Math.ceil(kh / sh) * Math.ceil(kw / sw);
+    const terms = op.outChannels * windowTerms(op);
     c.rowop('linearBias', L.outSize, L.biasFull!, c.y.v!, x, exactDotError(terms, op.outChannels) * (1 + 2 * U32R));
     const total = R * L.inSize;
     rt.dispatch('conv_back', {}, params(total, ch, h, w, op.outChannels, oh, ow, kh, kw, sh, sw, pt, pl),

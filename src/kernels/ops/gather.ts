@@ -1,8 +1,7 @@
 // Permute and Pad on the GPU move elements: forward a gather by the output → input map (−1: a
 // padded zero), backward a gather by the input → output map (shaders/gather.wgsl). Exact in f32.
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import type { IntervalCtx, StepCtx } from './rule.js';
-import { groups } from './window.js';
 
 export function gatherInterval(c: IntervalCtx): undefined {
   const total = c.count * c.L.outSize;

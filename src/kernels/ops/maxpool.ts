@@ -3,11 +3,11 @@
 // Backward: rowops maxpool (a ≥ 0 to the lower line's input, a < 0 as a·s to the upper one's,
 // cst += a·icpt; its a·s roundings are in the mode's factor 2), then pool_back.
 import type { MaxPool2dOp } from '../../network.js';
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import { dotError, U32R } from '../fp.js';
 import type { GpuOpRule } from './rule.js';
-import { poolBack, poolInterval, windowTerms } from './pool.js';
-import { groups, windowParams } from './window.js';
+import { poolBack, poolInterval } from './pool.js';
+import { windowParams, windowTerms } from './window.js';
 import { RELAX } from './relax.js';
 
 export const maxpoolRule: GpuOpRule<MaxPool2dOp> = {

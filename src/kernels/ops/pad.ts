@@ -4,7 +4,7 @@ import type { GpuOpRule } from './rule.js';
 import { gatherBack, gatherInterval } from './gather.js';
 
 /** Output → input (−1: a padded zero) and input → output maps of a padding. */
-export function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; back: Int32Array } {
+function padMaps(inShape: Shape, pads: readonly number[]): { fwd: Int32Array; back: Int32Array } {
   const [c, h, w] = inShape;
   const [pt, pl, pb, pr] = pads;
   const oh = h + pt + pb, ow = w + pl + pr;

@@ -2,9 +2,9 @@
 // v = max|x| over the window for the backward slack) and shaders/pool_back.wgsl backward (each
 // input sums its terms from the ≤ ⌈KH/SH⌉·⌈KW/SW⌉ windows holding it).
 import type { AvgPool2dOp, MaxPool2dOp } from '../../network.js';
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import type { IntervalCtx, StepCtx } from './rule.js';
-import { groups, windowParams } from './window.js';
+import { windowParams } from './window.js';
 
 const includesPad = (op: AvgPool2dOp | MaxPool2dOp) => (op.kind === 'avgpool2d' && op.countIncludePad ? 1 : 0);
 
@@ -15,12 +15,6 @@ export function poolInterval(op: AvgPool2dOp | MaxPool2dOp, c: IntervalCtx): voi
   y.v = c.alloc(total);
   rt.dispatch('pool', { AVG: op.kind === 'avgpool2d' ? 1 : 0 }, params(total, ...windowParams(c.L), includesPad(op)),
     [x.lo, x.hi, y.lo, y.hi, y.v], groups(total));
-}
-
-/** Windows whose terms each input gathers: a pooled input is a compensated sum over ≤ this many. */
-export function windowTerms(op: AvgPool2dOp | MaxPool2dOp): number {
-  const [kh, kw] = op.kernel, [sh, sw] = op.stride;
-  return Math.ceil(kh / sh) * Math.ceil(kw / sw);
 }
 
 /** Λ over the pool's output (after the rule's rowops step) to Λ over its input (pool_back.wgsl). */

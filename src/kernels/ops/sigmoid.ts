@@ -1,11 +1,10 @@
 // Sigmoid on the GPU: monotone interval forward; for CROWN its lines from shaders/relax.wgsl
 // (SIGMOID: [ls, li, us, ui] per (box, neuron)), applied by rowops sigmoid backward.
 import type { SigmoidOp } from '../../network.js';
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import type { GpuOpRule } from './rule.js';
 import { unaryInterval } from './unary.js';
 import { RELAX } from './relax.js';
-import { groups } from './window.js';
 
 export const sigmoidRule: GpuOpRule<SigmoidOp> = {
   form: 'nonlinear',

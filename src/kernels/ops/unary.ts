@@ -1,8 +1,7 @@
 // The element-wise interval kernel shaders/unary.wgsl, by name (its OP constant; the shader's
 // header gives each one's rounding): one thread per element of every box.
-import { params } from '../runtime.js';
+import { groups, params } from '../runtime.js';
 import type { IntervalCtx } from './rule.js';
-import { groups } from './window.js';
 
 const OP = { relu: 0, affine: 1, sigmoid: 2 } as const;
 
